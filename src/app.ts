@@ -1,0 +1,54 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import type { RandomSource } from './auth/tokens.js'
+import { registerJsonParsers } from './http/content-type.js'
+import { handleError, handleNotFound } from './http/errors.js'
+import { adminRoutes } from './http/routes/admin/admin-routes.js'
+import { healthRoutes } from './http/routes/health.js'
+import { scimRoutes } from './http/routes/scim/scim-routes.js'
+import { systemClock, type Clock } from './provisioning/clock.js'
+import { ScimConnections } from './provisioning/scim-connections.js'
+import { TeamDirectory } from './provisioning/team-directory.js'
+import type { TeamStore } from './store/team-store.js'
+
+export interface AppDeps {
+  store: TeamStore
+  /** Readiness: resolves when the database answers and is migrated. */
+  ping: () => Promise<void>
+  /** SHA-256 hex of the admin API token (configured or generated at first start). */
+  adminTokenHash: string
+  /** No trailing slash. */
+  publicBaseUrl: string
+  /** A pino logger (server.ts builds it with redaction); none in tests. */
+  logger?: FastifyBaseLogger
+  clock?: Clock
+  random?: RandomSource
+}
+
+/** Paths never written to logs in any form: tokens travel in these. */
+export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-admin-token"]', 'token', '*.token', 'body.password']
+
+/** Builds the service without listening: what tests import and what server.ts runs. */
+export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
+  const clock = deps.clock ?? systemClock
+  const random = deps.random ?? randomBytes
+  const app = Fastify({
+    ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    requestIdHeader: 'x-request-id',
+    // IdPs join the endpoint URL (which ends in "/") and resource paths in different ways:
+    // "//Users", "/Users/" and "/users" must all reach the same route.
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    bodyLimit: 1024 * 1024,
+  })
+  registerJsonParsers(app)
+  app.setErrorHandler(handleError)
+  app.setNotFoundHandler(handleNotFound)
+
+  const directory = new TeamDirectory(deps.store)
+  const connections = new ScimConnections(deps.store, deps.publicBaseUrl, random, clock)
+
+  healthRoutes(app, deps.ping)
+  await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })
+  await app.register(scimRoutes, { prefix: '/scim/v2/:endpointId', store: deps.store, clock })
+  return app
+}

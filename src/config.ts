@@ -1,0 +1,63 @@
+import { z } from 'zod'
+
+/** Logging levels pino understands; `silent` turns logging off (tests). */
+const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+
+const EnvSchema = z.object({
+  PORT: z.coerce.number().int().min(0).max(65535).default(8080),
+  HOST: z.string().min(1).default('0.0.0.0'),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  DATA_DIR: z.string().min(1).default('./data'),
+  ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+  LOG_LEVEL: LogLevel.default('info'),
+})
+
+export interface Config {
+  readonly port: number
+  readonly host: string
+  /** Unset means the embedded PGlite database in `dataDir`. */
+  readonly databaseUrl: string | undefined
+  readonly dataDir: string
+  readonly adminApiToken: string | undefined
+  /** No trailing slash. */
+  readonly publicBaseUrl: string
+  readonly logLevel: z.infer<typeof LogLevel>
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid configuration:\n${problems.map((p) => `  ${p}`).join('\n')}`)
+    this.name = 'ConfigError'
+  }
+}
+
+/**
+ * The only reader of the environment. Empty strings count as unset, so `.env` files with
+ * `KEY=` lines behave like missing keys. Every problem is reported, one line each.
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  )
+  const parsed = EnvSchema.safeParse(present)
+  if (!parsed.success) {
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
+    )
+  }
+  const e = parsed.data
+  const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
+  return Object.freeze({
+    port: e.PORT,
+    host: e.HOST,
+    databaseUrl: e.DATABASE_URL,
+    dataDir: e.DATA_DIR,
+    adminApiToken: e.ADMIN_API_TOKEN,
+    publicBaseUrl,
+    logLevel: e.LOG_LEVEL,
+  })
+}

@@ -1,0 +1,43 @@
+import bearerAuth from '@fastify/bearer-auth'
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
+import type { Clock } from '../../../provisioning/clock.js'
+import type { TeamStore } from '../../../store/team-store.js'
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the SCIM bearer check: the team and endpoint this request acts for. */
+    scim?: ScimPrincipal
+  }
+}
+
+export interface ScimRouteDeps {
+  store: TeamStore
+  clock: Clock
+}
+
+/** The principal of an authenticated SCIM request; the routes below only run after the bearer check. */
+export function principal(request: FastifyRequest): ScimPrincipal {
+  if (!request.scim) throw new Error('SCIM route reached without authentication')
+  return request.scim
+}
+
+/** Everything under /scim/v2/:endpointId: the bearer check, then the resources. */
+export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Promise<void> {
+  await app.register(bearerAuth, {
+    keys: [],
+    addHook: false,
+    // RFC 6750 names the scheme "Bearer", but some IdPs send "bearer": accept any case.
+    specCompliance: 'rfc6749',
+    verifyErrorLogLevel: 'info',
+    auth: async (token: string, request: FastifyRequest) => {
+      const { endpointId } = request.params as { endpointId: string }
+      const found = await verifyScimToken(deps.store, token, endpointId, deps.clock)
+      if (!found) return false
+      request.scim = found
+      return true
+    },
+    errorResponse: (error: Error) => ({ error: error.message }),
+  })
+  app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))
+}

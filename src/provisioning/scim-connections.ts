@@ -1,0 +1,162 @@
+import { AdminError } from './admin-error.js'
+import type { Clock } from './clock.js'
+import { generateEndpointId, generateToken, hashToken, SCIM_TOKEN_PREFIX, type RandomSource } from '../auth/tokens.js'
+import { StoreConflict, type AuditEvent, type ScimConnection, type TeamStore } from '../store/team-store.js'
+
+export interface ScimStatus {
+  enabled: boolean
+  endpointUrl: string | null
+  createdAt: string | null
+  rotatedAt: string | null
+  lastUsedAt: string | null
+  disabledAt: string | null
+}
+
+export interface IssuedToken {
+  endpointUrl: string
+  endpointId: string
+  token: string
+  createdAt: string
+  rotatedAt: string | null
+}
+
+type Action = 'scim.enable' | 'scim.rotate' | 'scim.disable' | 'scim.status' | 'scim.events'
+
+/**
+ * Enabling, rotating and disabling a team's SCIM endpoint (DESIGN.md §1): Team Owners only, SSO
+ * required to enable, the token shown once and stored as a hash.
+ */
+export class ScimConnections {
+  constructor(
+    private readonly store: TeamStore,
+    private readonly publicBaseUrl: string,
+    private readonly random?: RandomSource,
+    private readonly clock?: Clock,
+  ) {}
+
+  endpointUrl(endpointId: string): string {
+    return `${this.publicBaseUrl}/scim/v2/${endpointId}/`
+  }
+
+  enable(teamId: string, actorId: string): Promise<IssuedToken> {
+    return this.asOwner(teamId, actorId, 'scim.enable', async (tx) => {
+      const sso = await tx.getSso(teamId)
+      if (!sso?.active) {
+        throw new AdminError('sso_required', 'SCIM can be enabled only while the team has an active SSO configuration')
+      }
+      if (await tx.getEnabledConnection(teamId)) {
+        throw new AdminError('scim_already_enabled', 'SCIM is already enabled for this team; rotate the token instead')
+      }
+      const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
+      const connection = await tx.insertConnection(teamId, generateEndpointId(this.random), hashToken(token))
+      return { result: this.issued(connection, token), endpointId: connection.endpointId }
+    })
+  }
+
+  rotate(teamId: string, actorId: string): Promise<IssuedToken> {
+    return this.asOwner(teamId, actorId, 'scim.rotate', async (tx) => {
+      const current = await this.requireEnabled(tx, teamId)
+      const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
+      // The old hash is overwritten in the same row: no window in which both tokens work.
+      const connection = await tx.rotateConnectionToken(teamId, current.endpointId, hashToken(token))
+      return { result: this.issued(connection, token), endpointId: connection.endpointId }
+    })
+  }
+
+  disable(teamId: string, actorId: string): Promise<void> {
+    return this.asOwner(teamId, actorId, 'scim.disable', async (tx) => {
+      const current = await this.requireEnabled(tx, teamId)
+      await tx.disableConnection(teamId, current.endpointId)
+      return { result: undefined, endpointId: current.endpointId }
+    })
+  }
+
+  status(teamId: string, actorId: string): Promise<ScimStatus> {
+    return this.asOwner(
+      teamId,
+      actorId,
+      'scim.status',
+      async (tx) => {
+        const latest = await tx.getLatestConnection(teamId)
+        const enabled = Boolean(latest && !latest.disabledAt)
+        return {
+          result: {
+            enabled,
+            endpointUrl: latest && enabled ? this.endpointUrl(latest.endpointId) : null,
+            createdAt: latest?.createdAt.toISOString() ?? null,
+            rotatedAt: latest?.rotatedAt?.toISOString() ?? null,
+            lastUsedAt: latest?.lastUsedAt?.toISOString() ?? null,
+            disabledAt: latest?.disabledAt?.toISOString() ?? null,
+          },
+          endpointId: latest?.endpointId ?? null,
+        }
+      },
+      { audit: false },
+    )
+  }
+
+  events(teamId: string, actorId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]> {
+    return this.asOwner(
+      teamId,
+      actorId,
+      'scim.events',
+      async (tx) => ({ result: await tx.listEvents(teamId, page), endpointId: null }),
+      { audit: false },
+    )
+  }
+
+  private issued(connection: ScimConnection, token: string): IssuedToken {
+    return {
+      endpointUrl: this.endpointUrl(connection.endpointId),
+      endpointId: connection.endpointId,
+      token,
+      createdAt: connection.createdAt.toISOString(),
+      rotatedAt: connection.rotatedAt?.toISOString() ?? null,
+    }
+  }
+
+  private async requireEnabled(tx: TeamStore, teamId: string): Promise<ScimConnection> {
+    const current = await tx.getEnabledConnection(teamId)
+    if (!current) throw new AdminError('scim_not_enabled', 'SCIM is not enabled for this team')
+    return current
+  }
+
+  /**
+   * Runs `work` in one transaction holding the team's row lock, after checking that the actor is
+   * the team's Owner. Writes the audit entry for successes (in the transaction) and for rejections
+   * (after it rolled back), so a refused attempt is on record too.
+   */
+  private async asOwner<T>(
+    teamId: string,
+    actorId: string,
+    action: Action,
+    work: (tx: TeamStore) => Promise<{ result: T; endpointId: string | null }>,
+    options: { audit: boolean } = { audit: true },
+  ): Promise<T> {
+    try {
+      return await this.store.transaction(async (tx) => {
+        if (!(await tx.lockTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
+        const owner = await tx.getOwner(teamId)
+        if (!owner || owner.id !== actorId) {
+          throw new AdminError('not_team_owner', 'Only the Team Owner can manage SCIM settings')
+        }
+        const { result, endpointId } = await work(tx)
+        if (options.audit) await tx.appendEvent(teamId, { source: 'admin', action, outcome: 'ok', actorId, endpointId })
+        return result
+      })
+    } catch (error) {
+      const rejection =
+        error instanceof StoreConflict && error.rule === 'oneEnabledConnection'
+          ? new AdminError('scim_already_enabled', 'SCIM is already enabled for this team; rotate the token instead', {
+              cause: error,
+            })
+          : error
+      if (rejection instanceof AdminError && rejection.code !== 'team_not_found' && options.audit) {
+        await this.store
+          .appendEvent(teamId, { source: 'admin', action, outcome: `rejected:${rejection.code}`, actorId })
+          .catch(() => undefined)
+      }
+      throw rejection
+    }
+  }
+}

@@ -1,0 +1,78 @@
+import { AdminError } from './admin-error.js'
+import { StoreConflict, type Member, type SsoProtocol, type TeamStore } from '../store/team-store.js'
+
+/**
+ * The team store side of the admin API: teams, their Owner, SSO state and members. In a
+ * deployment sharing Compound's database these are the same repository calls (DESIGN.md §2).
+ */
+export class TeamDirectory {
+  constructor(private readonly store: TeamStore) {}
+
+  async upsertTeam(
+    teamId: string,
+    input: { name: string; owner: { email: string; displayName?: string | undefined } },
+  ): Promise<{ created: boolean; ownerAccountId: string }> {
+    try {
+      return await this.store.transaction(async (tx) => {
+        const { created } = await tx.upsertTeam(teamId, input.name)
+        await tx.lockTeam(teamId)
+        let account = await tx.findAccountByEmail(input.owner.email)
+        if (!account) {
+          account = await tx.createAccount({ email: input.owner.email, displayName: input.owner.displayName ?? null })
+        } else if (input.owner.displayName !== undefined && input.owner.displayName !== account.displayName) {
+          await tx.updateAccount(account.id, { displayName: input.owner.displayName })
+        }
+        const membership = await tx.findMembershipOfAccount(account.id)
+        if (membership && membership.teamId !== teamId) {
+          throw new AdminError('account_in_other_team', 'The owner account is already a member of a different team')
+        }
+        const currentOwner = await tx.getOwner(teamId)
+        if (currentOwner?.id !== account.id) {
+          // The previous Owner stays on the team; only one Owner exists at a time.
+          if (currentOwner) await tx.setMemberRole(teamId, currentOwner.id, 'admin')
+          if (membership) await tx.setMemberRole(teamId, account.id, 'owner')
+          else await tx.addMember(teamId, account.id, 'owner')
+        }
+        await tx.appendEvent(teamId, {
+          source: 'admin',
+          action: created ? 'team.create' : 'team.update',
+          outcome: 'ok',
+          accountId: account.id,
+        })
+        return { created, ownerAccountId: account.id }
+      })
+    } catch (error) {
+      if (error instanceof StoreConflict && error.rule === 'oneTeamPerAccount') {
+        throw new AdminError('account_in_other_team', 'The owner account is already a member of a different team', {
+          cause: error,
+        })
+      }
+      throw error
+    }
+  }
+
+  async setSso(teamId: string, protocol: SsoProtocol): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await this.requireTeam(tx, teamId)
+      await tx.setSso(teamId, protocol)
+      await tx.appendEvent(teamId, { source: 'admin', action: 'sso.enable', outcome: 'ok', detail: protocol })
+    })
+  }
+
+  async removeSso(teamId: string): Promise<void> {
+    await this.store.transaction(async (tx) => {
+      await this.requireTeam(tx, teamId)
+      const removed = await tx.removeSso(teamId)
+      await tx.appendEvent(teamId, { source: 'admin', action: 'sso.remove', outcome: removed ? 'ok' : 'noop' })
+    })
+  }
+
+  async listMembers(teamId: string): Promise<Member[]> {
+    await this.requireTeam(this.store, teamId)
+    return this.store.listMembers(teamId)
+  }
+
+  private async requireTeam(store: TeamStore, teamId: string): Promise<void> {
+    if (!(await store.getTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
+  }
+}

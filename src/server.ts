@@ -1,0 +1,74 @@
+import { buildApp, REDACTED_PATHS } from './app.js'
+import { resolveAdminToken } from './auth/admin-token.js'
+import { ConfigError, loadConfig } from './config.js'
+import { openDatabase } from './store/pg/database.js'
+import { PgTeamStore } from './store/pg/pg-team-store.js'
+import pino from 'pino'
+
+/** The process: configuration, database and migrations, listen, graceful shutdown. */
+async function main(): Promise<void> {
+  let config
+  try {
+    config = loadConfig()
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`${error.message}\n`)
+      process.exit(2)
+    }
+    throw error
+  }
+  const logger = pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } })
+  const database = await openDatabase({
+    url: config.databaseUrl,
+    dataDir: config.databaseUrl ? undefined : config.dataDir,
+    onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
+  })
+  await database.migrate()
+  const store = new PgTeamStore(database.db)
+  const admin = await resolveAdminToken(config.adminApiToken, store)
+  if (admin.generated) {
+    // Printed once, to the terminal rather than the log stream: it is a secret.
+    process.stdout.write(
+      `\n  Generated an admin API token (shown once; only its hash is stored):\n\n    ${admin.generated}\n\n` +
+        `  Use it as "Authorization: Bearer <token>" on /internal/v1, or set ADMIN_API_TOKEN to choose your own.\n\n`,
+    )
+  } else if (admin.source === 'stored') {
+    logger.info('using the admin API token generated at first start (set ADMIN_API_TOKEN to replace it)')
+  }
+
+  const app = await buildApp({
+    store,
+    ping: () => database.ping(),
+    adminTokenHash: admin.hash,
+    publicBaseUrl: config.publicBaseUrl,
+    logger,
+  })
+  await app.listen({ port: config.port, host: config.host })
+  logger.info(
+    { database: database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL', publicBaseUrl: config.publicBaseUrl },
+    'compound-scim ready',
+  )
+
+  let closing = false
+  const shutdown = (signal: string) => {
+    if (closing) return
+    closing = true
+    logger.info({ signal }, 'shutting down: finishing in-flight requests')
+    // app.close() stops accepting connections and waits for in-flight requests to finish.
+    app
+      .close()
+      .then(() => database.close())
+      .then(() => process.exit(0))
+      .catch((error) => {
+        logger.error({ err: error }, 'shutdown failed')
+        process.exit(1)
+      })
+  }
+  process.on('SIGTERM', () => shutdown('SIGTERM'))
+  process.on('SIGINT', () => shutdown('SIGINT'))
+}
+
+main().catch((error) => {
+  process.stderr.write(`compound-scim failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+  process.exit(1)
+})

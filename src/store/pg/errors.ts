@@ -1,0 +1,55 @@
+import { type ConflictRule, StoreConflict, StoreUnavailable } from '../team-store.js'
+
+/** Unique constraints by name (schema.ts) -> the rule they enforce. Anything else stays unmapped. */
+const RULES: Record<string, ConflictRule> = {
+  accounts_email_key: 'accountEmail',
+  team_memberships_one_team_key: 'oneTeamPerAccount',
+  team_memberships_pkey: 'oneTeamPerAccount',
+  team_memberships_one_owner_key: 'oneOwnerPerTeam',
+  scim_connections_one_enabled_key: 'oneEnabledConnection',
+  scim_users_user_name_key: 'userName',
+  scim_users_account_key: 'accountLinked',
+}
+
+/** SQLSTATE classes meaning "the database is not there" rather than "the query is wrong". */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08004', '08006', '53300'])
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH'])
+
+interface DriverError {
+  code?: string
+  constraint?: string
+  message?: string
+}
+
+/** drizzle wraps the driver's error (DrizzleQueryError.cause); look through the chain. */
+function driverError(error: unknown): DriverError | undefined {
+  let current: unknown = error
+  for (let depth = 0; depth < 5 && current && typeof current === 'object'; depth++) {
+    const candidate = current as DriverError & { cause?: unknown }
+    if (typeof candidate.code === 'string') return candidate
+    current = candidate.cause
+  }
+  return undefined
+}
+
+/** Translates driver errors into the store's domain errors; returns anything else unchanged. */
+export function translateError(error: unknown): unknown {
+  if (error instanceof StoreConflict || error instanceof StoreUnavailable) return error
+  const cause = driverError(error)
+  if (cause?.code === '23505' && cause.constraint && RULES[cause.constraint]) {
+    return new StoreConflict(RULES[cause.constraint]!, { cause: error })
+  }
+  if (cause?.code && (UNAVAILABLE_CODES.has(cause.code) || NETWORK_CODES.has(cause.code))) {
+    return new StoreUnavailable({ cause: error })
+  }
+  if (isConnectionLoss(error)) return new StoreUnavailable({ cause: error })
+  return error
+}
+
+/** node-postgres reports a lost or refused connection as a plain Error without a SQLSTATE. */
+function isConnectionLoss(error: unknown): boolean {
+  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : ''
+  return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
+    text,
+  )
+}

@@ -1,0 +1,426 @@
+import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
+import type { Db } from './database.js'
+import { translateError } from './errors.js'
+import { accounts, auditEvents, scimConnections, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
+import { userListQuery } from './user-queries.js'
+import type {
+  Account,
+  AuditEvent,
+  AuditEventInput,
+  ConnectionCredential,
+  ListQuery,
+  ListResult,
+  Member,
+  Role,
+  ScimConnection,
+  ScimUserRecord,
+  SsoProtocol,
+  Team,
+  TeamStore,
+} from '../team-store.js'
+
+type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+
+/** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
+export class PgTeamStore implements TeamStore {
+  constructor(
+    private readonly db: Executor,
+    private readonly inTransaction = false,
+  ) {}
+
+  /** Every call goes through here so driver errors leave the store as domain errors. */
+  private async run<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query()
+    } catch (error) {
+      throw translateError(error)
+    }
+  }
+
+  transaction<T>(work: (tx: TeamStore) => Promise<T>): Promise<T> {
+    // Inside a transaction already: PGlite deadlocks on a second one, and one is all we need.
+    if (this.inTransaction) return work(this)
+    return this.run(() => (this.db as Db).transaction((tx) => work(new PgTeamStore(tx, true))))
+  }
+
+  getTeam(teamId: string): Promise<Team | null> {
+    return this.run(async () => {
+      const [row] = await this.db.select({ id: teams.id, name: teams.name }).from(teams).where(eq(teams.id, teamId))
+      return row ?? null
+    })
+  }
+
+  lockTeam(teamId: string): Promise<Team | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ id: teams.id, name: teams.name })
+        .from(teams)
+        .where(eq(teams.id, teamId))
+        .for('update')
+      return row ?? null
+    })
+  }
+
+  upsertTeam(teamId: string, name: string): Promise<{ created: boolean }> {
+    return this.run(async () => {
+      // xmax = 0 only for a freshly inserted row: tells created from updated in one statement.
+      const [row] = await this.db
+        .insert(teams)
+        .values({ id: teamId, name })
+        .onConflictDoUpdate({ target: teams.id, set: { name, updatedAt: sql`now()` } })
+        .returning({ created: sql<boolean>`(xmax = 0)` })
+      return { created: Boolean(row?.created) }
+    })
+  }
+
+  findAccountByEmail(email: string): Promise<Account | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
+        .from(accounts)
+        .where(eq(sql`lower(${accounts.email})`, email.toLowerCase()))
+      return row ?? null
+    })
+  }
+
+  getAccount(accountId: string): Promise<Account | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
+        .from(accounts)
+        .where(eq(accounts.id, accountId))
+      return row ?? null
+    })
+  }
+
+  createAccount(input: { email: string; displayName: string | null }): Promise<Account> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .insert(accounts)
+        .values({ email: input.email, displayName: input.displayName })
+        .returning({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
+      return row!
+    })
+  }
+
+  updateAccount(accountId: string, input: { email?: string; displayName?: string | null }): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .update(accounts)
+        .set({ ...input, updatedAt: sql`now()` })
+        .where(eq(accounts.id, accountId))
+    })
+  }
+
+  findMembershipOfAccount(accountId: string): Promise<{ teamId: string; role: Role } | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ teamId: teamMemberships.teamId, role: teamMemberships.role })
+        .from(teamMemberships)
+        .where(eq(teamMemberships.accountId, accountId))
+      return row ?? null
+    })
+  }
+
+  addMember(teamId: string, accountId: string, role: Role): Promise<void> {
+    return this.run(async () => {
+      await this.db.insert(teamMemberships).values({ teamId, accountId, role })
+    })
+  }
+
+  setMemberRole(teamId: string, accountId: string, role: Role): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .update(teamMemberships)
+        .set({ role })
+        .where(and(eq(teamMemberships.teamId, teamId), eq(teamMemberships.accountId, accountId)))
+    })
+  }
+
+  removeMember(teamId: string, accountId: string): Promise<boolean> {
+    return this.run(async () => {
+      const rows = await this.db
+        .delete(teamMemberships)
+        .where(and(eq(teamMemberships.teamId, teamId), eq(teamMemberships.accountId, accountId)))
+        .returning({ accountId: teamMemberships.accountId })
+      return rows.length > 0
+    })
+  }
+
+  getOwner(teamId: string): Promise<Account | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
+        .from(teamMemberships)
+        .innerJoin(accounts, eq(accounts.id, teamMemberships.accountId))
+        .where(and(eq(teamMemberships.teamId, teamId), eq(teamMemberships.role, 'owner')))
+      return row ?? null
+    })
+  }
+
+  listMembers(teamId: string): Promise<Member[]> {
+    return this.run(() =>
+      this.db
+        .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName, role: teamMemberships.role })
+        .from(teamMemberships)
+        .innerJoin(accounts, eq(accounts.id, teamMemberships.accountId))
+        .where(eq(teamMemberships.teamId, teamId))
+        .orderBy(teamMemberships.createdAt, accounts.id),
+    )
+  }
+
+  setSso(teamId: string, protocol: SsoProtocol): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .insert(ssoConfigs)
+        .values({ teamId, protocol, active: true })
+        .onConflictDoUpdate({ target: ssoConfigs.teamId, set: { protocol, active: true, updatedAt: sql`now()` } })
+    })
+  }
+
+  removeSso(teamId: string): Promise<boolean> {
+    return this.run(async () => {
+      const rows = await this.db
+        .update(ssoConfigs)
+        .set({ active: false, updatedAt: sql`now()` })
+        .where(and(eq(ssoConfigs.teamId, teamId), eq(ssoConfigs.active, true)))
+        .returning({ teamId: ssoConfigs.teamId })
+      return rows.length > 0
+    })
+  }
+
+  getSso(teamId: string): Promise<{ protocol: SsoProtocol; active: boolean } | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({ protocol: ssoConfigs.protocol, active: ssoConfigs.active })
+        .from(ssoConfigs)
+        .where(eq(ssoConfigs.teamId, teamId))
+      return row ?? null
+    })
+  }
+
+  private connectionColumns = {
+    teamId: scimConnections.teamId,
+    endpointId: scimConnections.endpointId,
+    createdAt: scimConnections.createdAt,
+    rotatedAt: scimConnections.rotatedAt,
+    lastUsedAt: scimConnections.lastUsedAt,
+    disabledAt: scimConnections.disabledAt,
+  }
+
+  getEnabledConnection(teamId: string): Promise<ScimConnection | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select(this.connectionColumns)
+        .from(scimConnections)
+        .where(and(eq(scimConnections.teamId, teamId), isNull(scimConnections.disabledAt)))
+      return row ?? null
+    })
+  }
+
+  getLatestConnection(teamId: string): Promise<ScimConnection | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select(this.connectionColumns)
+        .from(scimConnections)
+        .where(eq(scimConnections.teamId, teamId))
+        .orderBy(desc(scimConnections.createdAt))
+        .limit(1)
+      return row ?? null
+    })
+  }
+
+  insertConnection(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .insert(scimConnections)
+        .values({ teamId, endpointId, tokenHash })
+        .returning(this.connectionColumns)
+      return row!
+    })
+  }
+
+  rotateConnectionToken(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .update(scimConnections)
+        .set({ tokenHash, rotatedAt: sql`now()` })
+        .where(and(eq(scimConnections.teamId, teamId), eq(scimConnections.endpointId, endpointId)))
+        .returning(this.connectionColumns)
+      return row!
+    })
+  }
+
+  disableConnection(teamId: string, endpointId: string): Promise<void> {
+    return this.run(async () => {
+      // The hash is overwritten, not only flagged: a revoked token can never match again.
+      await this.db
+        .update(scimConnections)
+        .set({ disabledAt: sql`now()`, tokenHash: sql`'revoked:' || ${scimConnections.endpointId}` })
+        .where(and(eq(scimConnections.teamId, teamId), eq(scimConnections.endpointId, endpointId)))
+    })
+  }
+
+  findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select({
+          teamId: scimConnections.teamId,
+          endpointId: scimConnections.endpointId,
+          tokenHash: scimConnections.tokenHash,
+          lastUsedAt: scimConnections.lastUsedAt,
+          ssoActive: sql<boolean>`coalesce(${ssoConfigs.active}, false)`,
+        })
+        .from(scimConnections)
+        .leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId))
+        .where(and(eq(scimConnections.tokenHash, tokenHash), isNull(scimConnections.disabledAt)))
+      return row ?? null
+    })
+  }
+
+  touchConnection(teamId: string, endpointId: string): Promise<void> {
+    return this.run(async () => {
+      await this.db
+        .update(scimConnections)
+        .set({ lastUsedAt: sql`now()` })
+        .where(and(eq(scimConnections.teamId, teamId), eq(scimConnections.endpointId, endpointId)))
+    })
+  }
+
+  appendEvent(teamId: string, event: AuditEventInput): Promise<void> {
+    return this.run(async () => {
+      await this.db.insert(auditEvents).values({
+        teamId,
+        source: event.source,
+        action: event.action,
+        outcome: event.outcome,
+        endpointId: event.endpointId ?? null,
+        actorId: event.actorId ?? null,
+        resourceId: event.resourceId ?? null,
+        accountId: event.accountId ?? null,
+        detail: event.detail ?? null,
+      })
+    })
+  }
+
+  listEvents(teamId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]> {
+    return this.run(async () => {
+      const rows = await this.db
+        .select()
+        .from(auditEvents)
+        .where(
+          and(eq(auditEvents.teamId, teamId), page.beforeId === undefined ? undefined : lt(auditEvents.id, page.beforeId)),
+        )
+        .orderBy(desc(auditEvents.id))
+        .limit(page.limit)
+      return rows.map(({ teamId: _team, ...event }) => event)
+    })
+  }
+
+  getUser(teamId: string, id: string, options: { lock?: boolean } = {}): Promise<ScimUserRecord | null> {
+    return this.run(async () => {
+      const query = this.db.select().from(scimUsers).where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, id)))
+      const [row] = options.lock ? await query.for('update') : await query
+      return row ? toRecord(row) : null
+    })
+  }
+
+  findUserByUserName(teamId: string, userName: string, options: { lock?: boolean } = {}): Promise<ScimUserRecord | null> {
+    return this.run(async () => {
+      const query = this.db
+        .select()
+        .from(scimUsers)
+        .where(and(eq(scimUsers.teamId, teamId), eq(sql`lower(${scimUsers.userName})`, userName.toLowerCase())))
+      const [row] = options.lock ? await query.for('update') : await query
+      return row ? toRecord(row) : null
+    })
+  }
+
+  findUserByAccount(teamId: string, accountId: string): Promise<ScimUserRecord | null> {
+    return this.run(async () => {
+      const [row] = await this.db
+        .select()
+        .from(scimUsers)
+        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.accountId, accountId)))
+      return row ? toRecord(row) : null
+    })
+  }
+
+  insertUser(teamId: string, user: ScimUserRecord): Promise<void> {
+    return this.run(async () => {
+      await this.db.insert(scimUsers).values({ teamId, ...fromRecord(user), createdAt: user.created })
+    })
+  }
+
+  updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean> {
+    return this.run(async () => {
+      const rows = await this.db
+        .update(scimUsers)
+        .set(fromRecord(user))
+        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, user.id), eq(scimUsers.version, expectedVersion)))
+        .returning({ id: scimUsers.id })
+      return rows.length > 0
+    })
+  }
+
+  deleteUser(teamId: string, id: string): Promise<boolean> {
+    return this.run(async () => {
+      const rows = await this.db
+        .delete(scimUsers)
+        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, id)))
+        .returning({ id: scimUsers.id })
+      return rows.length > 0
+    })
+  }
+
+  listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
+    return this.run(async () => {
+      const { totalResults, rows } = await userListQuery(this.db as Db, teamId, query)
+      return { totalResults, resources: rows.map(toRecord) }
+    })
+  }
+
+  getSetting(key: string): Promise<string | null> {
+    return this.run(async () => {
+      const [row] = await this.db.select().from(serviceSettings).where(eq(serviceSettings.key, key))
+      return row?.value ?? null
+    })
+  }
+
+  putSettingIfAbsent(key: string, value: string): Promise<string> {
+    return this.run(async () => {
+      await this.db.insert(serviceSettings).values({ key, value }).onConflictDoNothing()
+      const [row] = await this.db.select().from(serviceSettings).where(eq(serviceSettings.key, key))
+      return row!.value
+    })
+  }
+}
+
+type UserRow = typeof scimUsers.$inferSelect
+
+function toRecord(row: UserRow): ScimUserRecord {
+  return {
+    id: row.id,
+    userName: row.userName,
+    externalId: row.externalId,
+    active: row.active,
+    accountId: row.accountId,
+    doc: row.doc as Record<string, unknown>,
+    version: row.version,
+    created: row.createdAt,
+    lastModified: row.lastModified,
+  }
+}
+
+function fromRecord(user: ScimUserRecord) {
+  return {
+    id: user.id,
+    userName: user.userName,
+    externalId: user.externalId,
+    active: user.active,
+    accountId: user.accountId,
+    doc: user.doc,
+    version: user.version,
+    lastModified: user.lastModified,
+  }
+}

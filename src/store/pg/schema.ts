@@ -1,0 +1,162 @@
+import { sql } from 'drizzle-orm'
+import {
+  bigint,
+  boolean,
+  check,
+  index,
+  integer,
+  jsonb,
+  pgTable,
+  primaryKey,
+  text,
+  timestamp,
+  uniqueIndex,
+  uuid,
+} from 'drizzle-orm/pg-core'
+
+/*
+ * Every table holding team data leads its primary key and its indexes with team_id, and no query
+ * joins across teams (DESIGN.md §2, scale-out): the data can be distributed by team later.
+ * Constraint names are part of the contract with store/pg/errors.ts, which maps them to domain errors.
+ */
+
+const timestamps = {
+  createdAt: timestamp('created_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  updatedAt: timestamp('updated_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+}
+
+/** Compound accounts: global, one per person, found by email compared case-insensitively. */
+export const accounts = pgTable(
+  'accounts',
+  {
+    id: uuid('id').primaryKey().defaultRandom(),
+    email: text('email').notNull(),
+    displayName: text('display_name'),
+    ...timestamps,
+  },
+  (t) => [uniqueIndex('accounts_email_key').on(sql`lower(${t.email} collate "C")`)],
+)
+
+export const teams = pgTable('teams', {
+  id: text('id').primaryKey(),
+  name: text('name').notNull(),
+  ...timestamps,
+})
+
+/** One team per account (DESIGN.md §1): account_id is unique across all teams. */
+export const teamMemberships = pgTable(
+  'team_memberships',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    role: text('role', { enum: ['owner', 'admin', 'member'] }).notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    primaryKey({ name: 'team_memberships_pkey', columns: [t.teamId, t.accountId] }),
+    uniqueIndex('team_memberships_one_team_key').on(t.accountId),
+    uniqueIndex('team_memberships_one_owner_key').on(t.teamId).where(sql`${t.role} = 'owner'`),
+    check('team_memberships_role_check', sql`${t.role} in ('owner', 'admin', 'member')`),
+  ],
+)
+
+export const ssoConfigs = pgTable(
+  'sso_configs',
+  {
+    teamId: text('team_id')
+      .primaryKey()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    protocol: text('protocol', { enum: ['saml', 'oidc'] }).notNull(),
+    active: boolean('active').notNull(),
+    updatedAt: timestamps.updatedAt,
+  },
+  (t) => [check('sso_configs_protocol_check', sql`${t.protocol} in ('saml', 'oidc')`)],
+)
+
+/**
+ * One row per enablement: re-enabling makes a new endpoint. At most one enabled row per team
+ * (the partial unique index turns two concurrent enables into one success and one conflict).
+ * token_hash is looked up before the team is known, so its index is the one not led by team_id;
+ * under Citus this small table would be a reference table.
+ */
+export const scimConnections = pgTable(
+  'scim_connections',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    endpointId: text('endpoint_id').notNull(),
+    tokenHash: text('token_hash').notNull(),
+    createdAt: timestamps.createdAt,
+    rotatedAt: timestamp('rotated_at', { withTimezone: true, mode: 'date' }),
+    lastUsedAt: timestamp('last_used_at', { withTimezone: true, mode: 'date' }),
+    disabledAt: timestamp('disabled_at', { withTimezone: true, mode: 'date' }),
+  },
+  (t) => [
+    primaryKey({ name: 'scim_connections_pkey', columns: [t.teamId, t.endpointId] }),
+    uniqueIndex('scim_connections_endpoint_key').on(t.endpointId),
+    uniqueIndex('scim_connections_token_key').on(t.tokenHash),
+    uniqueIndex('scim_connections_one_enabled_key').on(t.teamId).where(sql`${t.disabledAt} is null`),
+  ],
+)
+
+/**
+ * SCIM Users of a team. `doc` is the resource as stored (RFC 7643 attributes, without id and meta);
+ * user_name, external_id and active are copies kept for indexes and constraints.
+ */
+export const scimUsers = pgTable(
+  'scim_users',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull(),
+    userName: text('user_name').notNull(),
+    externalId: text('external_id'),
+    active: boolean('active').notNull(),
+    accountId: uuid('account_id')
+      .notNull()
+      .references(() => accounts.id),
+    doc: jsonb('doc').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamps.createdAt,
+    lastModified: timestamp('last_modified', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'scim_users_pkey', columns: [t.teamId, t.id] }),
+    uniqueIndex('scim_users_user_name_key').on(t.teamId, sql`lower(${t.userName} collate "C")`),
+    uniqueIndex('scim_users_account_key').on(t.teamId, t.accountId),
+    index('scim_users_external_id_idx').on(t.teamId, t.externalId),
+  ],
+)
+
+/** The provisioning audit log: admin actions and every SCIM write or rejection. */
+export const auditEvents = pgTable(
+  'audit_events',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    source: text('source', { enum: ['admin', 'scim'] }).notNull(),
+    action: text('action').notNull(),
+    outcome: text('outcome').notNull(),
+    endpointId: text('endpoint_id'),
+    actorId: text('actor_id'),
+    resourceId: text('resource_id'),
+    accountId: uuid('account_id'),
+    detail: text('detail'),
+  },
+  (t) => [primaryKey({ name: 'audit_events_pkey', columns: [t.teamId, t.id] })],
+)
+
+/** Service-wide settings such as the hash of a generated admin token. */
+export const serviceSettings = pgTable('service_settings', {
+  key: text('key').primaryKey(),
+  value: text('value').notNull(),
+})

@@ -1,0 +1,165 @@
+import type { Filter } from '../scim/filter/ast.js'
+
+/*
+ * The ports the domain (provisioning, admin, auth) uses. Nothing here knows drizzle or SQL; the one
+ * implementation is store/pg. Every call on team data takes teamId first. The exceptions are named
+ * for what they are: lookups by a global key (an account's email, a token's hash) that exist to
+ * enforce Compound's rules before a team is known.
+ */
+
+export type Role = 'owner' | 'admin' | 'member'
+export type SsoProtocol = 'saml' | 'oidc'
+
+export interface Team {
+  readonly id: string
+  readonly name: string
+}
+
+export interface Account {
+  readonly id: string
+  readonly email: string
+  readonly displayName: string | null
+}
+
+export interface Member extends Account {
+  readonly role: Role
+}
+
+export interface ScimConnection {
+  readonly teamId: string
+  readonly endpointId: string
+  readonly createdAt: Date
+  readonly rotatedAt: Date | null
+  readonly lastUsedAt: Date | null
+  readonly disabledAt: Date | null
+}
+
+/** What bearer verification needs, in one lookup. */
+export interface ConnectionCredential {
+  readonly teamId: string
+  readonly endpointId: string
+  readonly tokenHash: string
+  readonly lastUsedAt: Date | null
+  readonly ssoActive: boolean
+}
+
+export interface AuditEventInput {
+  readonly source: 'admin' | 'scim'
+  readonly action: string
+  readonly outcome: string
+  readonly endpointId?: string | null
+  readonly actorId?: string | null
+  readonly resourceId?: string | null
+  readonly accountId?: string | null
+  readonly detail?: string | null
+}
+
+export interface AuditEvent extends AuditEventInput {
+  readonly id: number
+  readonly at: Date
+}
+
+/** A SCIM User as stored: `doc` holds the RFC 7643 attributes without id and meta. */
+export interface ScimUserRecord {
+  readonly id: string
+  readonly userName: string
+  readonly externalId: string | null
+  readonly active: boolean
+  readonly accountId: string
+  readonly doc: Record<string, unknown>
+  readonly version: number
+  readonly created: Date
+  readonly lastModified: Date
+}
+
+export interface ListQuery {
+  readonly filter?: Filter | undefined
+  /** 1-based (RFC 7644 §3.4.2.4). */
+  readonly startIndex: number
+  readonly count: number
+}
+
+export interface ListResult<T> {
+  readonly totalResults: number
+  readonly resources: readonly T[]
+}
+
+/** A unique rule that a write would break, named by the rule rather than by a constraint. */
+export type ConflictRule =
+  | 'accountEmail'
+  | 'oneTeamPerAccount'
+  | 'oneOwnerPerTeam'
+  | 'oneEnabledConnection'
+  | 'userName'
+  | 'accountLinked'
+
+export class StoreConflict extends Error {
+  constructor(
+    readonly rule: ConflictRule,
+    options?: { cause?: unknown },
+  ) {
+    super(`unique rule broken: ${rule}`, options)
+    this.name = 'StoreConflict'
+  }
+}
+
+/** The database could not be reached or did not answer in time: a 503, never a 404. */
+export class StoreUnavailable extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('database unavailable', options)
+    this.name = 'StoreUnavailable'
+  }
+}
+
+export interface TeamStore {
+  /** Runs `work` in one transaction; the store it receives sees and writes only inside it. */
+  transaction<T>(work: (tx: TeamStore) => Promise<T>): Promise<T>
+
+  getTeam(teamId: string): Promise<Team | null>
+  /** Locks the team row for the rest of the transaction (serialises admin actions on one team). */
+  lockTeam(teamId: string): Promise<Team | null>
+  upsertTeam(teamId: string, name: string): Promise<{ created: boolean }>
+
+  /** Global by nature: Compound accounts are shared across teams and found by email. */
+  findAccountByEmail(email: string): Promise<Account | null>
+  getAccount(accountId: string): Promise<Account | null>
+  createAccount(input: { email: string; displayName: string | null }): Promise<Account>
+  updateAccount(accountId: string, input: { email?: string; displayName?: string | null }): Promise<void>
+
+  /** Which team (if any) an account belongs to: the one-team-per-account rule needs it. */
+  findMembershipOfAccount(accountId: string): Promise<{ teamId: string; role: Role } | null>
+  addMember(teamId: string, accountId: string, role: Role): Promise<void>
+  setMemberRole(teamId: string, accountId: string, role: Role): Promise<void>
+  removeMember(teamId: string, accountId: string): Promise<boolean>
+  getOwner(teamId: string): Promise<Account | null>
+  listMembers(teamId: string): Promise<Member[]>
+
+  setSso(teamId: string, protocol: SsoProtocol): Promise<void>
+  removeSso(teamId: string): Promise<boolean>
+  getSso(teamId: string): Promise<{ protocol: SsoProtocol; active: boolean } | null>
+
+  getEnabledConnection(teamId: string): Promise<ScimConnection | null>
+  getLatestConnection(teamId: string): Promise<ScimConnection | null>
+  insertConnection(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection>
+  rotateConnectionToken(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection>
+  disableConnection(teamId: string, endpointId: string): Promise<void>
+  /** Global by nature: the token is all a SCIM request carries until it is verified. */
+  findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null>
+  touchConnection(teamId: string, endpointId: string): Promise<void>
+
+  appendEvent(teamId: string, event: AuditEventInput): Promise<void>
+  listEvents(teamId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]>
+
+  getUser(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
+  findUserByUserName(teamId: string, userName: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
+  findUserByAccount(teamId: string, accountId: string): Promise<ScimUserRecord | null>
+  insertUser(teamId: string, user: ScimUserRecord): Promise<void>
+  /** Writes `user` if the stored version is still `expectedVersion`; false when it moved on. */
+  updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean>
+  deleteUser(teamId: string, id: string): Promise<boolean>
+  listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>>
+
+  getSetting(key: string): Promise<string | null>
+  /** Stores the value unless the key exists; returns the value that is stored afterwards. */
+  putSettingIfAbsent(key: string, value: string): Promise<string>
+}
