@@ -9,6 +9,8 @@ import { scimRoutes } from './http/routes/scim/scim-routes.js'
 import { systemClock, type Clock } from './provisioning/clock.js'
 import { ScimConnections } from './provisioning/scim-connections.js'
 import { TeamDirectory } from './provisioning/team-directory.js'
+import { UserProvisioning } from './provisioning/user-provisioning.js'
+import type { ServiceLimits } from './scim/core/discovery.js'
 import type { TeamStore } from './store/team-store.js'
 
 export interface AppDeps {
@@ -25,6 +27,8 @@ export interface AppDeps {
   random?: RandomSource
 }
 
+export const DEFAULT_LIMITS: ServiceLimits = { maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1024 * 1024 }
+
 /** Paths never written to logs in any form: tokens travel in these. */
 export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-admin-token"]', 'token', '*.token', 'body.password']
 
@@ -38,7 +42,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // IdPs join the endpoint URL (which ends in "/") and resource paths in different ways:
     // "//Users", "/Users/" and "/users" must all reach the same route.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
-    bodyLimit: 1024 * 1024,
+    bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
   })
   registerJsonParsers(app)
   app.setErrorHandler(handleError)
@@ -49,6 +53,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
 
   healthRoutes(app, deps.ping)
   await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })
-  await app.register(scimRoutes, { prefix: '/scim/v2/:endpointId', store: deps.store, clock })
+  await app.register(scimRoutes, {
+    prefix: '/scim/v2/:endpointId',
+    store: deps.store,
+    clock,
+    users: new UserProvisioning(deps.store, clock),
+    publicBaseUrl: deps.publicBaseUrl,
+    limits: DEFAULT_LIMITS,
+  })
   return app
 }

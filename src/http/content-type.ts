@@ -8,7 +8,8 @@ import { ScimError } from '../scim/protocol/scim-error.js'
  */
 export function registerJsonParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
-  app.removeContentTypeParser('application/json')
+  // Only JSON bodies: anything else (text/plain included, which Fastify parses by default) is a 415.
+  app.removeAllContentTypeParsers()
   app.addContentTypeParser(
     ['application/json', 'application/scim+json'],
     { parseAs: 'string' },

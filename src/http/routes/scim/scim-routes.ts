@@ -1,7 +1,11 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
+import { discoveryRoutes } from './discovery.js'
+import { userRoutes } from './users.js'
 import type { Clock } from '../../../provisioning/clock.js'
+import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
+import type { ServiceLimits } from '../../../scim/core/discovery.js'
 import type { TeamStore } from '../../../store/team-store.js'
 
 declare module 'fastify' {
@@ -14,6 +18,9 @@ declare module 'fastify' {
 export interface ScimRouteDeps {
   store: TeamStore
   clock: Clock
+  users: UserProvisioning
+  publicBaseUrl: string
+  limits: ServiceLimits
 }
 
 /** The principal of an authenticated SCIM request; the routes below only run after the bearer check. */
@@ -40,4 +47,12 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     errorResponse: (error: Error) => ({ error: error.message }),
   })
   app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))
+
+  discoveryRoutes(app, { publicBaseUrl: deps.publicBaseUrl, limits: deps.limits })
+  userRoutes(app, {
+    users: deps.users,
+    publicBaseUrl: deps.publicBaseUrl,
+    maxResults: deps.limits.maxResults,
+    maxOperations: deps.limits.maxOperations,
+  })
 }

@@ -1,0 +1,298 @@
+import { randomUUID } from 'node:crypto'
+import { accountDisplayName, accountEmail } from './account-profile.js'
+import type { Clock } from './clock.js'
+import { foldCase } from '../scim/core/case-fold.js'
+import { normalizeResource } from '../scim/core/resource-input.js'
+import { etag, renderUser, userView } from '../scim/core/user-resource.js'
+import { ScimError } from '../scim/protocol/scim-error.js'
+import { StoreConflict, type Account, type ListQuery, type ListResult, type ScimUserRecord, type TeamStore } from '../store/team-store.js'
+
+export interface ScimContext {
+  readonly teamId: string
+  readonly endpointId: string
+}
+
+export const DIFFERENT_TEAM = 'User is already a member of a different team'
+
+type UserAction = 'user.create' | 'user.replace' | 'user.patch' | 'user.delete'
+
+/** The outcome of a write, as the audit log and metrics name it. */
+type Outcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'deleted'
+
+/**
+ * Compound's provisioning rules (DESIGN.md §1) applied to SCIM Users: accounts found by email,
+ * Member role, one team per account, Owners never deprovisioned, reactivation reusing the
+ * account. Each request runs in one transaction; a rejected request changes nothing.
+ */
+export class UserProvisioning {
+  constructor(
+    private readonly store: TeamStore,
+    private readonly clock: Clock,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  async get(ctx: ScimContext, id: string): Promise<ScimUserRecord> {
+    const user = isUuid(id) ? await this.store.getUser(ctx.teamId, id) : null
+    if (!user) throw notFound(id)
+    return user
+  }
+
+  list(ctx: ScimContext, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
+    return this.store.listUsers(ctx.teamId, query)
+  }
+
+  /** POST /Users. A userName whose SCIM user is inactive is reactivated in place (Okta's unassign then reassign). */
+  create(ctx: ScimContext, body: unknown): Promise<{ user: ScimUserRecord; created: boolean }> {
+    const doc = withActive(normalizeResource(body, userView), true)
+    return this.write<{ user: ScimUserRecord; created: boolean }>(ctx, 'user.create', null, async (tx) => {
+      const existing = await tx.findUserByUserName(ctx.teamId, doc.userName as string, { lock: true })
+      if (existing?.active) {
+        throw new ScimError(409, `A user with userName "${doc.userName as string}" already exists (id ${existing.id})`, 'uniqueness')
+      }
+      if (existing) {
+        const result = await this.update(tx, ctx, existing, doc)
+        return { ...result, value: { user: result.user, created: false } }
+      }
+      const account = await this.accountFor(tx, doc)
+      const linked = await tx.findUserByAccount(ctx.teamId, account.id)
+      if (linked) {
+        throw new ScimError(
+          409,
+          `Another user of this team (id ${linked.id}, userName "${linked.userName}") is linked to the account ${account.email}`,
+          'uniqueness',
+        )
+      }
+      const active = doc.active as boolean
+      if (active) await this.ensureMember(tx, ctx.teamId, account.id)
+      else await this.ensureNotMember(tx, ctx.teamId, account.id)
+      await this.syncProfile(tx, account, doc)
+      const now = this.clock()
+      const user: ScimUserRecord = {
+        id: this.newId(),
+        userName: doc.userName as string,
+        externalId: (doc.externalId as string | undefined) ?? null,
+        active,
+        accountId: account.id,
+        doc,
+        version: 1,
+        created: now,
+        lastModified: now,
+      }
+      await tx.insertUser(ctx.teamId, user)
+      return { user, outcome: 'created', value: { user, created: true } }
+    })
+  }
+
+  /** PUT /Users/{id}: the body replaces the stored attributes; an absent `active` keeps its value. */
+  replace(ctx: ScimContext, id: string, body: unknown, ifMatch?: string): Promise<ScimUserRecord> {
+    const input = normalizeResource(body, userView)
+    return this.write(ctx, 'user.replace', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      const result = await this.update(tx, ctx, current, withActive(input, current.active))
+      return { ...result, value: result.user }
+    })
+  }
+
+  /**
+   * PATCH /Users/{id}: `change` computes the new document from the current resource inside the
+   * transaction (so operations apply to the stored version, atomically).
+   */
+  modify(
+    ctx: ScimContext,
+    id: string,
+    change: (resource: Record<string, unknown>) => Record<string, unknown>,
+    location: string,
+    ifMatch?: string,
+  ): Promise<ScimUserRecord> {
+    return this.write(ctx, 'user.patch', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      const doc = normalizeResource(change(renderUser(current, location)), userView)
+      const result = await this.update(tx, ctx, current, withActive(doc, current.active))
+      return { ...result, value: result.user }
+    })
+  }
+
+  /** DELETE /Users/{id}: the SCIM user and the membership go, the account stays. */
+  remove(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
+    return this.write(ctx, 'user.delete', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      await this.ensureNotMember(tx, ctx.teamId, current.accountId)
+      await tx.deleteUser(ctx.teamId, current.id)
+      return { user: current, outcome: 'deleted', value: undefined }
+    })
+  }
+
+  private async lockForWrite(tx: TeamStore, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimUserRecord> {
+    const current = isUuid(id) ? await tx.getUser(ctx.teamId, id, { lock: true }) : null
+    if (!current) throw notFound(id)
+    checkIfMatch(ifMatch, current.version)
+    return current
+  }
+
+  /** The transitions of an existing user: active changes, profile, userName. */
+  private async update(
+    tx: TeamStore,
+    ctx: ScimContext,
+    current: ScimUserRecord,
+    doc: Record<string, unknown>,
+  ): Promise<{ user: ScimUserRecord; outcome: Outcome }> {
+    const active = doc.active as boolean
+    let outcome: Outcome = 'updated'
+    if (current.active && !active) {
+      await this.ensureNotMember(tx, ctx.teamId, current.accountId)
+      outcome = 'deactivated'
+    } else if (!current.active && active) {
+      await this.ensureMember(tx, ctx.teamId, current.accountId)
+      outcome = 'reactivated'
+    }
+    const account = await tx.getAccount(current.accountId)
+    if (account) await this.syncProfile(tx, account, doc)
+    const user: ScimUserRecord = {
+      ...current,
+      userName: doc.userName as string,
+      externalId: (doc.externalId as string | undefined) ?? null,
+      active,
+      doc,
+      version: current.version + 1,
+      lastModified: this.clock(),
+    }
+    if (!(await tx.updateUser(ctx.teamId, user, current.version))) {
+      throw new ScimError(409, `User ${current.id} was changed by another request; retry`)
+    }
+    return { user, outcome }
+  }
+
+  /** Finds the account by the user's email, or creates it (DESIGN.md §1, Provision). */
+  private async accountFor(tx: TeamStore, doc: Record<string, unknown>): Promise<Account> {
+    const email = accountEmail(doc)
+    if (!email) {
+      throw ScimError.badRequest(
+        'invalidValue',
+        'Compound identifies people by email: give the user an email (emails, or a userName that is an email address)',
+      )
+    }
+    return (await tx.findAccountByEmail(email)) ?? tx.createAccount({ email, displayName: accountDisplayName(doc) })
+  }
+
+  /** Adds the account as Member; an existing member of this team keeps its role. */
+  private async ensureMember(tx: TeamStore, teamId: string, accountId: string): Promise<void> {
+    const membership = await tx.findMembershipOfAccount(accountId)
+    if (membership && membership.teamId !== teamId) throw new ScimError(409, DIFFERENT_TEAM, 'uniqueness')
+    if (!membership) await tx.addMember(teamId, accountId, 'member')
+  }
+
+  /** Removes the account from the team, unless it is the Owner (Team Owners cannot be deprovisioned). */
+  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string): Promise<void> {
+    const membership = await tx.findMembershipOfAccount(accountId)
+    if (membership?.teamId !== teamId) return
+    if (membership.role === 'owner') {
+      throw new ScimError(403, 'Team Owners cannot be deprovisioned through SCIM; transfer ownership in Compound first')
+    }
+    await tx.removeMember(teamId, accountId)
+  }
+
+  /** Profile updates reach the account; an email another account owns is a conflict. */
+  private async syncProfile(tx: TeamStore, account: Account, doc: Record<string, unknown>): Promise<void> {
+    const changes: { email?: string; displayName?: string | null } = {}
+    const email = accountEmail(doc)
+    if (email && foldCase(email) !== foldCase(account.email)) {
+      const owner = await tx.findAccountByEmail(email)
+      if (owner && owner.id !== account.id) {
+        throw new ScimError(409, `The email ${email} belongs to another Compound account`, 'uniqueness')
+      }
+      changes.email = email
+    }
+    const displayName = accountDisplayName(doc)
+    if (displayName !== null && displayName !== account.displayName) changes.displayName = displayName
+    if (Object.keys(changes).length > 0) await tx.updateAccount(account.id, changes)
+  }
+
+  /**
+   * One transaction per request, retried once when a concurrent request created the same account
+   * or membership first (the retry then sees it). Writes the audit entry with the outcome, and a
+   * rejection entry after a rollback.
+   */
+  private async write<T>(
+    ctx: ScimContext,
+    action: UserAction,
+    resourceId: string | null,
+    work: (tx: TeamStore) => Promise<{ user: ScimUserRecord; outcome: Outcome; value: T }>,
+  ): Promise<T> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.store.transaction(async (tx) => {
+          const { user, outcome, value } = await work(tx)
+          await tx.appendEvent(ctx.teamId, {
+            source: 'scim',
+            action,
+            outcome,
+            endpointId: ctx.endpointId,
+            resourceId: user.id,
+            accountId: user.accountId,
+            detail: user.userName,
+          })
+          return value
+        })
+      } catch (error) {
+        const retryable = error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount')
+        if (retryable && attempt < 3) continue
+        const rejection = toScimError(error)
+        if (rejection && rejection.status !== 404 && rejection.status !== 412) {
+          await this.store
+            .appendEvent(ctx.teamId, {
+              source: 'scim',
+              action,
+              outcome: `rejected:${rejection.status}`,
+              endpointId: ctx.endpointId,
+              resourceId,
+              detail: rejection.detail,
+            })
+            .catch(() => undefined)
+        }
+        throw rejection ?? error
+      }
+    }
+  }
+}
+
+function toScimError(error: unknown): ScimError | undefined {
+  if (error instanceof ScimError) return error
+  if (error instanceof StoreConflict) {
+    switch (error.rule) {
+      case 'userName':
+        return new ScimError(409, 'A user with this userName already exists', 'uniqueness', { cause: error })
+      case 'oneTeamPerAccount':
+        return new ScimError(409, DIFFERENT_TEAM, 'uniqueness', { cause: error })
+      case 'accountLinked':
+        return new ScimError(409, 'Another user of this team is linked to the same account', 'uniqueness', { cause: error })
+      case 'accountEmail':
+        return new ScimError(409, 'The email belongs to another Compound account', 'uniqueness', { cause: error })
+      default:
+        return undefined
+    }
+  }
+  return undefined
+}
+
+function withActive(doc: Record<string, unknown>, fallback: boolean): Record<string, unknown> {
+  return { ...doc, active: typeof doc.active === 'boolean' ? doc.active : fallback }
+}
+
+/** RFC 7644 §3.14: a write with If-Match proceeds only when the version still matches. */
+function checkIfMatch(ifMatch: string | undefined, version: number): void {
+  if (ifMatch === undefined) return
+  const tags = ifMatch.split(',').map((tag) => tag.trim())
+  if (tags.includes('*') || tags.some((tag) => tag.replace(/^W\//, '') === etag(version).replace(/^W\//, ''))) return
+  throw new ScimError(412, `The resource changed: its version is now ${etag(version)}`)
+}
+
+export function notFound(id: string): ScimError {
+  return new ScimError(404, `User ${id} not found`)
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/** SCIM ids here are UUIDs; anything else cannot exist (and must not reach a uuid column). */
+export function isUuid(id: string): boolean {
+  return UUID.test(id)
+}

@@ -1,0 +1,76 @@
+import type { AttributeDefinition, SchemaDefinition } from './attribute.js'
+import { URN, type ResourceTypeDefinition } from './schemas.js'
+
+/** Limits advertised in /ServiceProviderConfig and enforced by the list and PATCH code. */
+export interface ServiceLimits {
+  readonly maxResults: number
+  readonly maxOperations: number
+  readonly maxPayloadSize: number
+}
+
+/** RFC 7643 §5: what this server supports, stated truthfully. */
+export function serviceProviderConfig(limits: ServiceLimits, location: string) {
+  return {
+    schemas: [URN.serviceProviderConfig],
+    documentationUri: 'https://github.com/compound/compound-scim#readme',
+    patch: { supported: true },
+    bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
+    filter: { supported: true, maxResults: limits.maxResults },
+    changePassword: { supported: false },
+    sort: { supported: false },
+    etag: { supported: true },
+    authenticationSchemes: [
+      {
+        type: 'oauthbearertoken',
+        name: 'OAuth Bearer Token',
+        description: 'The per-team bearer token issued when SCIM is enabled in Compound',
+        specUri: 'https://www.rfc-editor.org/rfc/rfc6750',
+        primary: true,
+      },
+    ],
+    meta: { resourceType: 'ServiceProviderConfig', location },
+  }
+}
+
+/** RFC 7643 §6. */
+export function resourceTypeDocument(type: ResourceTypeDefinition, baseUrl: string) {
+  return {
+    schemas: [URN.resourceType],
+    id: type.id,
+    name: type.name,
+    endpoint: type.endpoint,
+    description: type.description,
+    schema: type.schema.id,
+    schemaExtensions: type.extensions.map((e) => ({ schema: e.schema.id, required: e.required })),
+    meta: { resourceType: 'ResourceType', location: `${baseUrl}/ResourceTypes/${type.id}` },
+  }
+}
+
+/** RFC 7643 §7: generated from the same definitions the validator uses. */
+export function schemaDocument(schema: SchemaDefinition, baseUrl: string) {
+  return {
+    schemas: [URN.schema],
+    id: schema.id,
+    name: schema.name,
+    description: schema.description,
+    attributes: schema.attributes.map(attributeDocument),
+    meta: { resourceType: 'Schema', location: `${baseUrl}/Schemas/${schema.id}` },
+  }
+}
+
+function attributeDocument(a: AttributeDefinition): Record<string, unknown> {
+  return {
+    name: a.name,
+    type: a.type,
+    multiValued: a.multiValued,
+    description: a.description,
+    required: a.required,
+    caseExact: a.caseExact,
+    mutability: a.mutability,
+    returned: a.returned,
+    uniqueness: a.uniqueness,
+    ...(a.canonicalValues ? { canonicalValues: a.canonicalValues } : {}),
+    ...(a.referenceTypes ? { referenceTypes: a.referenceTypes } : {}),
+    ...(a.subAttributes ? { subAttributes: a.subAttributes.map(attributeDocument) } : {}),
+  }
+}

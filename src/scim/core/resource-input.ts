@@ -1,0 +1,147 @@
+import { findAttribute, type AttributeDefinition, type SchemaDefinition } from './attribute.js'
+import { ScimError } from '../protocol/scim-error.js'
+
+/** The schemas of one resource type as the validator, filters and PATCH see them. */
+export interface ResourceSchemaView {
+  readonly core: SchemaDefinition
+  readonly extensions: readonly SchemaDefinition[]
+  /** RFC 7643 §3.1 attributes every resource has (id, externalId, meta). */
+  readonly common: readonly AttributeDefinition[]
+}
+
+/** Input documents deeper than this are refused: no real resource nests beyond a few levels. */
+const MAX_STRING_LENGTH = 65_536
+const MAX_MULTI_VALUES = 100
+
+/**
+ * Turns a client's resource (POST/PUT body, or the result of a PATCH) into the stored document:
+ * attribute names and extension URNs matched case-insensitively and written canonically (RFC 7643
+ * §2.1), types checked, readOnly and writeOnly attributes dropped (§2.2: the server ignores them on
+ * input; password is never stored), unknown attributes ignored, null meaning unassigned (§2.5).
+ * `id`, `meta` and `schemas` are not part of the document; externalId is.
+ */
+export function normalizeResource(input: unknown, view: ResourceSchemaView): Record<string, unknown> {
+  if (!isObject(input)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
+  const doc: Record<string, unknown> = {}
+  const externalIdDef = findAttribute(view.common, 'externalId')!
+  for (const [key, value] of Object.entries(input)) {
+    const lower = key.toLowerCase()
+    if (lower === 'externalid') {
+      assign(doc, externalIdDef.name, normalizeValue(value, externalIdDef, externalIdDef.name))
+      continue
+    }
+    const extension = view.extensions.find((schema) => schema.id.toLowerCase() === lower)
+    if (extension) {
+      if (value === null) continue
+      if (!isObject(value)) throw invalidValue(`"${extension.id}" must be an object of extension attributes`)
+      const extensionDoc = normalizeAttributes(value, extension.attributes, `${extension.id}:`)
+      if (Object.keys(extensionDoc).length > 0) doc[extension.id] = extensionDoc
+      continue
+    }
+    const definition = findAttribute(view.core.attributes, key)
+    if (!definition || !isWritable(definition)) continue
+    assign(doc, definition.name, normalizeValue(value, definition, definition.name))
+  }
+  for (const definition of view.core.attributes) {
+    const value = doc[definition.name]
+    if (definition.required && isWritable(definition) && (isUnassigned(value) || (typeof value === 'string' && value.trim() === ''))) {
+      throw invalidValue(`The required attribute "${definition.name}" is missing or empty`)
+    }
+  }
+  return doc
+}
+
+function normalizeAttributes(
+  input: Record<string, unknown>,
+  definitions: readonly AttributeDefinition[],
+  prefix: string,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {}
+  for (const [key, value] of Object.entries(input)) {
+    const definition = findAttribute(definitions, key)
+    if (!definition || !isWritable(definition)) continue
+    assign(out, definition.name, normalizeValue(value, definition, `${prefix}${definition.name}`))
+  }
+  return out
+}
+
+function normalizeValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
+  if (value === null || value === undefined) return undefined
+  if (definition.multiValued) {
+    // A single value where a list is expected: some clients send one email as an object.
+    const values = Array.isArray(value) ? value : [value]
+    if (values.length > MAX_MULTI_VALUES) throw invalidValue(`"${path}" has more than ${MAX_MULTI_VALUES} values`)
+    const items = values
+      .map((item) => normalizeSingle(item, definition, path))
+      .filter((item) => !isUnassigned(item))
+    if (definition.type === 'complex') {
+      const primaries = items.filter((item) => (item as Record<string, unknown>).primary === true)
+      if (primaries.length > 1) throw invalidValue(`"${path}" has more than one value with "primary": true`)
+    }
+    return items.length > 0 ? items : undefined
+  }
+  if (Array.isArray(value)) throw invalidValue(`"${path}" takes a single value, not a list`)
+  return normalizeSingle(value, definition, path)
+}
+
+function normalizeSingle(value: unknown, definition: AttributeDefinition, path: string): unknown {
+  if (value === null || value === undefined) return undefined
+  switch (definition.type) {
+    case 'complex': {
+      if (!isObject(value)) throw invalidValue(`"${path}" must be an object`)
+      const out = normalizeAttributes(value, definition.subAttributes ?? [], `${path}.`)
+      return Object.keys(out).length > 0 ? out : undefined
+    }
+    case 'boolean':
+      return parseBoolean(value, path)
+    case 'integer':
+      if (typeof value !== 'number' || !Number.isInteger(value)) throw invalidValue(`"${path}" must be an integer`)
+      return value
+    case 'decimal':
+      if (typeof value !== 'number' || !Number.isFinite(value)) throw invalidValue(`"${path}" must be a number`)
+      return value
+    case 'dateTime':
+      if (typeof value !== 'string' || Number.isNaN(Date.parse(value))) throw invalidValue(`"${path}" must be an xsd:dateTime string`)
+      return value
+    default:
+      if (typeof value !== 'string') throw invalidValue(`"${path}" must be a string`)
+      if (value.length > MAX_STRING_LENGTH) throw invalidValue(`"${path}" is longer than ${MAX_STRING_LENGTH} characters`)
+      return value
+  }
+}
+
+/** Microsoft Entra ID sends booleans as "True"/"False" strings (test/http/users.test.ts, "string booleans"). */
+export function parseBoolean(value: unknown, path: string): boolean {
+  if (typeof value === 'boolean') return value
+  if (typeof value === 'string') {
+    const lower = value.trim().toLowerCase()
+    if (lower === 'true') return true
+    if (lower === 'false') return false
+  }
+  throw invalidValue(`"${path}" must be a boolean`)
+}
+
+function isWritable(definition: AttributeDefinition): boolean {
+  return definition.mutability !== 'readOnly' && definition.returned !== 'never'
+}
+
+function assign(target: Record<string, unknown>, name: string, value: unknown): void {
+  if (isUnassigned(value)) delete target[name]
+  else target[name] = value
+}
+
+/** RFC 7643 §2.5: null, an empty list and an empty complex value all mean "unassigned". */
+export function isUnassigned(value: unknown): boolean {
+  if (value === undefined || value === null) return true
+  if (Array.isArray(value)) return value.length === 0
+  if (isObject(value)) return Object.keys(value).length === 0
+  return false
+}
+
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value)
+}
+
+function invalidValue(detail: string): ScimError {
+  return ScimError.badRequest('invalidValue', detail)
+}

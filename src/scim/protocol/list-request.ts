@@ -1,0 +1,60 @@
+import { ScimError } from './scim-error.js'
+
+export interface ListRequest {
+  readonly filter?: string | undefined
+  readonly startIndex: number
+  readonly count: number
+  readonly attributes?: string | undefined
+  readonly excludedAttributes?: string | undefined
+  readonly sortBy?: string | undefined
+  readonly sortOrder?: 'ascending' | 'descending' | undefined
+}
+
+/** Query parameter names are matched case-insensitively, as attribute names are. */
+function pick(params: Record<string, unknown>, name: string): unknown {
+  const lower = name.toLowerCase()
+  for (const [key, value] of Object.entries(params)) if (key.toLowerCase() === lower) return value
+  return undefined
+}
+
+/**
+ * RFC 7644 §3.4.2 list parameters from a query string or a SearchRequest body (§3.4.3):
+ * startIndex below 1 counts as 1, count below 0 as 0, count above maxResults is capped.
+ */
+export function parseListRequest(params: Record<string, unknown>, limits: { maxResults: number; defaultCount: number }): ListRequest {
+  const filter = optionalString(pick(params, 'filter'), 'filter')
+  const startIndex = Math.max(1, integer(pick(params, 'startIndex'), 'startIndex') ?? 1)
+  const count = Math.min(limits.maxResults, Math.max(0, integer(pick(params, 'count'), 'count') ?? limits.defaultCount))
+  const sortOrder = optionalString(pick(params, 'sortOrder'), 'sortOrder')?.toLowerCase()
+  if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
+    throw ScimError.badRequest('invalidValue', 'sortOrder must be "ascending" or "descending"')
+  }
+  return {
+    filter: filter?.trim() === '' ? undefined : filter,
+    startIndex,
+    count,
+    attributes: listParam(pick(params, 'attributes'), 'attributes'),
+    excludedAttributes: listParam(pick(params, 'excludedAttributes'), 'excludedAttributes'),
+    sortBy: optionalString(pick(params, 'sortBy'), 'sortBy'),
+    sortOrder,
+  }
+}
+
+function optionalString(value: unknown, name: string): string | undefined {
+  if (value === undefined || value === null) return undefined
+  if (typeof value !== 'string') throw ScimError.badRequest('invalidValue', `"${name}" must be a string`)
+  return value
+}
+
+/** `attributes` may be a comma-separated string (query) or an array of names (SearchRequest). */
+function listParam(value: unknown, name: string): string | undefined {
+  if (Array.isArray(value) && value.every((v) => typeof v === 'string')) return value.join(',')
+  return optionalString(value, name)
+}
+
+function integer(value: unknown, name: string): number | undefined {
+  if (value === undefined || value === null || value === '') return undefined
+  const number = typeof value === 'number' ? value : Number(value)
+  if (!Number.isInteger(number)) throw ScimError.badRequest('invalidValue', `"${name}" must be an integer`)
+  return number
+}

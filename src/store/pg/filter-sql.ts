@@ -1,0 +1,238 @@
+import { sql, type SQL } from 'drizzle-orm'
+import { findAttribute, type AttributeDefinition } from '../../scim/core/attribute.js'
+import { foldCase } from '../../scim/core/case-fold.js'
+import type { ResourceSchemaView } from '../../scim/core/resource-input.js'
+import type { AttrPath, CompValue, CompareOp, Filter } from '../../scim/filter/ast.js'
+import { compileFilter } from '../../scim/filter/evaluate.js'
+import { formatAttrPath } from '../../scim/filter/format.js'
+import { ScimError } from '../../scim/protocol/scim-error.js'
+
+/**
+ * RFC 7644 §3.4.2.2 filter AST -> one parameterised SQL condition, mirroring the in-memory
+ * predicate of scim/filter/evaluate.ts rule for rule (the differential test holds them to it):
+ * comparisons are true when ANY value satisfies them (so an absent value never matches), `ne` is
+ * `not eq`, `pr` means a value is stored (documents are normalised: no null, "", [] or {}), and
+ * `[...]` needs one element to satisfy the whole bracket. Every leaf is two-valued (never NULL), so
+ * `not` in SQL means what it means in JavaScript. Only bound parameters reach SQL; attribute names
+ * come from the allowlist (the schema), never from the filter text.
+ */
+
+/** A column that holds an attribute outside the jsonb document (for indexes and constraints). */
+export interface ColumnAttribute {
+  readonly column: SQL
+  /** The column is NOT NULL: presence is a given. */
+  readonly notNull: boolean
+  /** A uuid column: compared as text unless the value is a canonical lower-case UUID. */
+  readonly uuid?: boolean
+}
+
+export interface SqlResource {
+  readonly view: ResourceSchemaView
+  /** The jsonb document column. */
+  readonly doc: SQL
+  /** Attribute paths (lower-case, `meta.created`) stored in columns. */
+  readonly columns: Readonly<Record<string, ColumnAttribute>>
+  /** Constant attributes, e.g. meta.resourceType. */
+  readonly constants: Readonly<Record<string, string>>
+}
+
+export function filterToSql(filter: Filter, resource: SqlResource): SQL {
+  // The in-memory compiler validates names, types and operators: both paths reject the same filters.
+  compileFilter(filter, resource.view)
+  return compile(filter, resource, undefined)
+}
+
+/** Inside `attr[...]`: the alias of the element being tested and its attribute. */
+interface ElementScope {
+  readonly element: SQL
+  readonly attribute: AttributeDefinition
+}
+
+function compile(filter: Filter, resource: SqlResource, scope: ElementScope | undefined): SQL {
+  switch (filter.kind) {
+    case 'and':
+      return sql`(${compile(filter.left, resource, scope)} and ${compile(filter.right, resource, scope)})`
+    case 'or':
+      return sql`(${compile(filter.left, resource, scope)} or ${compile(filter.right, resource, scope)})`
+    case 'not':
+      return sql`(not ${compile(filter.filter, resource, scope)})`
+    case 'present':
+      return present(target(filter.path, resource, scope, false))
+    case 'compare':
+      return comparison(target(filter.path, resource, scope, filter.value !== null), filter.op, filter.value)
+    case 'valuePath': {
+      const t = target(filter.path, resource, undefined, false)
+      if (t.kind !== 'json') throw notFilterable(t.label)
+      const element = sql.raw('scim_el')
+      const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
+      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.json)}) as scim_el where ${inner})`
+    }
+  }
+}
+
+/** Where the values of a path live. */
+type Target =
+  | { kind: 'column'; label: string; attribute: AttributeDefinition; column: ColumnAttribute }
+  | { kind: 'constant'; label: string; attribute: AttributeDefinition; value: string }
+  /** A single value at a jsonb expression. */
+  | { kind: 'json'; label: string; attribute: AttributeDefinition; json: SQL }
+  /** The `sub` of every element of the multi-valued attribute at `array`. */
+  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string }
+
+/** `compareValue`: a non-null comparison, where `emails` stands for `emails.value`. */
+function target(path: AttrPath, resource: SqlResource, scope: ElementScope | undefined, compareValue: boolean): Target {
+  const label = formatAttrPath(path)
+  if (scope) {
+    const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
+    return { kind: 'json', label, attribute, json: sql`(${scope.element} -> ${attribute.name})` }
+  }
+  const { view } = resource
+  const extension =
+    path.urn === undefined || path.urn.toLowerCase() === view.core.id.toLowerCase()
+      ? undefined
+      : view.extensions.find((e) => e.id.toLowerCase() === path.urn!.toLowerCase())
+  const attributes = extension ? extension.attributes : [...view.common, ...view.core.attributes]
+  const attribute = findAttribute(attributes, path.attr)!
+  let sub = path.subAttr === undefined ? undefined : findAttribute(attribute.subAttributes, path.subAttr)
+  // `emails eq "x"` compares emails.value (the in-memory rule for multi-valued complex attributes).
+  if (!sub && compareValue && attribute.multiValued && attribute.type === 'complex') sub = findAttribute(attribute.subAttributes, 'value')
+
+  const key = extension ? undefined : [attribute.name, path.subAttr === undefined ? undefined : sub?.name].filter(Boolean).join('.').toLowerCase()
+  if (key && resource.columns[key]) return { kind: 'column', label, attribute: sub && path.subAttr ? sub : attribute, column: resource.columns[key] }
+  if (key && resource.constants[key] !== undefined) return { kind: 'constant', label, attribute: sub ?? attribute, value: resource.constants[key] }
+  if (!extension && attribute.name === 'meta') throw notFilterable(label)
+
+  const top = extension ? sql`(${resource.doc} -> ${extension.id} -> ${attribute.name})` : sql`(${resource.doc} -> ${attribute.name})`
+  if (attribute.multiValued) {
+    if (path.subAttr === undefined && attribute.type === 'complex' && !sub) return { kind: 'json', label, attribute, json: top }
+    if (path.subAttr === undefined && attribute.type !== 'complex') throw notFilterable(label)
+    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name }
+  }
+  if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${sub.name})` }
+  return { kind: 'json', label, attribute, json: top }
+}
+
+function present(t: Target): SQL {
+  switch (t.kind) {
+    case 'column':
+      return t.column.notNull ? sql`true` : sql`(${t.column.column} is not null)`
+    case 'constant':
+      return sql`true`
+    case 'json':
+      return sql`(${t.json} is not null)`
+    case 'elements':
+      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where scim_pr -> ${t.sub} is not null)`
+  }
+}
+
+function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
+  if (value === null) return op === 'eq' ? sql`(not ${present(t)})` : present(t)
+  if (op === 'ne') return sql`(not ${comparison(t, 'eq', value)})`
+  switch (t.kind) {
+    case 'column':
+      return columnComparison(t, op, value)
+    case 'constant':
+      return constantComparison(t.attribute, t.value, op, value) ? sql`true` : sql`false`
+    case 'json':
+      return sql`(${t.json} is not null and ${jsonComparison(t.json, t.attribute, op, value)})`
+    case 'elements': {
+      const element = sql`(scim_cmp -> ${t.sub})`
+      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
+    }
+  }
+}
+
+type Op = Exclude<CompareOp, 'ne'>
+
+function columnComparison(t: Extract<Target, { kind: 'column' }>, op: Op, value: string | number | boolean): SQL {
+  const { column, notNull, uuid } = t.column
+  const guard = (condition: SQL) => (notNull ? condition : sql`(${column} is not null and ${condition})`)
+  if (t.attribute.type === 'boolean') return guard(sql`(${column} = ${value as boolean})`)
+  if (t.attribute.type === 'dateTime') return guard(sql`(${column} ${ordering(op)} ${new Date(value as string).toISOString()}::timestamptz)`)
+  const text = String(value)
+  if (uuid && op === 'eq') {
+    // Index lookup for a canonical UUID; anything else cannot equal a (lower-case) stored id.
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text) ? guard(sql`(${column} = ${text}::uuid)`) : sql`false`
+  }
+  const expression = uuid ? sql`(${column}::text)` : column
+  return guard(stringComparison(expression, t.attribute, op, text))
+}
+
+function jsonComparison(json: SQL, attribute: AttributeDefinition, op: Op, value: string | number | boolean): SQL {
+  switch (attribute.type) {
+    case 'boolean':
+      return sql`(${json} = ${JSON.stringify(value)}::jsonb)`
+    case 'integer':
+    case 'decimal':
+      return sql`(case when jsonb_typeof(${json}) = 'number' then (${json})::text::numeric ${ordering(op)} ${value as number} else false end)`
+    case 'dateTime':
+      // Stored dateTimes are validated on input; compared as instants to the millisecond, as in memory.
+      return sql`(jsonb_typeof(${json}) = 'string' and date_trunc('milliseconds', (${json} #>> '{}')::timestamptz) ${ordering(op)} ${new Date(value as string).toISOString()}::timestamptz)`
+    default:
+      return sql`(jsonb_typeof(${json}) = 'string' and ${stringComparison(sql`(${json} #>> '{}')`, attribute, op, String(value))})`
+  }
+}
+
+/**
+ * caseExact false folds ASCII case on both sides (scim/core/case-fold.ts): lower() under the "C"
+ * collation folds exactly those letters, and "C" orders by code point for gt/lt.
+ */
+function stringComparison(expression: SQL, attribute: AttributeDefinition, op: Op, value: string): SQL {
+  const left = attribute.caseExact ? sql`(${expression} collate "C")` : sql`lower(${expression} collate "C")`
+  const wanted = attribute.caseExact ? value : foldCase(value)
+  switch (op) {
+    case 'co':
+      return sql`(${left} like ${`%${escapeLike(wanted)}%`})`
+    case 'sw':
+      return sql`(${left} like ${`${escapeLike(wanted)}%`})`
+    case 'ew':
+      return sql`(${left} like ${`%${escapeLike(wanted)}`})`
+    default:
+      return sql`(${left} ${ordering(op)} ${wanted})`
+  }
+}
+
+function constantComparison(attribute: AttributeDefinition, stored: string, op: Op, value: string | number | boolean): boolean {
+  if (typeof value !== 'string') return false
+  const a = attribute.caseExact ? stored : foldCase(stored)
+  const b = attribute.caseExact ? value : foldCase(value)
+  switch (op) {
+    case 'eq':
+      return a === b
+    case 'co':
+      return a.includes(b)
+    case 'sw':
+      return a.startsWith(b)
+    case 'ew':
+      return a.endsWith(b)
+    case 'gt':
+      return a > b
+    case 'ge':
+      return a >= b
+    case 'lt':
+      return a < b
+    case 'le':
+      return a <= b
+  }
+}
+
+function ordering(op: Op): SQL {
+  const operators: Record<string, string> = { eq: '=', gt: '>', ge: '>=', lt: '<', le: '<=' }
+  const operator = operators[op]
+  if (!operator) throw new Error(`no ordering operator for ${op}`)
+  return sql.raw(operator)
+}
+
+/** A jsonb value as an array for jsonb_array_elements (which fails on anything else). */
+function arrayOf(json: SQL): SQL {
+  return sql`(case when jsonb_typeof(${json}) = 'array' then ${json} else '[]'::jsonb end)`
+}
+
+/** LIKE's wildcards in user text are literals (backslash is PostgreSQL's default LIKE escape). */
+function escapeLike(text: string): string {
+  return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+function notFilterable(label: string): ScimError {
+  return ScimError.badRequest('invalidFilter', `Invalid filter: "${label}" cannot be used in a filter`)
+}

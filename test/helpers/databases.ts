@@ -1,0 +1,99 @@
+import { randomBytes } from 'node:crypto'
+import { sql, type SQL } from 'drizzle-orm'
+import pg from 'pg'
+import type { Test } from 'tap'
+import { openDatabase, type Database } from '../../src/store/pg/database.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+
+export interface TestDatabase {
+  readonly name: 'pglite' | 'postgres'
+  readonly database: Database
+  readonly store: PgTeamStore
+  /** The PostgreSQL URL of this file's own database (postgres only). */
+  readonly url?: string
+  /** Empties every table between tests (cheaper than a new PGlite, STACK.md). */
+  reset(): Promise<void>
+  /** Raw rows of a query, for assertions on what is stored. */
+  rows<T = Record<string, unknown>>(query: SQL | string): Promise<T[]>
+}
+
+const TABLES = ['audit_events', 'scim_users', 'scim_connections', 'sso_configs', 'team_memberships', 'teams', 'accounts', 'service_settings']
+
+/**
+ * The databases store tests run on: PGlite always; PostgreSQL when TEST_DATABASE_URL is set, or
+ * through testcontainers when a Docker engine answers (skipped silently otherwise). Each test file
+ * gets its own PostgreSQL database, created here and dropped at teardown.
+ */
+export async function testDatabases(t: Test): Promise<TestDatabase[]> {
+  const targets: TestDatabase[] = [await pgliteTarget(t)]
+  const url = process.env.TEST_DATABASE_URL ?? (await containerUrl(t))
+  if (url) targets.push(await postgresTarget(t, url))
+  return targets
+}
+
+async function pgliteTarget(t: Test): Promise<TestDatabase> {
+  const database = await openDatabase({})
+  await database.migrate()
+  t.teardown(() => database.close())
+  return target('pglite', database)
+}
+
+async function postgresTarget(t: Test, adminUrl: string): Promise<TestDatabase> {
+  const name = `scim_test_${randomBytes(6).toString('hex')}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  await admin.end()
+  const url = withDatabase(adminUrl, name)
+  const database = await openDatabase({ url, poolSize: 25 })
+  await database.migrate()
+  t.teardown(async () => {
+    await database.close()
+    const cleanup = new pg.Client({ connectionString: adminUrl })
+    await cleanup.connect()
+    await cleanup.query(`drop database if exists ${name} with (force)`)
+    await cleanup.end()
+  })
+  return target('postgres', database, url)
+}
+
+function target(name: 'pglite' | 'postgres', database: Database, url?: string): TestDatabase {
+  return {
+    name,
+    database,
+    store: new PgTeamStore(database.db),
+    ...(url ? { url } : {}),
+    rows: async <T,>(query: SQL | string) => {
+      const result = (await database.db.execute(typeof query === 'string' ? sql.raw(query) : query)) as unknown as { rows: T[] }
+      return result.rows
+    },
+    reset: async () => {
+      await database.db.execute(sql.raw(`truncate ${TABLES.join(', ')} restart identity cascade`))
+    },
+  }
+}
+
+export function withDatabase(url: string, database: string): string {
+  const parsed = new URL(url)
+  parsed.pathname = `/${database}`
+  return parsed.toString()
+}
+
+let container: Promise<string | undefined> | undefined
+
+/** A PostgreSQL 15 container for developers with Docker; undefined (quietly) without an engine. */
+async function containerUrl(t: Test): Promise<string | undefined> {
+  container ??= (async () => {
+    try {
+      const { getContainerRuntimeClient } = await import('testcontainers')
+      await getContainerRuntimeClient()
+      const { PostgreSqlContainer } = await import('@testcontainers/postgresql')
+      const started = await new PostgreSqlContainer('postgres:15-alpine').start()
+      t.teardown(() => started.stop().then(() => undefined))
+      return started.getConnectionUri()
+    } catch {
+      return undefined
+    }
+  })()
+  return container
+}

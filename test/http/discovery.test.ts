@@ -1,0 +1,62 @@
+import t from 'tap'
+import { URN } from '../../src/scim/core/schemas.js'
+import { BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
+import { testDatabases } from '../helpers/databases.js'
+
+// Discovery documents do not depend on the database; PGlite alone covers them.
+const [db] = await testDatabases(t)
+const app = await testApp(db!)
+t.teardown(() => app.close())
+const team = await scimTeam(app, 't1')
+
+t.test('ServiceProviderConfig is truthful', async (t) => {
+  const res = await scim(app, team, 'GET', '/ServiceProviderConfig')
+  t.equal(res.statusCode, 200)
+  t.match(res.headers['content-type'], /^application\/scim\+json/)
+  const body = res.json()
+  t.same(body.schemas, [URN.serviceProviderConfig])
+  t.equal(body.patch.supported, true)
+  t.equal(body.bulk.supported, false)
+  t.equal(body.filter.supported, true)
+  t.ok(body.filter.maxResults > 0)
+  t.equal(body.etag.supported, true)
+  t.equal(body.authenticationSchemes[0].type, 'oauthbearertoken')
+  t.equal(body.meta.location, `${BASE_URL}/scim/v2/${team.endpointId}/ServiceProviderConfig`)
+})
+
+t.test('ResourceTypes and Schemas come from the validator definitions', async (t) => {
+  const types = (await scim(app, team, 'GET', '/ResourceTypes')).json()
+  t.same(types.schemas, [URN.listResponse])
+  const userType = types.Resources.find((r: { id: string }) => r.id === 'User')
+  t.same(userType.schemaExtensions, [{ schema: URN.enterpriseUser, required: false }])
+  t.equal(userType.endpoint, '/Users')
+  t.same((await scim(app, team, 'GET', '/ResourceTypes/user')).json().id, 'User', 'ids are case-insensitive')
+  t.equal((await scim(app, team, 'GET', '/ResourceTypes/Nope')).statusCode, 404)
+
+  const schemas = (await scim(app, team, 'GET', '/Schemas')).json()
+  t.same(schemas.Resources.map((s: { id: string }) => s.id), [URN.user, URN.enterpriseUser])
+  const user = (await scim(app, team, 'GET', `/Schemas/${URN.user}`)).json()
+  const userName = user.attributes.find((a: { name: string }) => a.name === 'userName')
+  t.same([userName.required, userName.uniqueness, userName.caseExact], [true, 'server', false])
+  const emails = user.attributes.find((a: { name: string }) => a.name === 'emails')
+  t.same(emails.subAttributes.map((a: { name: string }) => a.name), ['value', 'display', 'type', 'primary'])
+  const password = user.attributes.find((a: { name: string }) => a.name === 'password')
+  t.same([password.mutability, password.returned], ['writeOnly', 'never'])
+  t.equal((await scim(app, team, 'GET', `/Schemas/${URN.enterpriseUser}`)).json().name, 'EnterpriseUser')
+})
+
+t.test('discovery endpoints are read-only: other methods are 405', async (t) => {
+  for (const path of ['/ServiceProviderConfig', '/ResourceTypes', '/Schemas', `/Schemas/${URN.user}`]) {
+    for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+      const res = await scim(app, team, method, path, method === 'DELETE' ? undefined : {})
+      t.equal(res.statusCode, 405, `${method} ${path}`)
+      t.same(res.json().schemas, [URN.error])
+    }
+  }
+})
+
+t.test('unknown SCIM paths are 404 with a SCIM error', async (t) => {
+  const res = await scim(app, team, 'GET', '/Widgets')
+  t.equal(res.statusCode, 404)
+  t.same(res.json().schemas, [URN.error])
+})

@@ -1,0 +1,88 @@
+import t from 'tap'
+import { openDatabase } from '../../src/store/pg/database.js'
+import { StoreConflict, type ScimUserRecord } from '../../src/store/team-store.js'
+import { testDatabases } from '../helpers/databases.js'
+
+const record = (id: string, accountId: string, userName: string): ScimUserRecord => ({
+  id,
+  userName,
+  externalId: null,
+  active: true,
+  accountId,
+  doc: { userName },
+  version: 1,
+  created: new Date('2026-01-01T00:00:00.000Z'),
+  lastModified: new Date('2026-01-01T00:00:00.000Z'),
+})
+
+const ID1 = '11111111-1111-4111-8111-111111111111'
+const ID2 = '22222222-2222-4222-8222-222222222222'
+
+for (const db of await testDatabases(t)) {
+  t.test(db.name, async (t) => {
+    t.beforeEach(() => db.reset())
+    const { store } = db
+
+    t.test('unique rules surface as named StoreConflicts, by constraint name', async (t) => {
+      await store.upsertTeam('t1', 'T1')
+      await store.upsertTeam('t2', 'T2')
+      const a = await store.createAccount({ email: 'Ada@x.io', displayName: null })
+      await t.rejects(store.createAccount({ email: 'ada@X.IO', displayName: null }), new StoreConflict('accountEmail'))
+      await store.addMember('t1', a.id, 'member')
+      await t.rejects(store.addMember('t2', a.id, 'member'), new StoreConflict('oneTeamPerAccount'))
+      const b = await store.createAccount({ email: 'b@x.io', displayName: null })
+      await store.addMember('t1', b.id, 'owner')
+      const c = await store.createAccount({ email: 'c@x.io', displayName: null })
+      await t.rejects(store.addMember('t1', c.id, 'owner'), new StoreConflict('oneOwnerPerTeam'))
+      await store.insertUser('t1', record(ID1, a.id, 'Ada'))
+      await t.rejects(store.insertUser('t1', record(ID2, b.id, 'ADA')), new StoreConflict('userName'))
+      await t.rejects(store.insertUser('t1', record(ID2, a.id, 'other')), new StoreConflict('accountLinked'))
+      await store.insertConnection('t1', 'e1', 'h1')
+      await t.rejects(store.insertConnection('t1', 'e2', 'h2'), new StoreConflict('oneEnabledConnection'))
+    })
+
+    t.test('a failed transaction leaves nothing behind', async (t) => {
+      await store.upsertTeam('t1', 'T1')
+      await t.rejects(
+        store.transaction(async (tx) => {
+          await tx.createAccount({ email: 'x@x.io', displayName: null })
+          throw new Error('boom')
+        }),
+        { message: 'boom' },
+      )
+      t.equal(await store.findAccountByEmail('x@x.io'), null)
+    })
+
+    t.test('every user lookup is scoped by team', async (t) => {
+      await store.upsertTeam('t1', 'T1')
+      await store.upsertTeam('t2', 'T2')
+      const a = await store.createAccount({ email: 'a@x.io', displayName: null })
+      await store.insertUser('t1', record(ID1, a.id, 'ada'))
+      t.ok(await store.getUser('t1', ID1))
+      t.equal(await store.getUser('t2', ID1), null)
+      t.equal(await store.findUserByUserName('t2', 'ada'), null)
+      t.equal(await store.deleteUser('t2', ID1), false)
+      t.equal(await store.updateUser('t2', { ...record(ID1, a.id, 'x'), version: 2 }, 1), false)
+      t.equal((await store.listUsers('t2', { startIndex: 1, count: 10 })).totalResults, 0)
+      t.equal((await store.getUser('t1', ID1))?.userName, 'ada', 'untouched')
+    })
+
+    t.test('updateUser is a compare-and-set on the version', async (t) => {
+      await store.upsertTeam('t1', 'T1')
+      const a = await store.createAccount({ email: 'a@x.io', displayName: null })
+      await store.insertUser('t1', record(ID1, a.id, 'ada'))
+      t.equal(await store.updateUser('t1', { ...record(ID1, a.id, 'ada2'), version: 2 }, 1), true)
+      t.equal(await store.updateUser('t1', { ...record(ID1, a.id, 'ada3'), version: 2 }, 1), false, 'stale version')
+      t.equal((await store.getUser('t1', ID1))?.userName, 'ada2')
+    })
+
+    t.test('readiness needs the migrations', async (t) => {
+      await t.resolves(db.database.ping())
+      const empty = await openDatabase({})
+      t.teardown(() => empty.close())
+      await t.rejects(empty.ping(), 'an unmigrated database is not ready')
+      await empty.migrate()
+      await t.resolves(empty.ping())
+    })
+  })
+}
