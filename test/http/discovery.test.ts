@@ -55,6 +55,24 @@ t.test('discovery endpoints are read-only: other methods are 405', async (t) => 
   }
 })
 
+t.test('the method is checked before the body: a malformed body on a read-only endpoint is still 405 (Okta SPEC 2019)', async (t) => {
+  const res = await app.inject({
+    method: 'POST',
+    url: `${team.base}/Schemas`,
+    headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json; charset=utf-8' },
+    payload: 'test',
+  })
+  t.equal(res.statusCode, 405)
+  const users = await app.inject({
+    method: 'POST',
+    url: `${team.base}/Users`,
+    headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json; charset=utf-8' },
+    payload: 'test',
+  })
+  t.equal(users.statusCode, 400, 'where the body is read, it is a 400')
+  t.equal(users.json().scimType, 'invalidSyntax')
+})
+
 t.test('unknown SCIM paths are 404 with a SCIM error', async (t) => {
   const res = await scim(app, team, 'GET', '/Widgets')
   t.equal(res.statusCode, 404)

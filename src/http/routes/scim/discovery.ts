@@ -45,6 +45,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: { publicBaseUrl: str
     app.route({
       method: ['POST', 'PUT', 'PATCH', 'DELETE'],
       url,
+      config: { ignoresBody: true },
       handler: async (request) => {
         throw new ScimError(405, `${request.method} is not supported on ${url.split('/:')[0]}: discovery endpoints are read-only`)
       },
