@@ -8,6 +8,7 @@ import { healthRoutes } from './http/routes/health.js'
 import { scimRoutes } from './http/routes/scim/scim-routes.js'
 import { systemClock, type Clock } from './provisioning/clock.js'
 import { ScimConnections } from './provisioning/scim-connections.js'
+import { GroupProvisioning } from './provisioning/group-provisioning.js'
 import { TeamDirectory } from './provisioning/team-directory.js'
 import { UserProvisioning } from './provisioning/user-provisioning.js'
 import type { ServiceLimits } from './scim/core/discovery.js'
@@ -58,6 +59,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     store: deps.store,
     clock,
     users: new UserProvisioning(deps.store, clock),
+    groups: new GroupProvisioning(deps.store, clock),
     publicBaseUrl: deps.publicBaseUrl,
     limits: DEFAULT_LIMITS,
   })

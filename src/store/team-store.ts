@@ -72,6 +72,23 @@ export interface ScimUserRecord {
   readonly lastModified: Date
 }
 
+/** A SCIM Group as stored: `doc` holds displayName and externalId; members are separate rows. */
+export interface ScimGroupRecord {
+  readonly id: string
+  readonly displayName: string
+  readonly externalId: string | null
+  readonly doc: Record<string, unknown>
+  readonly version: number
+  readonly created: Date
+  readonly lastModified: Date
+}
+
+/** A group member as rendered: the User's id and userName. */
+export interface GroupMemberRow {
+  readonly value: string
+  readonly display: string
+}
+
 export interface ListQuery {
   readonly filter?: Filter | undefined
   /** 1-based (RFC 7644 §3.4.2.4). */
@@ -92,6 +109,7 @@ export type ConflictRule =
   | 'oneEnabledConnection'
   | 'userName'
   | 'accountLinked'
+  | 'groupDisplayName'
 
 export class StoreConflict extends Error {
   constructor(
@@ -158,6 +176,24 @@ export interface TeamStore {
   updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean>
   deleteUser(teamId: string, id: string): Promise<boolean>
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>>
+
+  getGroup(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimGroupRecord | null>
+  insertGroup(teamId: string, group: ScimGroupRecord): Promise<void>
+  updateGroup(teamId: string, group: ScimGroupRecord, expectedVersion: number): Promise<boolean>
+  deleteGroup(teamId: string, id: string): Promise<boolean>
+  listGroups(teamId: string, query: ListQuery): Promise<ListResult<ScimGroupRecord>>
+  /** Members of each group, in insertion order; at most `limit` per group when given. */
+  listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]>>
+  /** The ids among `userIds` that are SCIM users of the team. */
+  existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>>
+  /** Adds members that are not there yet; returns how many were added. */
+  addGroupMembers(teamId: string, groupId: string, userIds: readonly string[]): Promise<number>
+  /** Removes the listed members (`only`), or every member not listed (`allBut`); returns how many. */
+  removeGroupMembers(
+    teamId: string,
+    groupId: string,
+    which: { only: readonly string[] } | { allBut: readonly string[] },
+  ): Promise<number>
 
   getSetting(key: string): Promise<string | null>
   /** Stores the value unless the key exists; returns the value that is stored afterwards. */

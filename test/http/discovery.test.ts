@@ -34,7 +34,7 @@ t.test('ResourceTypes and Schemas come from the validator definitions', async (t
   t.equal((await scim(app, team, 'GET', '/ResourceTypes/Nope')).statusCode, 404)
 
   const schemas = (await scim(app, team, 'GET', '/Schemas')).json()
-  t.same(schemas.Resources.map((s: { id: string }) => s.id), [URN.user, URN.enterpriseUser])
+  t.same(schemas.Resources.map((s: { id: string }) => s.id), [URN.user, URN.enterpriseUser, URN.group])
   const user = (await scim(app, team, 'GET', `/Schemas/${URN.user}`)).json()
   const userName = user.attributes.find((a: { name: string }) => a.name === 'userName')
   t.same([userName.required, userName.uniqueness, userName.caseExact], [true, 'server', false])

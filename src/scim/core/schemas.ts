@@ -174,3 +174,42 @@ export const userResourceType: ResourceTypeDefinition = {
   schema: userSchema,
   extensions: [{ schema: enterpriseUserSchema, required: false }],
 }
+
+/** Members a single PATCH or PUT may carry (advertised in the Group schema and the README). */
+export const MAX_MEMBERS_PER_REQUEST = 10_000
+
+/** RFC 7643 §4.2 Group. Members are Users of the same team. */
+export const groupSchema: SchemaDefinition = {
+  id: URN.group,
+  name: 'Group',
+  description: 'Group',
+  attributes: [
+    attribute('displayName', 'string', 'A human-readable name for the Group, unique per team (compared case-insensitively).', {
+      required: true,
+      uniqueness: 'server',
+    }),
+    attribute(
+      'members',
+      'complex',
+      `The Users of the team in this Group; at most ${MAX_MEMBERS_PER_REQUEST} per request (add them in several PATCH requests beyond that).`,
+      {
+        multiValued: true,
+        subAttributes: [
+          attribute('value', 'string', 'The id of the member User.', { mutability: 'immutable', caseExact: true }),
+          attribute('$ref', 'reference', 'The URI of the member User.', { mutability: 'immutable', referenceTypes: ['User'] }),
+          attribute('display', 'string', "The member's userName.", { mutability: 'readOnly' }),
+          attribute('type', 'string', 'The type of the member.', { mutability: 'immutable', canonicalValues: ['User'] }),
+        ],
+      },
+    ),
+  ],
+}
+
+export const groupResourceType: ResourceTypeDefinition = {
+  id: 'Group',
+  name: 'Group',
+  endpoint: '/Groups',
+  description: 'Groups of the Compound team (stored and returned; they do not change Compound roles)',
+  schema: groupSchema,
+  extensions: [],
+}

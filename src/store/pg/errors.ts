@@ -9,6 +9,7 @@ const RULES: Record<string, ConflictRule> = {
   scim_connections_one_enabled_key: 'oneEnabledConnection',
   scim_users_user_name_key: 'userName',
   scim_users_account_key: 'accountLinked',
+  scim_groups_display_name_key: 'groupDisplayName',
 }
 
 /** SQLSTATE classes meaning "the database is not there" rather than "the query is wrong". */

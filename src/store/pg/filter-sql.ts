@@ -34,6 +34,15 @@ export interface SqlResource {
   readonly columns: Readonly<Record<string, ColumnAttribute>>
   /** Constant attributes, e.g. meta.resourceType. */
   readonly constants: Readonly<Record<string, string>>
+  /** Multi-valued attributes stored as rows of another table (lower-case name), e.g. Group members. */
+  readonly relations?: Readonly<Record<string, RelationAttribute>>
+}
+
+/** A multi-valued attribute kept in rows: `exists` wraps a condition on one row in an EXISTS subquery. */
+export interface RelationAttribute {
+  readonly exists: (condition: SQL) => SQL
+  /** Filterable sub-attributes (lower-case name) -> their text expression on the row. */
+  readonly subAttributes: Readonly<Record<string, SQL>>
 }
 
 export function filterToSql(filter: Filter, resource: SqlResource): SQL {
@@ -42,10 +51,11 @@ export function filterToSql(filter: Filter, resource: SqlResource): SQL {
   return compile(filter, resource, undefined)
 }
 
-/** Inside `attr[...]`: the alias of the element being tested and its attribute. */
+/** Inside `attr[...]`: the alias of the element being tested and its attribute (or its relation rows). */
 interface ElementScope {
   readonly element: SQL
   readonly attribute: AttributeDefinition
+  readonly relation?: RelationAttribute
 }
 
 function compile(filter: Filter, resource: SqlResource, scope: ElementScope | undefined): SQL {
@@ -62,6 +72,9 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       return comparison(target(filter.path, resource, scope, filter.value !== null), filter.op, filter.value)
     case 'valuePath': {
       const t = target(filter.path, resource, undefined, false)
+      if (t.kind === 'relation') {
+        return t.relation.exists(compile(filter.filter, resource, { element: sql``, attribute: t.attribute, relation: t.relation }))
+      }
       if (t.kind !== 'json') throw notFilterable(t.label)
       const element = sql.raw('scim_el')
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
@@ -78,10 +91,20 @@ type Target =
   | { kind: 'json'; label: string; attribute: AttributeDefinition; json: SQL }
   /** The `sub` of every element of the multi-valued attribute at `array`. */
   | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string }
+  /** A sub-attribute of rows in another table; `attribute` is the parent when `sub` is undefined. */
+  | { kind: 'relation'; label: string; attribute: AttributeDefinition; relation: RelationAttribute; sub?: SQL }
+  /** A single text value of one relation row (inside `members[...]`). */
+  | { kind: 'row'; label: string; attribute: AttributeDefinition; value: SQL }
 
 /** `compareValue`: a non-null comparison, where `emails` stands for `emails.value`. */
 function target(path: AttrPath, resource: SqlResource, scope: ElementScope | undefined, compareValue: boolean): Target {
   const label = formatAttrPath(path)
+  if (scope?.relation) {
+    const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
+    const value = scope.relation.subAttributes[attribute.name.toLowerCase()]
+    if (!value) throw notFilterable(`${scope.attribute.name}.${attribute.name}`)
+    return { kind: 'row', label, attribute, value }
+  }
   if (scope) {
     const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
     return { kind: 'json', label, attribute, json: sql`(${scope.element} -> ${attribute.name})` }
@@ -96,6 +119,14 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   let sub = path.subAttr === undefined ? undefined : findAttribute(attribute.subAttributes, path.subAttr)
   // `emails eq "x"` compares emails.value (the in-memory rule for multi-valued complex attributes).
   if (!sub && compareValue && attribute.multiValued && attribute.type === 'complex') sub = findAttribute(attribute.subAttributes, 'value')
+
+  const relation = extension ? undefined : resource.relations?.[attribute.name.toLowerCase()]
+  if (relation) {
+    if (!sub) return { kind: 'relation', label, attribute, relation }
+    const value = relation.subAttributes[sub.name.toLowerCase()]
+    if (!value) throw notFilterable(label)
+    return { kind: 'relation', label, attribute: sub, relation, sub: value }
+  }
 
   const key = extension ? undefined : [attribute.name, path.subAttr === undefined ? undefined : sub?.name].filter(Boolean).join('.').toLowerCase()
   if (key && resource.columns[key]) return { kind: 'column', label, attribute: sub && path.subAttr ? sub : attribute, column: resource.columns[key] }
@@ -122,6 +153,10 @@ function present(t: Target): SQL {
       return sql`(${t.json} is not null)`
     case 'elements':
       return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where scim_pr -> ${t.sub} is not null)`
+    case 'relation':
+      return t.relation.exists(sql`true`)
+    case 'row':
+      return sql`(${t.value} is not null)`
   }
 }
 
@@ -139,6 +174,11 @@ function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
       const element = sql`(scim_cmp -> ${t.sub})`
       return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
     }
+    case 'relation':
+      if (!t.sub) throw notFilterable(t.label)
+      return t.relation.exists(stringComparison(t.sub, t.attribute, op, String(value)))
+    case 'row':
+      return sql`(${t.value} is not null and ${stringComparison(t.value, t.attribute, op, String(value))})`
   }
 }
 

@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  foreignKey,
   index,
   integer,
   jsonb,
@@ -131,6 +132,48 @@ export const scimUsers = pgTable(
     uniqueIndex('scim_users_user_name_key').on(t.teamId, sql`lower(${t.userName} collate "C")`),
     uniqueIndex('scim_users_account_key').on(t.teamId, t.accountId),
     index('scim_users_external_id_idx').on(t.teamId, t.externalId),
+  ],
+)
+
+/** SCIM Groups of a team (RFC 7643 §4.2); members are rows of scim_group_members, not part of `doc`. */
+export const scimGroups = pgTable(
+  'scim_groups',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    id: uuid('id').notNull(),
+    displayName: text('display_name').notNull(),
+    externalId: text('external_id'),
+    doc: jsonb('doc').notNull(),
+    version: integer('version').notNull().default(1),
+    createdAt: timestamps.createdAt,
+    lastModified: timestamp('last_modified', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [
+    primaryKey({ name: 'scim_groups_pkey', columns: [t.teamId, t.id] }),
+    uniqueIndex('scim_groups_display_name_key').on(t.teamId, sql`lower(${t.displayName} collate "C")`),
+    index('scim_groups_external_id_idx').on(t.teamId, t.externalId),
+  ],
+)
+
+/**
+ * Group membership, one row per member, so a PATCH adding ten thousand members inserts rows instead
+ * of rewriting a document. Deleting a User deletes its rows (cascade); deactivating does not.
+ */
+export const scimGroupMembers = pgTable(
+  'scim_group_members',
+  {
+    teamId: text('team_id').notNull(),
+    groupId: uuid('group_id').notNull(),
+    userId: uuid('user_id').notNull(),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    primaryKey({ name: 'scim_group_members_pkey', columns: [t.teamId, t.groupId, t.userId] }),
+    index('scim_group_members_user_idx').on(t.teamId, t.userId),
+    foreignKey({ name: 'scim_group_members_group_fk', columns: [t.teamId, t.groupId], foreignColumns: [scimGroups.teamId, scimGroups.id] }).onDelete('cascade'),
+    foreignKey({ name: 'scim_group_members_user_fk', columns: [t.teamId, t.userId], foreignColumns: [scimUsers.teamId, scimUsers.id] }).onDelete('cascade'),
   ],
 )
 

@@ -2,11 +2,11 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import { resourceTypeDocument, schemaDocument, serviceProviderConfig, type ServiceLimits } from '../../../scim/core/discovery.js'
-import { userResourceType, type ResourceTypeDefinition } from '../../../scim/core/schemas.js'
+import { groupResourceType, userResourceType, type ResourceTypeDefinition } from '../../../scim/core/schemas.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
 
-const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType]
+const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType]
 const SCHEMAS = RESOURCE_TYPES.flatMap((type) => [type.schema, ...type.extensions.map((e) => e.schema)])
 
 /** RFC 7644 §4: the discovery endpoints, read-only (other methods are 405). */

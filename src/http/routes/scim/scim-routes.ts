@@ -2,8 +2,10 @@ import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
 import { discoveryRoutes } from './discovery.js'
+import { groupRoutes } from './groups.js'
 import { userRoutes } from './users.js'
 import type { Clock } from '../../../provisioning/clock.js'
+import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { ServiceLimits } from '../../../scim/core/discovery.js'
 import type { TeamStore } from '../../../store/team-store.js'
@@ -19,6 +21,7 @@ export interface ScimRouteDeps {
   store: TeamStore
   clock: Clock
   users: UserProvisioning
+  groups: GroupProvisioning
   publicBaseUrl: string
   limits: ServiceLimits
 }
@@ -51,6 +54,12 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
   discoveryRoutes(app, { publicBaseUrl: deps.publicBaseUrl, limits: deps.limits })
   userRoutes(app, {
     users: deps.users,
+    publicBaseUrl: deps.publicBaseUrl,
+    maxResults: deps.limits.maxResults,
+    maxOperations: deps.limits.maxOperations,
+  })
+  groupRoutes(app, {
+    groups: deps.groups,
     publicBaseUrl: deps.publicBaseUrl,
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,

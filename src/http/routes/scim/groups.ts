@@ -1,0 +1,101 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { header, queryParams, sendScim } from './scim-reply.js'
+import { principal } from './scim-routes.js'
+import { searchBody } from './users.js'
+import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
+import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
+import { checkProjection, project, type ProjectionRequest } from '../../../scim/core/projection.js'
+import { etag } from '../../../scim/core/user-resource.js'
+import { parseFilter } from '../../../scim/filter/parser.js'
+import { parsePatchRequest } from '../../../scim/patch/index.js'
+import { listResponse } from '../../../scim/protocol/list-response.js'
+import { parseListRequest } from '../../../scim/protocol/list-request.js'
+
+export interface GroupRouteDeps {
+  groups: GroupProvisioning
+  publicBaseUrl: string
+  maxResults: number
+  maxOperations: number
+}
+
+/** Whether a projection returns `members`: when it does not, the member rows are never read. */
+function wantsMembers(projection: ProjectionRequest): boolean {
+  const names = (list: string | undefined) =>
+    (list ?? '').split(',').map((name) => name.trim().toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:group:/, ''))
+  if (projection.attributes?.trim()) return names(projection.attributes).some((name) => name === 'members' || name.startsWith('members.') || name.startsWith('members['))
+  return !names(projection.excludedAttributes).includes('members')
+}
+
+/** /Groups (RFC 7644 §3.3-3.6, RFC 7643 §4.2). */
+export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
+  const base = (request: FastifyRequest) => `${deps.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+  const render = (request: FastifyRequest, { group, members }: GroupWithMembers, projection: ProjectionRequest) =>
+    project(
+      renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`),
+      projection,
+      groupView,
+    )
+  const projectionOf = (request: FastifyRequest): ProjectionRequest => {
+    const params = queryParams(request)
+    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
+    checkProjection(projection, groupView)
+    return projection
+  }
+
+  const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
+    const query = parseListRequest(params, { maxResults: deps.maxResults, defaultCount: deps.maxResults })
+    const projection = { attributes: query.attributes, excludedAttributes: query.excludedAttributes }
+    checkProjection(projection, groupView)
+    const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
+    const result = await deps.groups.list(principal(request), { filter, startIndex: query.startIndex, count: query.count }, wantsMembers(projection))
+    return listResponse(result.totalResults, query.startIndex, result.resources.map((g) => render(request, g, projection)))
+  }
+
+  app.get('/Groups', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
+  app.post('/Groups/.search', async (request, reply) => sendScim(reply, 200, await list(request, searchBody(request.body))))
+
+  app.post('/Groups', async (request, reply) => {
+    const projection = projectionOf(request)
+    const created = await deps.groups.create(principal(request), request.body)
+    const loaded = await deps.groups.get(principal(request), created.id, wantsMembers(projection))
+    reply.header('location', `${base(request)}/Groups/${created.id}`).header('etag', etag(created.version))
+    return sendScim(reply, 201, render(request, loaded, projection))
+  })
+
+  app.get('/Groups/:id', async (request, reply) => {
+    const projection = projectionOf(request)
+    const loaded = await deps.groups.get(principal(request), (request.params as { id: string }).id, wantsMembers(projection))
+    reply.header('etag', etag(loaded.group.version))
+    const ifNoneMatch = header(request, 'if-none-match')
+    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag(loaded.group.version) || tag.trim() === '*')) {
+      return reply.code(304).send()
+    }
+    return sendScim(reply, 200, render(request, loaded, projection))
+  })
+
+  app.put('/Groups/:id', async (request, reply) => {
+    const projection = projectionOf(request)
+    const id = (request.params as { id: string }).id
+    const saved = await deps.groups.replace(principal(request), id, request.body, header(request, 'if-match'))
+    const loaded = await deps.groups.get(principal(request), id, wantsMembers(projection))
+    reply.header('etag', etag(saved.version))
+    return sendScim(reply, 200, render(request, loaded, projection))
+  })
+
+  app.patch('/Groups/:id', async (request, reply) => {
+    const projection = projectionOf(request)
+    const id = (request.params as { id: string }).id
+    const operations = parsePatchRequest(request.body, { maxOperations: deps.maxOperations })
+    const saved = await deps.groups.modify(principal(request), id, operations, `${base(request)}/Groups/${id}`, header(request, 'if-match'))
+    reply.header('etag', etag(saved.version))
+    // RFC 7644 §3.5.2 allows 204; a group may hold more members than one response should carry, and
+    // Microsoft Entra ID expects 204. The resource comes back only when attributes are asked for.
+    if (!projection.attributes) return reply.code(204).send()
+    return sendScim(reply, 200, render(request, await deps.groups.get(principal(request), id, wantsMembers(projection)), projection))
+  })
+
+  app.delete('/Groups/:id', async (request, reply) => {
+    await deps.groups.remove(principal(request), (request.params as { id: string }).id, header(request, 'if-match'))
+    return reply.code(204).send()
+  })
+}

@@ -1,0 +1,111 @@
+import { isObject } from '../scim/core/resource-input.js'
+import { MAX_MEMBERS_PER_REQUEST } from '../scim/core/schemas.js'
+import type { Filter } from '../scim/filter/ast.js'
+import type { PatchOperation } from '../scim/patch/index.js'
+import { ScimError } from '../scim/protocol/scim-error.js'
+
+/**
+ * Group membership changes, kept apart from the other attributes because members are rows: a PATCH
+ * that adds ten thousand members becomes one insert, not a rewritten list. The shapes identity
+ * providers send for a member all reduce to a User id here.
+ */
+export type MembershipChange =
+  | { readonly kind: 'add'; readonly userIds: readonly string[] }
+  | { readonly kind: 'remove'; readonly userIds: readonly string[] }
+  | { readonly kind: 'removeAll' }
+  | { readonly kind: 'set'; readonly userIds: readonly string[] }
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
+
+/**
+ * The User ids of a members value. Accepted shapes: `{"value": id}` (Okta omits `type`),
+ * `{"$ref": null, "value": id}` (Microsoft Entra ID), a bare id string (Microsoft's test collection),
+ * and a single member instead of a list. Replayed in test/http/groups.test.ts ("member shapes").
+ */
+export function memberIds(value: unknown, where: string): string[] {
+  if (value === null || value === undefined) return []
+  const list = Array.isArray(value) ? value : [value]
+  if (list.length > MAX_MEMBERS_PER_REQUEST) {
+    throw ScimError.badRequest('invalidValue', `${where}: at most ${MAX_MEMBERS_PER_REQUEST} members per request; send the rest in further requests`)
+  }
+  const ids = list.map((member) => {
+    const id = typeof member === 'string' ? member : isObject(member) ? memberValue(member) : undefined
+    if (typeof id !== 'string' || !UUID.test(id.trim())) {
+      throw ScimError.badRequest('invalidValue', `${where}: ${JSON.stringify(id ?? member)?.slice(0, 80)} is not the id of a User of this team`)
+    }
+    return id.trim().toLowerCase()
+  })
+  return [...new Set(ids)]
+}
+
+function memberValue(member: Record<string, unknown>): unknown {
+  const key = Object.keys(member).find((k) => k.toLowerCase() === 'value')
+  return key === undefined ? undefined : member[key]
+}
+
+/** True when a PATCH operation targets `members` (by path, or as a key of a no-path value). */
+export function splitMembership(
+  operations: readonly PatchOperation[],
+): { membership: MembershipChange[]; attributes: PatchOperation[] } {
+  const membership: MembershipChange[] = []
+  const attributes: PatchOperation[] = []
+  for (const operation of operations) {
+    const where = `Operation ${operation.index + 1} (${operation.op} ${operation.rawPath ?? 'without path'})`
+    if (operation.path) {
+      const { path, valueFilter, subAttr } = operation.path
+      if (path.attr.toLowerCase() !== 'members' || path.subAttr !== undefined || (path.urn !== undefined && path.urn.toLowerCase() !== 'urn:ietf:params:scim:schemas:core:2.0:group')) {
+        attributes.push(operation)
+        continue
+      }
+      membership.push(pathChange(operation, valueFilter, subAttr, where))
+      continue
+    }
+    if (!isObject(operation.value)) {
+      attributes.push(operation)
+      continue
+    }
+    const membersKey = Object.keys(operation.value).find((k) => k.toLowerCase() === 'members')
+    if (membersKey === undefined) {
+      attributes.push(operation)
+      continue
+    }
+    const { [membersKey]: members, ...rest } = operation.value
+    const ids = memberIds(members, where)
+    membership.push(operation.op === 'replace' ? { kind: 'set', userIds: ids } : { kind: 'add', userIds: ids })
+    if (Object.keys(rest).length > 0) attributes.push({ ...operation, value: rest })
+  }
+  return { membership, attributes }
+}
+
+function pathChange(operation: PatchOperation, valueFilter: Filter | undefined, subAttr: string | undefined, where: string): MembershipChange {
+  if (subAttr !== undefined) {
+    throw ScimError.badRequest('invalidPath', `${where}: members are changed whole; use "members" or members[value eq "id"]`)
+  }
+  if (valueFilter) {
+    if (operation.op !== 'remove') {
+      throw ScimError.badRequest('invalidPath', `${where}: add and replace take the path "members" with a list of members`)
+    }
+    return { kind: 'remove', userIds: idsOfFilter(valueFilter, where) }
+  }
+  switch (operation.op) {
+    case 'add':
+      return { kind: 'add', userIds: memberIds(operation.value, where) }
+    case 'replace':
+      return { kind: 'set', userIds: memberIds(operation.value, where) }
+    case 'remove':
+      // Microsoft Entra ID removes listed members with path "members" and a value list, not all of them.
+      return operation.value === undefined || operation.value === null
+        ? { kind: 'removeAll' }
+        : { kind: 'remove', userIds: memberIds(operation.value, where) }
+  }
+}
+
+/** `members[value eq "a" or value eq "b"]`: the ids named; any other filter shape is refused. */
+function idsOfFilter(filter: Filter, where: string): string[] {
+  if (filter.kind === 'or') return [...idsOfFilter(filter.left, where), ...idsOfFilter(filter.right, where)]
+  const { path } = filter.kind === 'compare' ? filter : { path: undefined }
+  if (filter.kind === 'compare' && filter.op === 'eq' && path?.attr.toLowerCase() === 'value' && !path.urn && !path.subAttr) {
+    return memberIds([filter.value], where)
+  }
+  throw ScimError.badRequest('invalidFilter', `${where}: a members filter selects members by id: members[value eq "id"]`)
+}

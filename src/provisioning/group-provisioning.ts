@@ -1,0 +1,220 @@
+import { randomUUID } from 'node:crypto'
+import type { Clock } from './clock.js'
+import { memberIds, splitMembership, type MembershipChange } from './group-membership.js'
+import { isUuid, type ScimContext } from './user-provisioning.js'
+import { groupView } from '../scim/core/group-resource.js'
+import { isObject, normalizeResource } from '../scim/core/resource-input.js'
+import { etag } from '../scim/core/user-resource.js'
+import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
+import { ScimError } from '../scim/protocol/scim-error.js'
+import { StoreConflict, type GroupMemberRow, type ListQuery, type ListResult, type ScimGroupRecord, type TeamStore } from '../store/team-store.js'
+
+/** Members rendered in one response at most; a larger group is read with excludedAttributes=members. */
+export const MAX_MEMBERS_RETURNED = 10_000
+
+export interface GroupWithMembers {
+  readonly group: ScimGroupRecord
+  /** Undefined when not loaded (excludedAttributes=members). */
+  readonly members: readonly GroupMemberRow[] | undefined
+}
+
+type GroupAction = 'group.create' | 'group.replace' | 'group.patch' | 'group.delete'
+
+/**
+ * SCIM Groups (RFC 7643 §4.2) of a team. They are stored and returned so that identity providers
+ * that push groups stay green; they do not change Compound roles (a later mapping from a group to a
+ * team role would hook in here). Every member is a User of the same team.
+ */
+export class GroupProvisioning {
+  constructor(
+    private readonly store: TeamStore,
+    private readonly clock: Clock,
+    private readonly newId: () => string = randomUUID,
+  ) {}
+
+  async get(ctx: ScimContext, id: string, withMembers: boolean): Promise<GroupWithMembers> {
+    const group = isUuid(id) ? await this.store.getGroup(ctx.teamId, id) : null
+    if (!group) throw notFound(id)
+    return { group, members: withMembers ? await this.membersOf(ctx, [group]).then((m) => m.get(group.id) ?? []) : undefined }
+  }
+
+  async list(ctx: ScimContext, query: ListQuery, withMembers: boolean): Promise<ListResult<GroupWithMembers>> {
+    const result = await this.store.listGroups(ctx.teamId, query)
+    const members = withMembers ? await this.membersOf(ctx, result.resources) : undefined
+    return {
+      totalResults: result.totalResults,
+      resources: result.resources.map((group) => ({ group, members: members ? (members.get(group.id) ?? []) : undefined })),
+    }
+  }
+
+  /** A group too large for one response is refused (400 tooMany) instead of building a giant body. */
+  private async membersOf(ctx: ScimContext, groups: readonly ScimGroupRecord[]): Promise<Map<string, GroupMemberRow[]>> {
+    const members = await this.store.listGroupMembers(ctx.teamId, groups.map((g) => g.id), MAX_MEMBERS_RETURNED + 1)
+    for (const [groupId, list] of members) {
+      if (list.length > MAX_MEMBERS_RETURNED) {
+        throw new ScimError(
+          400,
+          `Group ${groupId} has more than ${MAX_MEMBERS_RETURNED} members: read it with excludedAttributes=members, and test membership with filter=members[value eq "<user id>"]`,
+          'tooMany',
+        )
+      }
+    }
+    return members
+  }
+
+  create(ctx: ScimContext, body: unknown): Promise<ScimGroupRecord> {
+    const { doc, members } = parseGroup(body)
+    return this.write(ctx, 'group.create', null, async (tx) => {
+      const now = this.clock()
+      const group: ScimGroupRecord = {
+        id: this.newId(),
+        displayName: doc.displayName as string,
+        externalId: (doc.externalId as string | undefined) ?? null,
+        doc,
+        version: 1,
+        created: now,
+        lastModified: now,
+      }
+      await tx.insertGroup(ctx.teamId, group)
+      const added = await this.applyMembership(tx, ctx, group.id, [{ kind: 'add', userIds: members ?? [] }])
+      return { group, detail: `${group.displayName}: +${added.added}` }
+    })
+  }
+
+  /** PUT: attributes replaced; the member list, when given, becomes the membership (applied as a difference). */
+  replace(ctx: ScimContext, id: string, body: unknown, ifMatch?: string): Promise<ScimGroupRecord> {
+    const { doc, members } = parseGroup(body)
+    return this.write(ctx, 'group.replace', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      const group = await this.save(tx, ctx, current, doc)
+      const change = await this.applyMembership(tx, ctx, id, [members === undefined ? { kind: 'removeAll' } : { kind: 'set', userIds: members }])
+      return { group, detail: `${group.displayName}: +${change.added} -${change.removed}` }
+    })
+  }
+
+  /** PATCH: membership operations run as row changes in order; the others go through the PATCH engine. */
+  modify(ctx: ScimContext, id: string, operations: readonly PatchOperation[], location: string, ifMatch?: string): Promise<ScimGroupRecord> {
+    const { membership, attributes } = splitMembership(operations)
+    return this.write(ctx, 'group.patch', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      let doc = current.doc
+      if (attributes.length > 0) {
+        const resource = { schemas: [groupView.core.id], id: current.id, ...current.doc, meta: { resourceType: 'Group', location } }
+        doc = normalizeResource(applyPatch(resource, attributes, groupView), groupView)
+      }
+      const group = await this.save(tx, ctx, current, doc)
+      const change = await this.applyMembership(tx, ctx, id, membership)
+      return { group, detail: `${group.displayName}: +${change.added} -${change.removed}` }
+    })
+  }
+
+  remove(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
+    return this.write(ctx, 'group.delete', id, async (tx) => {
+      const current = await this.lockForWrite(tx, ctx, id, ifMatch)
+      await tx.deleteGroup(ctx.teamId, id)
+      return { group: current, detail: current.displayName }
+    }).then(() => undefined)
+  }
+
+  private async lockForWrite(tx: TeamStore, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimGroupRecord> {
+    // The row lock serialises concurrent PATCHes of one group: no membership change is lost.
+    const current = isUuid(id) ? await tx.getGroup(ctx.teamId, id, { lock: true }) : null
+    if (!current) throw notFound(id)
+    if (ifMatch !== undefined) {
+      const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
+      if (!tags.includes('*') && !tags.includes(etag(current.version).replace(/^W\//, ''))) {
+        throw new ScimError(412, `The group changed: its version is now ${etag(current.version)}`)
+      }
+    }
+    return current
+  }
+
+  private async save(tx: TeamStore, ctx: ScimContext, current: ScimGroupRecord, doc: Record<string, unknown>): Promise<ScimGroupRecord> {
+    const group: ScimGroupRecord = {
+      ...current,
+      displayName: doc.displayName as string,
+      externalId: (doc.externalId as string | undefined) ?? null,
+      doc,
+      version: current.version + 1,
+      lastModified: this.clock(),
+    }
+    if (!(await tx.updateGroup(ctx.teamId, group, current.version))) throw new ScimError(409, `Group ${current.id} was changed by another request; retry`)
+    return group
+  }
+
+  /** Applies the changes in order; every id must be a User of this team, or nothing is saved. */
+  private async applyMembership(tx: TeamStore, ctx: ScimContext, groupId: string, changes: readonly MembershipChange[]) {
+    let added = 0
+    let removed = 0
+    for (const change of changes) {
+      if (change.kind === 'add' || change.kind === 'set') await this.requireUsers(tx, ctx, change.userIds)
+      switch (change.kind) {
+        case 'add':
+          added += await tx.addGroupMembers(ctx.teamId, groupId, change.userIds)
+          break
+        case 'remove':
+          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })
+          break
+        case 'removeAll':
+          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })
+          break
+        case 'set':
+          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: change.userIds })
+          added += await tx.addGroupMembers(ctx.teamId, groupId, change.userIds)
+          break
+      }
+    }
+    return { added, removed }
+  }
+
+  private async requireUsers(tx: TeamStore, ctx: ScimContext, userIds: readonly string[]): Promise<void> {
+    const found = await tx.existingUserIds(ctx.teamId, userIds)
+    const missing = userIds.filter((id) => !found.has(id))
+    if (missing.length > 0) {
+      throw ScimError.badRequest(
+        'invalidValue',
+        `Members must be Users of this team; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+      )
+    }
+  }
+
+  /** One transaction per request with its audit entry; a rejection is logged after the rollback. */
+  private async write(
+    ctx: ScimContext,
+    action: GroupAction,
+    resourceId: string | null,
+    work: (tx: TeamStore) => Promise<{ group: ScimGroupRecord; detail: string }>,
+  ): Promise<ScimGroupRecord> {
+    try {
+      return await this.store.transaction(async (tx) => {
+        const { group, detail } = await work(tx)
+        await tx.appendEvent(ctx.teamId, { source: 'scim', action, outcome: 'ok', endpointId: ctx.endpointId, resourceId: group.id, detail })
+        return group
+      })
+    } catch (error) {
+      const rejection =
+        error instanceof StoreConflict && error.rule === 'groupDisplayName'
+          ? new ScimError(409, 'A group with this displayName already exists', 'uniqueness', { cause: error })
+          : error
+      if (rejection instanceof ScimError && rejection.status !== 404 && rejection.status !== 412) {
+        await this.store
+          .appendEvent(ctx.teamId, { source: 'scim', action, outcome: `rejected:${rejection.status}`, endpointId: ctx.endpointId, resourceId, detail: rejection.detail })
+          .catch(() => undefined)
+      }
+      throw rejection
+    }
+  }
+}
+
+/** A Group body: the attributes through the validator, the members as ids (undefined when absent). */
+function parseGroup(body: unknown): { doc: Record<string, unknown>; members: string[] | undefined } {
+  if (!isObject(body)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
+  const membersKey = Object.keys(body).find((k) => k.toLowerCase() === 'members')
+  const { [membersKey ?? '']: members, ...rest } = body
+  const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
+  return { doc, members: membersKey === undefined ? undefined : memberIds(members, 'members') }
+}
+
+function notFound(id: string): ScimError {
+  return new ScimError(404, `Group ${id} not found`)
+}
