@@ -10,10 +10,16 @@ import { ScimError } from '../scim/protocol/scim-error.js'
  * providers send for a member all reduce to a User id here.
  */
 export type MembershipChange =
-  | { readonly kind: 'add'; readonly userIds: readonly string[] }
+  | { readonly kind: 'add'; readonly members: readonly MemberRef[] }
   | { readonly kind: 'remove'; readonly userIds: readonly string[] }
   | { readonly kind: 'removeAll' }
-  | { readonly kind: 'set'; readonly userIds: readonly string[] }
+  | { readonly kind: 'set'; readonly members: readonly MemberRef[] }
+
+/** A member as sent: the User id, and the display name the client gave it (kept as sent, RFC 7643 §4.2). */
+export interface MemberRef {
+  readonly userId: string
+  readonly display: string | null
+}
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
@@ -22,24 +28,32 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
  * `{"$ref": null, "value": id}` (Microsoft Entra ID), a bare id string (Microsoft's test collection),
  * and a single member instead of a list. Replayed in test/http/groups.test.ts ("member shapes").
  */
-export function memberIds(value: unknown, where: string): string[] {
+export function memberRefs(value: unknown, where: string): MemberRef[] {
   if (value === null || value === undefined) return []
   const list = Array.isArray(value) ? value : [value]
   if (list.length > MAX_MEMBERS_PER_REQUEST) {
     throw ScimError.badRequest('invalidValue', `${where}: at most ${MAX_MEMBERS_PER_REQUEST} members per request; send the rest in further requests`)
   }
-  const ids = list.map((member) => {
-    const id = typeof member === 'string' ? member : isObject(member) ? memberValue(member) : undefined
+  const refs = new Map<string, MemberRef>()
+  for (const member of list) {
+    const id = typeof member === 'string' ? member : isObject(member) ? field(member, 'value') : undefined
     if (typeof id !== 'string' || !UUID.test(id.trim())) {
       throw ScimError.badRequest('invalidValue', `${where}: ${JSON.stringify(id ?? member)?.slice(0, 80)} is not the id of a User of this team`)
     }
-    return id.trim().toLowerCase()
-  })
-  return [...new Set(ids)]
+    // Microsoft's test collection names the member with "displayName" rather than "display".
+    const display = isObject(member) ? (field(member, 'display') ?? field(member, 'displayName')) : undefined
+    const userId = id.trim().toLowerCase()
+    if (!refs.has(userId)) refs.set(userId, { userId, display: typeof display === 'string' && display.trim() !== '' ? display : null })
+  }
+  return [...refs.values()]
 }
 
-function memberValue(member: Record<string, unknown>): unknown {
-  const key = Object.keys(member).find((k) => k.toLowerCase() === 'value')
+export function memberIds(value: unknown, where: string): string[] {
+  return memberRefs(value, where).map((ref) => ref.userId)
+}
+
+function field(member: Record<string, unknown>, name: string): unknown {
+  const key = Object.keys(member).find((k) => k.toLowerCase() === name.toLowerCase())
   return key === undefined ? undefined : member[key]
 }
 
@@ -70,8 +84,8 @@ export function splitMembership(
       continue
     }
     const { [membersKey]: members, ...rest } = operation.value
-    const ids = memberIds(members, where)
-    membership.push(operation.op === 'replace' ? { kind: 'set', userIds: ids } : { kind: 'add', userIds: ids })
+    const refs = memberRefs(members, where)
+    membership.push(operation.op === 'replace' ? { kind: 'set', members: refs } : { kind: 'add', members: refs })
     if (Object.keys(rest).length > 0) attributes.push({ ...operation, value: rest })
   }
   return { membership, attributes }
@@ -89,9 +103,9 @@ function pathChange(operation: PatchOperation, valueFilter: Filter | undefined, 
   }
   switch (operation.op) {
     case 'add':
-      return { kind: 'add', userIds: memberIds(operation.value, where) }
+      return { kind: 'add', members: memberRefs(operation.value, where) }
     case 'replace':
-      return { kind: 'set', userIds: memberIds(operation.value, where) }
+      return { kind: 'set', members: memberRefs(operation.value, where) }
     case 'remove':
       // Microsoft Entra ID removes listed members with path "members" and a value list, not all of them.
       return operation.value === undefined || operation.value === null

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from './clock.js'
-import { memberIds, splitMembership, type MembershipChange } from './group-membership.js'
+import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
 import { isUuid, type ScimContext } from './user-provisioning.js'
 import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource } from '../scim/core/resource-input.js'
@@ -76,7 +76,7 @@ export class GroupProvisioning {
         lastModified: now,
       }
       await tx.insertGroup(ctx.teamId, group)
-      const added = await this.applyMembership(tx, ctx, group.id, [{ kind: 'add', userIds: members ?? [] }])
+      const added = await this.applyMembership(tx, ctx, group.id, [{ kind: 'add', members: members ?? [] }])
       return { group, detail: `${group.displayName}: +${added.added}` }
     })
   }
@@ -87,7 +87,7 @@ export class GroupProvisioning {
     return this.write(ctx, 'group.replace', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
       const group = await this.save(tx, ctx, current, doc)
-      const change = await this.applyMembership(tx, ctx, id, [members === undefined ? { kind: 'removeAll' } : { kind: 'set', userIds: members }])
+      const change = await this.applyMembership(tx, ctx, id, [members === undefined ? { kind: 'removeAll' } : { kind: 'set', members }])
       return { group, detail: `${group.displayName}: +${change.added} -${change.removed}` }
     })
   }
@@ -147,10 +147,10 @@ export class GroupProvisioning {
     let added = 0
     let removed = 0
     for (const change of changes) {
-      if (change.kind === 'add' || change.kind === 'set') await this.requireUsers(tx, ctx, change.userIds)
+      if (change.kind === 'add' || change.kind === 'set') await this.requireUsers(tx, ctx, change.members.map((m) => m.userId))
       switch (change.kind) {
         case 'add':
-          added += await tx.addGroupMembers(ctx.teamId, groupId, change.userIds)
+          added += await tx.addGroupMembers(ctx.teamId, groupId, change.members)
           break
         case 'remove':
           removed += await tx.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })
@@ -159,8 +159,8 @@ export class GroupProvisioning {
           removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })
           break
         case 'set':
-          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: change.userIds })
-          added += await tx.addGroupMembers(ctx.teamId, groupId, change.userIds)
+          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: change.members.map((m) => m.userId) })
+          added += await tx.addGroupMembers(ctx.teamId, groupId, change.members)
           break
       }
     }
@@ -207,12 +207,12 @@ export class GroupProvisioning {
 }
 
 /** A Group body: the attributes through the validator, the members as ids (undefined when absent). */
-function parseGroup(body: unknown): { doc: Record<string, unknown>; members: string[] | undefined } {
+function parseGroup(body: unknown): { doc: Record<string, unknown>; members: MemberRef[] | undefined } {
   if (!isObject(body)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
   const membersKey = Object.keys(body).find((k) => k.toLowerCase() === 'members')
   const { [membersKey ?? '']: members, ...rest } = body
   const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
-  return { doc, members: membersKey === undefined ? undefined : memberIds(members, 'members') }
+  return { doc, members: membersKey === undefined ? undefined : memberRefs(members, 'members') }
 }
 
 function notFound(id: string): ScimError {

@@ -54,21 +54,14 @@ export class UserProvisioning {
         return { ...result, value: { user: result.user, created: false } }
       }
       const account = await this.accountFor(tx, doc)
-      const linked = await tx.findUserByAccount(ctx.teamId, account.id)
-      if (linked) {
-        throw new ScimError(
-          409,
-          `Another user of this team (id ${linked.id}, userName "${linked.userName}") is linked to the account ${account.email}`,
-          'uniqueness',
-        )
-      }
+      const id = this.newId()
       const active = doc.active as boolean
       if (active) await this.ensureMember(tx, ctx.teamId, account.id)
-      else await this.ensureNotMember(tx, ctx.teamId, account.id)
+      else await this.ensureNotMember(tx, ctx.teamId, account.id, id)
       await this.syncProfile(tx, account, doc)
       const now = this.clock()
       const user: ScimUserRecord = {
-        id: this.newId(),
+        id,
         userName: doc.userName as string,
         externalId: (doc.externalId as string | undefined) ?? null,
         active,
@@ -116,7 +109,7 @@ export class UserProvisioning {
   remove(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
     return this.write(ctx, 'user.delete', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
-      await this.ensureNotMember(tx, ctx.teamId, current.accountId)
+      await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
       await tx.deleteUser(ctx.teamId, current.id)
       return { user: current, outcome: 'deleted', value: undefined }
     })
@@ -139,7 +132,7 @@ export class UserProvisioning {
     const active = doc.active as boolean
     let outcome: Outcome = 'updated'
     if (current.active && !active) {
-      await this.ensureNotMember(tx, ctx.teamId, current.accountId)
+      await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
       outcome = 'deactivated'
     } else if (!current.active && active) {
       await this.ensureMember(tx, ctx.teamId, current.accountId)
@@ -181,10 +174,15 @@ export class UserProvisioning {
     if (!membership) await tx.addMember(teamId, accountId, 'member')
   }
 
-  /** Removes the account from the team, unless it is the Owner (Team Owners cannot be deprovisioned). */
-  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string): Promise<void> {
+  /**
+   * Removes the account from the team as `userId` stops standing for it, unless another active
+   * SCIM user still does (two IdP users with one email are one account), or it is the Owner (Team
+   * Owners cannot be deprovisioned).
+   */
+  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string, userId: string): Promise<void> {
     const membership = await tx.findMembershipOfAccount(accountId)
     if (membership?.teamId !== teamId) return
+    if (await tx.hasOtherActiveUser(teamId, accountId, userId)) return
     if (membership.role === 'owner') {
       throw new ScimError(403, 'Team Owners cannot be deprovisioned through SCIM; transfer ownership in Compound first')
     }
@@ -263,8 +261,6 @@ function toScimError(error: unknown): ScimError | undefined {
         return new ScimError(409, 'A user with this userName already exists', 'uniqueness', { cause: error })
       case 'oneTeamPerAccount':
         return new ScimError(409, DIFFERENT_TEAM, 'uniqueness', { cause: error })
-      case 'accountLinked':
-        return new ScimError(409, 'Another user of this team is linked to the same account', 'uniqueness', { cause: error })
       case 'accountEmail':
         return new ScimError(409, 'The email belongs to another Compound account', 'uniqueness', { cause: error })
       default:

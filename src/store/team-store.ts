@@ -108,7 +108,6 @@ export type ConflictRule =
   | 'oneOwnerPerTeam'
   | 'oneEnabledConnection'
   | 'userName'
-  | 'accountLinked'
   | 'groupDisplayName'
 
 export class StoreConflict extends Error {
@@ -170,7 +169,8 @@ export interface TeamStore {
 
   getUser(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
   findUserByUserName(teamId: string, userName: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
-  findUserByAccount(teamId: string, accountId: string): Promise<ScimUserRecord | null>
+  /** Whether another active SCIM user of the team stands for the same account. */
+  hasOtherActiveUser(teamId: string, accountId: string, exceptUserId: string): Promise<boolean>
   insertUser(teamId: string, user: ScimUserRecord): Promise<void>
   /** Writes `user` if the stored version is still `expectedVersion`; false when it moved on. */
   updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean>
@@ -186,8 +186,8 @@ export interface TeamStore {
   listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]>>
   /** The ids among `userIds` that are SCIM users of the team. */
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>>
-  /** Adds members that are not there yet; returns how many were added. */
-  addGroupMembers(teamId: string, groupId: string, userIds: readonly string[]): Promise<number>
+  /** Adds members that are not there yet (an existing member keeps its display); returns how many were added. */
+  addGroupMembers(teamId: string, groupId: string, members: readonly { userId: string; display: string | null }[]): Promise<number>
   /** Removes the listed members (`only`), or every member not listed (`allBut`); returns how many. */
   removeGroupMembers(
     teamId: string,

@@ -41,10 +41,11 @@ for (const db of await testDatabases(t)) {
       t.same(body.schemas, [URN.group])
       t.equal(body.externalId, 'okta-g1')
       t.equal(body.meta.resourceType, 'Group')
-      // RFC 7643 gives members no order: compare as sets.
+      // RFC 7643 gives members no order: compare as sets. display is kept as sent (member
+      // sub-attributes are immutable, §4.2), else the User's userName.
       t.same(
         body.members.map((m: Record<string, string>) => [m.value, m.display, m.type, m.$ref]).sort(),
-        [ids[0]!, ids[1]!].map((id, i) => [id, ['ann@example.com', 'bob@example.com'][i], 'User', `${BASE_URL}/scim/v2/${team.endpointId}/Users/${id}`]).sort(),
+        [ids[0]!, ids[1]!].map((id, i) => [id, ['Ann', 'bob@example.com'][i], 'User', `${BASE_URL}/scim/v2/${team.endpointId}/Users/${id}`]).sort(),
       )
       const dup = await scim(app, team, 'POST', '/Groups', { schemas: [URN.group], displayName: 'ENGINEERING' })
       t.equal(dup.statusCode, 409)
@@ -74,14 +75,18 @@ for (const db of await testDatabases(t)) {
         { op: 'add', path: 'members', value: [{ value: ids[0] }] }, // Okta omits type
         { op: 'Add', path: 'members', value: [{ $ref: null, value: ids[1] }] }, // Microsoft Entra ID
         { op: 'add', path: 'members', value: ids[2] }, // Microsoft's test collection: a bare string
-        { op: 'add', path: 'members', value: [{ value: ids[0], type: 'User' }] }, // JumpCloud repeats adds
+        { op: 'add', path: 'members', value: [{ value: ids[0], type: 'User', display: 'Renamed' }] }, // JumpCloud repeats adds
+        { op: 'add', path: 'members', value: [{ value: ids[3], displayName: 'new User' }] }, // Microsoft's collection: displayName
       ]
       for (const op of adds) {
         const res = await scim(app, team, 'PATCH', `/Groups/${id}`, patch(op))
         t.equal(res.statusCode, 204, JSON.stringify(op))
         t.equal(res.body, '')
       }
-      t.same(await memberIds(id), [ids[0], ids[1], ids[2]].sort())
+      t.same(await memberIds(id), [...ids].sort())
+      const members = (await scim(app, team, 'GET', `/Groups/${id}`)).json().members as { value: string; display: string }[]
+      t.equal(members.find((m) => m.value === ids[3])!.display, 'new User')
+      t.equal(members.find((m) => m.value === ids[0])!.display, 'ann@example.com', 'a repeated add does not change a member')
     })
 
     t.test('remove: by filter only that member; Entra value list only those; no value removes all', async (t) => {

@@ -76,6 +76,21 @@ for (const db of await testDatabases(t)) {
       t.equal(none.json().scimType, 'invalidValue')
     })
 
+    t.test('two users with one email stand for one account; it leaves the team when the last one goes', async (t) => {
+      // Microsoft Entra ID does not keep mail unique, and its test collection creates such users.
+      const a = await scim(app, team, 'POST', '/Users', user('emp1', { emails: [{ value: 'anna@example.com', primary: true }] }))
+      const b = await scim(app, team, 'POST', '/Users', user('emp2', { emails: [{ value: 'anna@example.com', primary: true }] }))
+      t.same([a.statusCode, b.statusCode], [201, 201])
+      t.equal(await count('accounts', "email = 'anna@example.com'"), 1)
+      const deactivate = (id: string) => scim(app, team, 'PATCH', `/Users/${id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
+      await deactivate(a.json().id)
+      t.ok((await members()).some((m) => m.email === 'anna@example.com'), 'still a member through emp2')
+      await scim(app, team, 'DELETE', `/Users/${b.json().id}`)
+      t.notOk((await members()).some((m) => m.email === 'anna@example.com'), 'gone with the last active user')
+      await scim(app, team, 'PATCH', `/Users/${a.json().id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: true } }] })
+      t.ok((await members()).some((m) => m.email === 'anna@example.com' && m.role === 'member'), 'back as Member')
+    })
+
     t.test('a duplicate userName is 409 uniqueness, compared case-insensitively', async (t) => {
       await scim(app, team, 'POST', '/Users', user('ada@example.com'))
       const res = await scim(app, team, 'POST', '/Users', user('ADA@example.com'))

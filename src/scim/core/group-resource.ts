@@ -4,7 +4,7 @@ import { etag, type StoredResource } from './user-resource.js'
 
 export const groupView: ResourceSchemaView = { core: groupSchema, extensions: [], common: commonAttributes }
 
-/** A member as returned (RFC 7643 §4.2): the User's id, its location and its userName. */
+/** A member as returned (RFC 7643 §4.2): the User's id, its location and its display name. */
 export interface GroupMember {
   readonly value: string
   readonly display: string

@@ -197,7 +197,7 @@ export const groupSchema: SchemaDefinition = {
         subAttributes: [
           attribute('value', 'string', 'The id of the member User.', { mutability: 'immutable', caseExact: true }),
           attribute('$ref', 'reference', 'The URI of the member User.', { mutability: 'immutable', referenceTypes: ['User'] }),
-          attribute('display', 'string', "The member's userName.", { mutability: 'readOnly' }),
+          attribute('display', 'string', "The member's name as the client gave it, else its userName.", { mutability: 'immutable' }),
           attribute('type', 'string', 'The type of the member.', { mutability: 'immutable', canonicalValues: ['User'] }),
         ],
       },

@@ -16,7 +16,8 @@
  *   `ne null` = `pr`; null works with eq/ne only.
  * - string/reference/binary: the value must be a JSON string. caseExact false -> both sides
  *   ASCII-folded (scim/core/case-fold.ts; no accent folding: "alíce" is not "alice"). co/sw/ew are substring
- *   tests; gt/ge/lt/le compare UTF-16 code units. gt/ge/lt/le on binary -> invalidFilter (RFC).
+ *   tests; gt/ge/lt/le compare code points, as PostgreSQL's "C" collation does (not UTF-16 code
+ *   units, which put U+E000-U+FFFF after emoji). gt/ge/lt/le on binary -> invalidFilter (RFC).
  * - boolean: eq/ne with true/false only. integer/decimal: a JSON number; no co/sw/ew.
  * - dateTime: the value must be an RFC 3339 string with a time zone; compared as instants at
  *   millisecond precision; no co/sw/ew. Stored values that do not parse never match.
@@ -156,7 +157,7 @@ function valueMatcher({ attribute, label }: Target, op: Exclude<CompareOp, 'ne'>
       if (op === 'co') return (v) => typeof v === 'string' && fold(v).includes(wanted)
       if (op === 'sw') return (v) => typeof v === 'string' && fold(v).startsWith(wanted)
       if (op === 'ew') return (v) => typeof v === 'string' && fold(v).endsWith(wanted)
-      return (v) => typeof v === 'string' && ordered(op, fold(v), wanted)
+      return (v) => typeof v === 'string' && ordered(op, compareCodePoints(fold(v), wanted), 0)
     }
     case 'complex':
       return invalid(`"${label}" is a complex attribute: compare one of its sub-attributes`)
@@ -176,6 +177,26 @@ function ordered<T extends string | number>(op: Ordering, actual: T, wanted: T):
     case 'le':
       return actual <= wanted
   }
+}
+
+/**
+ * Orders strings by code point. JavaScript's < compares UTF-16 code units, which sorts U+E000-U+FFFF
+ * after the surrogate pairs of U+10000 and above; moving those two ranges past each other at the
+ * first difference gives code point order (the fix-up ICU's u_strCmpCodePointOrder makes).
+ */
+function compareCodePoints(a: string, b: string): number {
+  const length = Math.min(a.length, b.length)
+  for (let i = 0; i < length; i++) {
+    const x = a.charCodeAt(i)
+    const y = b.charCodeAt(i)
+    if (x !== y) return codePointRank(x) - codePointRank(y)
+  }
+  return a.length - b.length
+}
+
+function codePointRank(unit: number): number {
+  if (unit >= 0xd800 && unit <= 0xdfff) return unit + 0x2000
+  return unit >= 0xe000 ? unit - 0x800 : unit
 }
 
 /** RFC 3339 §5.6 date-time; a time zone is required because a local time names no instant. */

@@ -8,7 +8,6 @@ const RULES: Record<string, ConflictRule> = {
   team_memberships_one_owner_key: 'oneOwnerPerTeam',
   scim_connections_one_enabled_key: 'oneEnabledConnection',
   scim_users_user_name_key: 'userName',
-  scim_users_account_key: 'accountLinked',
   scim_groups_display_name_key: 'groupDisplayName',
 }
 

@@ -78,7 +78,7 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       if (t.kind !== 'json') throw notFilterable(t.label)
       const element = sql.raw('scim_el')
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
-      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.json)}) as scim_el where ${inner})`
+      return sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
     }
   }
 }
@@ -266,6 +266,14 @@ function ordering(op: Op): SQL {
 /** A jsonb value as an array for jsonb_array_elements (which fails on anything else). */
 function arrayOf(json: SQL): SQL {
   return sql`(case when jsonb_typeof(${json}) = 'array' then ${json} else '[]'::jsonb end)`
+}
+
+/**
+ * The elements `attr[...]` tests: a multi-valued attribute's array, or a single-valued complex
+ * attribute (`name[givenName eq "x"]`) as its one element, as in memory.
+ */
+function elementsOf(json: SQL): SQL {
+  return sql`(case jsonb_typeof(${json}) when 'array' then ${json} when 'object' then jsonb_build_array(${json}) else '[]'::jsonb end)`
 }
 
 /** LIKE's wildcards in user text are literals (backslash is PostgreSQL's default LIKE escape). */

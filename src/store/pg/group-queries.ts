@@ -52,7 +52,7 @@ export async function groupMembersQuery(db: Db, teamId: string, groupIds: readon
     .select({
       groupId: scimGroupMembers.groupId,
       value: sql<string>`${scimGroupMembers.userId}::text`.as('value'),
-      display: sql<string>`${scimUsers.userName}`.as('display'),
+      display: sql<string>`coalesce(${scimGroupMembers.display}, ${scimUsers.userName})`.as('display'),
       rank: sql<number>`row_number() over (partition by ${scimGroupMembers.groupId} order by ${scimGroupMembers.createdAt}, ${scimGroupMembers.userId})`.as('rank'),
     })
     .from(scimGroupMembers)

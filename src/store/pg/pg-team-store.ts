@@ -339,13 +339,21 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  findUserByAccount(teamId: string, accountId: string): Promise<ScimUserRecord | null> {
+  hasOtherActiveUser(teamId: string, accountId: string, exceptUserId: string): Promise<boolean> {
     return this.run(async () => {
       const [row] = await this.db
-        .select()
+        .select({ id: scimUsers.id })
         .from(scimUsers)
-        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.accountId, accountId)))
-      return row ? toRecord(row) : null
+        .where(
+          and(
+            eq(scimUsers.teamId, teamId),
+            eq(scimUsers.accountId, accountId),
+            eq(scimUsers.active, true),
+            sql`${scimUsers.id} <> ${exceptUserId}::uuid`,
+          ),
+        )
+        .limit(1)
+      return row !== undefined
     })
   }
 
@@ -440,13 +448,14 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  addGroupMembers(teamId: string, groupId: string, userIds: readonly string[]): Promise<number> {
+  addGroupMembers(teamId: string, groupId: string, members: readonly { userId: string; display: string | null }[]): Promise<number> {
     return this.run(async () => {
-      if (userIds.length === 0) return 0
+      if (members.length === 0) return 0
       // One statement for the whole list: ten thousand members is one round trip, not ten thousand.
       const result = await this.db.execute(sql`
-        insert into ${scimGroupMembers} (team_id, group_id, user_id)
-        select ${teamId}, ${groupId}::uuid, u from unnest(${sql.param(userIds)}::uuid[]) as u
+        insert into ${scimGroupMembers} (team_id, group_id, user_id, display)
+        select ${teamId}, ${groupId}::uuid, m.user_id, m.display
+        from unnest(${sql.param(members.map((m) => m.userId))}::uuid[], ${sql.param(members.map((m) => m.display))}::text[]) as m(user_id, display)
         on conflict do nothing`)
       return affected(result)
     })

@@ -130,7 +130,9 @@ export const scimUsers = pgTable(
   (t) => [
     primaryKey({ name: 'scim_users_pkey', columns: [t.teamId, t.id] }),
     uniqueIndex('scim_users_user_name_key').on(t.teamId, sql`lower(${t.userName} collate "C")`),
-    uniqueIndex('scim_users_account_key').on(t.teamId, t.accountId),
+    // Not unique: IdPs may send two users with one email (Entra does not enforce unique mail), and
+    // both then stand for the same Compound account (DESIGN.md §1: accounts are found by email).
+    index('scim_users_account_idx').on(t.teamId, t.accountId),
     index('scim_users_external_id_idx').on(t.teamId, t.externalId),
   ],
 )
@@ -167,6 +169,8 @@ export const scimGroupMembers = pgTable(
     teamId: text('team_id').notNull(),
     groupId: uuid('group_id').notNull(),
     userId: uuid('user_id').notNull(),
+    /** The member's display as the client sent it (RFC 7643 §4.2: member sub-attributes are immutable). */
+    display: text('display'),
     createdAt: timestamps.createdAt,
   },
   (t) => [
