@@ -1,0 +1,77 @@
+import t from 'tap'
+import { Writable } from 'node:stream'
+import pino from 'pino'
+import { buildApp, REDACTED_PATHS } from '../../src/app.js'
+import { hashToken } from '../../src/auth/tokens.js'
+import { openDatabase } from '../../src/store/pg/database.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { testDatabases } from '../helpers/databases.js'
+
+const [db] = await testDatabases(t)
+
+t.test('logs never carry a token or an Authorization header', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink)
+  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
+  t.teardown(() => app.close())
+  await db!.reset()
+  const team = await scimTeam(app, 'logs')
+  await scim(app, team, 'POST', '/Users', { userName: 'a@x.io', password: 'hunter2-secret' })
+  await scim(app, { ...team, token: 'cpscim_wrong-token-value' }, 'GET', '/Users')
+  const rotated = (await admin(app, 'POST', '/teams/logs/scim/rotate', { actor: team.ownerAccountId })).json().token as string
+  logger.info({ req: { headers: { authorization: `Bearer ${team.token}` } }, token: rotated }, 'a careless log line')
+  const text = lines.join('')
+  t.ok(lines.length > 10, 'requests were logged')
+  for (const secret of [ADMIN_TOKEN, team.token, rotated, 'cpscim_wrong-token-value', 'hunter2-secret']) {
+    t.notOk(text.includes(secret), `no ${secret.slice(0, 10)}… in the log`)
+  }
+  t.match(text, /\[redacted\]/, 'the careless line was redacted')
+})
+
+t.test('lastUsedAt is written at most once a minute', async (t) => {
+  let now = new Date('2026-01-01T00:00:00.000Z')
+  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', clock: () => now })
+  t.teardown(() => app.close())
+  await db!.reset()
+  const team = await scimTeam(app, 'usage')
+  const lastUsed = async () => (await admin(app, 'GET', '/teams/usage/scim', { actor: team.ownerAccountId })).json().lastUsedAt as string | null
+  t.equal(await lastUsed(), null)
+  await scim(app, team, 'GET', '/Users')
+  const first = await lastUsed()
+  t.type(first, 'string')
+  await db!.rows(`update scim_connections set last_used_at = '2026-01-01T00:00:00Z'`)
+  now = new Date('2026-01-01T00:00:30.000Z')
+  await scim(app, team, 'GET', '/Users')
+  t.equal(await lastUsed(), '2026-01-01T00:00:00.000Z', 'no write within the minute')
+  now = new Date('2026-01-01T00:01:01.000Z')
+  await scim(app, team, 'GET', '/Users')
+  t.not(await lastUsed(), '2026-01-01T00:00:00.000Z', 'written again after a minute')
+})
+
+t.test('/healthz answers while /readyz reports an unreachable database as 503', async (t) => {
+  const down = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' })
+  t.teardown(() => down.close())
+  const app = await buildApp({ store: new PgTeamStore(down.db), ping: () => down.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  t.teardown(() => app.close())
+  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
+  const ready = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(ready.statusCode, 503)
+  const scimCall = await app.inject({ method: 'GET', url: '/scim/v2/abc/Users', headers: { authorization: 'Bearer cpscim_x' } })
+  t.equal(scimCall.statusCode, 503, 'a SCIM call during an outage is 503, never 401 or 404')
+  t.equal(scimCall.json().status, '503')
+  const adminCall = await admin(app, 'GET', '/teams/t1/members')
+  t.equal(adminCall.statusCode, 503)
+  t.equal(adminCall.json().error.code, 'service_unavailable')
+  const ok = await app.inject({ method: 'GET', url: '/readyz' })
+  t.equal(ok.statusCode, 503)
+  const app2 = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  t.teardown(() => app2.close())
+  t.equal((await app2.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
+})

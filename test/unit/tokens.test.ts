@@ -1,0 +1,31 @@
+import t from 'tap'
+import { resolveAdminToken } from '../../src/auth/admin-token.js'
+import { ADMIN_TOKEN_PREFIX, generateEndpointId, generateToken, hashesEqual, hashToken, SCIM_TOKEN_PREFIX } from '../../src/auth/tokens.js'
+import { testDatabases } from '../helpers/databases.js'
+
+t.test('tokens: prefixed, 32 random bytes, hashed with SHA-256', async (t) => {
+  const token = generateToken(SCIM_TOKEN_PREFIX)
+  t.match(token, /^cpscim_[A-Za-z0-9_-]{43}$/)
+  t.not(generateToken(SCIM_TOKEN_PREFIX), token)
+  t.equal(hashToken('abc'), 'ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad')
+  t.ok(hashesEqual(hashToken(token), hashToken(token)))
+  t.notOk(hashesEqual(hashToken(token), hashToken(`${token}x`)))
+  t.notOk(hashesEqual('', ''))
+  t.match(generateEndpointId(), /^[0-9a-f]{32}$/)
+  const fixed = generateToken(ADMIN_TOKEN_PREFIX, (size) => Buffer.alloc(size, 1))
+  t.equal(fixed, `cpadmin_${Buffer.alloc(32, 1).toString('base64url')}`, 'randomness is injectable')
+})
+
+t.test('the admin token: configured, else generated once and stored as a hash', async (t) => {
+  const [db] = await testDatabases(t)
+  const configured = await resolveAdminToken('my-configured-admin-token-0123456789abc', db!.store)
+  t.same(configured, { hash: hashToken('my-configured-admin-token-0123456789abc'), source: 'config' })
+  const first = await resolveAdminToken(undefined, db!.store)
+  t.equal(first.source, 'generated')
+  t.ok(first.generated?.startsWith(ADMIN_TOKEN_PREFIX))
+  t.equal(first.hash, hashToken(first.generated!))
+  const stored = await db!.rows<{ value: string }>('select value from service_settings')
+  t.same(stored, [{ value: first.hash }], 'only the hash is stored')
+  const second = await resolveAdminToken(undefined, db!.store)
+  t.same(second, { hash: first.hash, source: 'stored' }, 'printed once: a restart does not show it again')
+})
