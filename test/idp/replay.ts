@@ -16,7 +16,7 @@ export interface Step {
   readonly status: number
   /** Values to remember from the response body, by dotted path: `{ id: 'id' }`. */
   readonly remember?: Record<string, string>
-  readonly expect?: (body: Record<string, unknown>, state: ReplayState) => void | Promise<void>
+  readonly expect?: (body: Record<string, unknown>, state: ReplayState) => unknown
 }
 
 export interface ReplayState {

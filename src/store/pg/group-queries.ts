@@ -1,6 +1,7 @@
 import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
+import { pageWithTotal } from './paging.js'
 import { scimGroupMembers, scimGroups, scimUsers } from './schema.js'
 import { groupView } from '../../scim/core/group-resource.js'
 import type { GroupMemberRow, ListQuery } from '../team-store.js'
@@ -30,18 +31,12 @@ export async function groupListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimGroups.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, groupSqlResource))
   const where = and(...conditions)
-  const [total] = await db.select({ n: count() }).from(scimGroups).where(where)
-  const rows =
-    query.count === 0
-      ? []
-      : await db
-          .select()
-          .from(scimGroups)
-          .where(where)
-          .orderBy(asc(scimGroups.createdAt), asc(scimGroups.id))
-          .limit(query.count)
-          .offset(query.startIndex - 1)
-  return { totalResults: total?.n ?? 0, rows }
+  return pageWithTotal(
+    query.startIndex,
+    query.count,
+    (limit, offset) => db.select().from(scimGroups).where(where).orderBy(asc(scimGroups.createdAt), asc(scimGroups.id)).limit(limit).offset(offset),
+    async () => (await db.select({ n: count() }).from(scimGroups).where(where))[0]?.n ?? 0,
+  )
 }
 
 /** Members of several groups in one query (a page of groups costs one round trip, not one per group). */

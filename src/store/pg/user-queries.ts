@@ -1,6 +1,7 @@
 import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
+import { pageWithTotal } from './paging.js'
 import { scimUsers } from './schema.js'
 import { userView } from '../../scim/core/user-resource.js'
 import type { ListQuery } from '../team-store.js'
@@ -25,16 +26,10 @@ export async function userListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimUsers.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, userSqlResource))
   const where = and(...conditions)
-  const [total] = await db.select({ n: count() }).from(scimUsers).where(where)
-  const rows =
-    query.count === 0
-      ? []
-      : await db
-          .select()
-          .from(scimUsers)
-          .where(where)
-          .orderBy(asc(scimUsers.createdAt), asc(scimUsers.id))
-          .limit(query.count)
-          .offset(query.startIndex - 1)
-  return { totalResults: total?.n ?? 0, rows }
+  return pageWithTotal(
+    query.startIndex,
+    query.count,
+    (limit, offset) => db.select().from(scimUsers).where(where).orderBy(asc(scimUsers.createdAt), asc(scimUsers.id)).limit(limit).offset(offset),
+    async () => (await db.select({ n: count() }).from(scimUsers).where(where))[0]?.n ?? 0,
+  )
 }

@@ -1,0 +1,17 @@
+/**
+ * RFC 7644 §3.4.2.4 index paging with an exact totalResults, counting only when the page cannot
+ * tell. A page that starts at 1 and comes back short IS the whole result, so eq lookups (Okta's
+ * check before every create, Entra's lookups) never pay for a count.
+ */
+export async function pageWithTotal<T>(
+  startIndex: number,
+  count: number,
+  page: (limit: number, offset: number) => Promise<T[]>,
+  total: () => Promise<number>,
+): Promise<{ totalResults: number; rows: T[] }> {
+  if (count === 0) return { totalResults: await total(), rows: [] }
+  const rows = await page(count, startIndex - 1)
+  if (rows.length > 0 && rows.length < count) return { totalResults: startIndex - 1 + rows.length, rows }
+  if (rows.length === 0 && startIndex === 1) return { totalResults: 0, rows }
+  return { totalResults: await total(), rows }
+}

@@ -1,0 +1,35 @@
+import t from 'tap'
+import { pageWithTotal } from '../../src/store/pg/paging.js'
+
+/** A result set of `size` rows, counting how often the total was asked for. */
+function source(size: number) {
+  const counted = { n: 0 }
+  const rows = Array.from({ length: size }, (_, i) => i + 1)
+  return {
+    counted,
+    page: async (limit: number, offset: number) => rows.slice(offset, offset + limit),
+    total: async () => {
+      counted.n++
+      return size
+    },
+  }
+}
+
+t.test('the total is exact, and counted only when the page cannot tell', async (t) => {
+  const cases: [size: number, startIndex: number, count: number, counts: number][] = [
+    [1, 1, 100, 0], // an eq lookup: the page is the result
+    [0, 1, 100, 0], // nothing matched
+    [250, 1, 100, 1], // a full page: more may follow
+    [250, 201, 100, 0], // the last, short page
+    [250, 301, 100, 1], // past the end: only a count knows the total
+    [250, 1, 0, 1], // count=0 asks for the total alone
+    [100, 1, 100, 1], // exactly full: a count decides
+  ]
+  for (const [size, startIndex, count, counts] of cases) {
+    const s = source(size)
+    const result = await pageWithTotal(startIndex, count, s.page, s.total)
+    t.equal(result.totalResults, size, `size ${size}, startIndex ${startIndex}, count ${count}`)
+    t.equal(s.counted.n, counts, 'counts')
+    t.same(result.rows, Array.from({ length: size }, (_, i) => i + 1).slice(startIndex - 1, startIndex - 1 + count))
+  }
+})
