@@ -5,19 +5,10 @@ import { URN } from '../../src/scim/core/schemas.js'
 import type { AttrPath, CompValue, CompareOp, Filter } from '../../src/scim/filter/ast.js'
 import { formatFilter, formatPatchPath } from '../../src/scim/filter/format.js'
 import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
-import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { errorOf } from '../helpers/scim-error.js'
 
 const eq = (attr: string, value: CompValue): Filter => ({ kind: 'compare', path: { attr }, op: 'eq', value })
 
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ScimError) return error
-    throw error
-  }
-  throw new Error('expected a ScimError')
-}
 
 type Assert = Pick<typeof t, 'equal' | 'match'>
 

@@ -3,7 +3,7 @@ import { normalizeResource } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../src/scim/patch/index.js'
-import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { errorOf } from '../helpers/scim-error.js'
 
 const ID = '2819c223-7f76-453a-919d-413861904646'
 const MANAGER = '26118915-6090-4610-87e4-49d8ca9f808d'
@@ -43,15 +43,6 @@ function patch(resource: Record<string, unknown>, ...operations: unknown[]): Rec
   return result
 }
 
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ScimError) return error
-    throw error
-  }
-  throw new Error('expected a ScimError')
-}
 
 t.test('replace a simple attribute; the input is not mutated', async (t) => {
   const user = barbara()

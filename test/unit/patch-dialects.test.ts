@@ -5,7 +5,7 @@ import { normalizeResource, type ResourceSchemaView } from '../../src/scim/core/
 import { URN, commonAttributes } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../src/scim/patch/index.js'
-import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { errorOf } from '../helpers/scim-error.js'
 
 const ID = '6c2ee6a4-4bd9-4f3c-9a2b-6f1f5b7d9e01'
 const ENT = URN.enterpriseUser
@@ -37,15 +37,6 @@ function patch(resource: Record<string, unknown>, ...operations: unknown[]): Rec
   return result
 }
 
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ScimError) return error
-    throw error
-  }
-  throw new Error('expected a ScimError')
-}
 
 const enterprise = (resource: Record<string, unknown>) => resource[ENT] as Record<string, unknown> | undefined
 

@@ -1,17 +1,8 @@
 import t from 'tap'
 import { URN } from '../../src/scim/core/schemas.js'
 import { parsePatchRequest } from '../../src/scim/patch/index.js'
-import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { errorOf } from '../helpers/scim-error.js'
 
-function errorOf(run: () => unknown): ScimError {
-  try {
-    run()
-  } catch (error) {
-    if (error instanceof ScimError) return error
-    throw error
-  }
-  throw new Error('expected a ScimError')
-}
 
 const body = (...operations: unknown[]) => ({ schemas: [URN.patchOp], Operations: operations })
 
