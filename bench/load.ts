@@ -32,6 +32,7 @@ process.stdout.write(
   JSON.stringify({
     requests: result.requests.average,
     p50: result.latency.p50,
+    mean: result.latency.average,
     p99: result.latency.p99,
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,

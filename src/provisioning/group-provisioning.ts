@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from './clock.js'
+import { checkIfMatch } from './preconditions.js'
 import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
 import { isUuid, type ScimContext } from './user-provisioning.js'
 import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource } from '../scim/core/resource-input.js'
-import { etag } from '../scim/core/user-resource.js'
 import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { StoreConflict, type GroupMemberRow, type ListQuery, type ListResult, type ScimGroupRecord, type TeamStore } from '../store/team-store.js'
@@ -120,12 +120,7 @@ export class GroupProvisioning {
     // The row lock serialises concurrent PATCHes of one group: no membership change is lost.
     const current = isUuid(id) ? await tx.getGroup(ctx.teamId, id, { lock: true }) : null
     if (!current) throw notFound(id)
-    if (ifMatch !== undefined) {
-      const tags = ifMatch.split(',').map((tag) => tag.trim().replace(/^W\//, ''))
-      if (!tags.includes('*') && !tags.includes(etag(current.version).replace(/^W\//, ''))) {
-        throw new ScimError(412, `The group changed: its version is now ${etag(current.version)}`)
-      }
-    }
+    checkIfMatch(ifMatch, current.version, 'group')
     return current
   }
 

@@ -3,7 +3,8 @@ import { accountDisplayName, accountEmail } from './account-profile.js'
 import type { Clock } from './clock.js'
 import { foldCase } from '../scim/core/case-fold.js'
 import { normalizeResource } from '../scim/core/resource-input.js'
-import { etag, renderUser, userView } from '../scim/core/user-resource.js'
+import { checkIfMatch } from './preconditions.js'
+import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { StoreConflict, type Account, type ListQuery, type ListResult, type ScimUserRecord, type TeamStore } from '../store/team-store.js'
 
@@ -118,7 +119,7 @@ export class UserProvisioning {
   private async lockForWrite(tx: TeamStore, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimUserRecord> {
     const current = isUuid(id) ? await tx.getUser(ctx.teamId, id, { lock: true }) : null
     if (!current) throw notFound(id)
-    checkIfMatch(ifMatch, current.version)
+    checkIfMatch(ifMatch, current.version, 'user')
     return current
   }
 
@@ -274,13 +275,6 @@ function withActive(doc: Record<string, unknown>, fallback: boolean): Record<str
   return { ...doc, active: typeof doc.active === 'boolean' ? doc.active : fallback }
 }
 
-/** RFC 7644 §3.14: a write with If-Match proceeds only when the version still matches. */
-function checkIfMatch(ifMatch: string | undefined, version: number): void {
-  if (ifMatch === undefined) return
-  const tags = ifMatch.split(',').map((tag) => tag.trim())
-  if (tags.includes('*') || tags.some((tag) => tag.replace(/^W\//, '') === etag(version).replace(/^W\//, ''))) return
-  throw new ScimError(412, `The resource changed: its version is now ${etag(version)}`)
-}
 
 export function notFound(id: string): ScimError {
   return new ScimError(404, `User ${id} not found`)

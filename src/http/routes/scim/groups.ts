@@ -1,15 +1,12 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, queryParams, sendScim } from './scim-reply.js'
+import { header, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
-import { searchBody } from './users.js'
 import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
 import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
-import { checkProjection, project, type ProjectionRequest } from '../../../scim/core/projection.js'
+import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
 import { etag } from '../../../scim/core/user-resource.js'
-import { parseFilter } from '../../../scim/filter/parser.js'
 import { parsePatchRequest } from '../../../scim/patch/index.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
-import { parseListRequest } from '../../../scim/protocol/list-request.js'
 
 export interface GroupRouteDeps {
   groups: GroupProvisioning
@@ -35,19 +32,9 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
       projection,
       groupView,
     )
-  const projectionOf = (request: FastifyRequest): ProjectionRequest => {
-    const params = queryParams(request)
-    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-    checkProjection(projection, groupView)
-    return projection
-  }
-
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const query = parseListRequest(params, { maxResults: deps.maxResults, defaultCount: deps.maxResults })
-    const projection = { attributes: query.attributes, excludedAttributes: query.excludedAttributes }
-    checkProjection(projection, groupView)
-    const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
-    const result = await deps.groups.list(principal(request), { filter, startIndex: query.startIndex, count: query.count }, wantsMembers(projection))
+    const { query, projection } = listQuery(params, groupView, deps.maxResults)
+    const result = await deps.groups.list(principal(request), query, wantsMembers(projection))
     return listResponse(result.totalResults, query.startIndex, result.resources.map((g) => render(request, g, projection)))
   }
 
@@ -55,7 +42,7 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   app.post('/Groups/.search', async (request, reply) => sendScim(reply, 200, await list(request, searchBody(request.body))))
 
   app.post('/Groups', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, groupView)
     const created = await deps.groups.create(principal(request), request.body)
     const loaded = await deps.groups.get(principal(request), created.id, wantsMembers(projection))
     reply.header('location', `${base(request)}/Groups/${created.id}`).header('etag', etag(created.version))
@@ -63,18 +50,15 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   })
 
   app.get('/Groups/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, groupView)
     const loaded = await deps.groups.get(principal(request), (request.params as { id: string }).id, wantsMembers(projection))
     reply.header('etag', etag(loaded.group.version))
-    const ifNoneMatch = header(request, 'if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag(loaded.group.version) || tag.trim() === '*')) {
-      return reply.code(304).send()
-    }
+    if (notModified(request, loaded.group.version)) return reply.code(304).send()
     return sendScim(reply, 200, render(request, loaded, projection))
   })
 
   app.put('/Groups/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, groupView)
     const id = (request.params as { id: string }).id
     const saved = await deps.groups.replace(principal(request), id, request.body, header(request, 'if-match'))
     const loaded = await deps.groups.get(principal(request), id, wantsMembers(projection))
@@ -83,7 +67,7 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   })
 
   app.patch('/Groups/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, groupView)
     const id = (request.params as { id: string }).id
     const operations = parsePatchRequest(request.body, { maxOperations: deps.maxOperations })
     const saved = await deps.groups.modify(principal(request), id, operations, `${base(request)}/Groups/${id}`, header(request, 'if-match'))

@@ -1,6 +1,12 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
+import { checkProjection, type ProjectionRequest } from '../../../scim/core/projection.js'
+import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
+import { etag } from '../../../scim/core/user-resource.js'
+import { parseFilter } from '../../../scim/filter/parser.js'
 import { SCIM_CONTENT_TYPE } from '../../../scim/protocol/media-type.js'
+import { parseListRequest } from '../../../scim/protocol/list-request.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
+import type { ListQuery } from '../../../store/team-store.js'
 
 /** Sends a SCIM body with the SCIM media type (RFC 7644 §3.1, §8.1). */
 export function sendScim(reply: FastifyReply, status: number, body: unknown): FastifyReply {
@@ -11,6 +17,39 @@ export function sendScim(reply: FastifyReply, status: number, body: unknown): Fa
 export function header(request: FastifyRequest, name: string): string | undefined {
   const value = request.headers[name]
   return Array.isArray(value) ? value.join(',') : value
+}
+
+/** `attributes` / `excludedAttributes` of the query string, checked against the schema before any work. */
+export function projectionOf(request: FastifyRequest, view: ResourceSchemaView): ProjectionRequest {
+  const params = queryParams(request)
+  const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
+  checkProjection(projection, view)
+  return projection
+}
+
+/** A list request (query string or SearchRequest body) as a store query plus its projection. */
+export function listQuery(
+  params: Record<string, unknown>,
+  view: ResourceSchemaView,
+  maxResults: number,
+): { query: ListQuery; projection: ProjectionRequest } {
+  const request = parseListRequest(params, { maxResults, defaultCount: maxResults })
+  const projection = { attributes: request.attributes, excludedAttributes: request.excludedAttributes }
+  checkProjection(projection, view)
+  const filter = request.filter === undefined ? undefined : parseFilter(request.filter)
+  return { query: { filter, startIndex: request.startIndex, count: request.count }, projection }
+}
+
+/** RFC 7644 §3.14: If-None-Match naming the current version (or *) makes a GET a 304. */
+export function notModified(request: FastifyRequest, version: number): boolean {
+  const ifNoneMatch = header(request, 'if-none-match')
+  return ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === etag(version) || tag.trim() === '*')
+}
+
+/** RFC 7644 §3.4.3 SearchRequest body. */
+export function searchBody(body: unknown): Record<string, unknown> {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
+  return body as Record<string, unknown>
 }
 
 /** Query parameters arrive as strings (or arrays when repeated): one value each, or a 400. */

@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, queryParams, sendScim } from './scim-reply.js'
+import { header, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
-import { checkProjection, project, type ProjectionRequest } from '../../../scim/core/projection.js'
+import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
 import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
-import { parseFilter } from '../../../scim/filter/parser.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
-import { parseListRequest } from '../../../scim/protocol/list-request.js'
 import type { ScimUserRecord } from '../../../store/team-store.js'
 
 export interface UserRouteDeps {
@@ -23,19 +21,9 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     `${deps.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
   const render = (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
     project(renderUser(user, location(request, user.id)), projection, userView)
-  const projectionOf = (request: FastifyRequest): ProjectionRequest => {
-    const params = queryParams(request)
-    const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-    checkProjection(projection, userView)
-    return projection
-  }
-
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const query = parseListRequest(params, { maxResults: deps.maxResults, defaultCount: deps.maxResults })
-    const projection = { attributes: query.attributes, excludedAttributes: query.excludedAttributes }
-    checkProjection(projection, userView)
-    const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
-    const result = await deps.users.list(principal(request), { filter, startIndex: query.startIndex, count: query.count })
+    const { query, projection } = listQuery(params, userView, deps.maxResults)
+    const result = await deps.users.list(principal(request), query)
     return listResponse(
       result.totalResults,
       query.startIndex,
@@ -48,25 +36,22 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, searchBody(request.body))))
 
   app.post('/Users', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, userView)
     const { user } = await deps.users.create(principal(request), request.body)
     reply.header('location', location(request, user.id)).header('etag', etag(user.version))
     return sendScim(reply, 201, render(request, user, projection))
   })
 
   app.get('/Users/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, userView)
     const user = await deps.users.get(principal(request), (request.params as { id: string }).id)
     reply.header('etag', etag(user.version))
-    const ifNoneMatch = header(request, 'if-none-match')
-    if (ifNoneMatch && ifNoneMatch.split(',').some((tag) => tag.trim() === etag(user.version) || tag.trim() === '*')) {
-      return reply.code(304).send()
-    }
+    if (notModified(request, user.version)) return reply.code(304).send()
     return sendScim(reply, 200, render(request, user, projection))
   })
 
   app.put('/Users/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, userView)
     const id = (request.params as { id: string }).id
     const user = await deps.users.replace(principal(request), id, request.body, header(request, 'if-match'))
     reply.header('etag', etag(user.version))
@@ -74,7 +59,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   })
 
   app.patch('/Users/:id', async (request, reply) => {
-    const projection = projectionOf(request)
+    const projection = projectionOf(request, userView)
     const id = (request.params as { id: string }).id
     const operations = parsePatchRequest(request.body, { maxOperations: deps.maxOperations })
     const user = await deps.users.modify(
@@ -92,10 +77,4 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     await deps.users.remove(principal(request), (request.params as { id: string }).id, header(request, 'if-match'))
     return reply.code(204).send()
   })
-}
-
-/** RFC 7644 §3.4.3 SearchRequest body. */
-export function searchBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
-  return body as Record<string, unknown>
 }
