@@ -1,5 +1,5 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { randomBytes } from 'node:crypto'
+import { randomBytes, randomUUID } from 'node:crypto'
 import type { RandomSource } from './auth/tokens.js'
 import { registerJsonParsers } from './http/content-type.js'
 import { handleError, handleNotFound } from './http/errors.js'
@@ -39,13 +39,21 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const random = deps.random ?? randomBytes
   const app = Fastify({
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    requestIdHeader: 'x-request-id',
+    // A caller's X-Request-Id is kept when it is short and printable (it ends up in logs); else one is made.
+    requestIdHeader: false,
+    genReqId: (request) => {
+      const given = request.headers['x-request-id']
+      return typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID()
+    },
     // IdPs join the endpoint URL (which ends in "/") and resource paths in different ways:
     // "//Users", "/Users/" and "/users" must all reach the same route.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
   })
   registerJsonParsers(app)
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id)
+  })
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 

@@ -35,6 +35,42 @@ t.test('logs never carry a token or an Authorization header', async (t) => {
   t.match(text, /\[redacted\]/, 'the careless line was redacted')
 })
 
+t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log lines name the team', async (t) => {
+  const lines: string[] = []
+  const sink = new Writable({
+    write(chunk, _encoding, done) {
+      lines.push(String(chunk))
+      done()
+    },
+  })
+  const logger = pino({ level: 'info' }, sink)
+  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
+  t.teardown(() => app.close())
+  await db!.reset()
+  const team = await scimTeam(app, 'rid')
+  const kept = await scim(app, team, 'GET', '/Users', undefined, { 'x-request-id': 'okta-req-123' })
+  t.equal(kept.headers['x-request-id'], 'okta-req-123')
+  const made = await scim(app, team, 'GET', '/Users', undefined, { 'x-request-id': 'bad id with spaces\u0000' })
+  t.match(made.headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  t.match((await app.inject({ method: 'GET', url: '/healthz' })).headers['x-request-id'], /^[0-9a-f-]{36}$/)
+  const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'okta-req-123' && l.msg === 'request completed')
+  t.same([line?.teamId, line?.endpointId], ['rid', team.endpointId])
+})
+
+t.test('a body over the limit is 413 with a SCIM error, and changes nothing', async (t) => {
+  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  t.teardown(() => app.close())
+  await db!.reset()
+  const team = await scimTeam(app, 'big-body')
+  const res = await scim(app, team, 'POST', '/Users', { userName: 'a@x.io', title: 'x'.repeat(2 * 1024 * 1024) })
+  t.equal(res.statusCode, 413)
+  t.equal(res.json().status, '413')
+  t.equal((await scim(app, team, 'GET', '/Users')).json().totalResults, 0)
+  const adminRes = await admin(app, 'PUT', '/teams/big-body', { body: { name: 'x'.repeat(2 * 1024 * 1024), owner: { email: 'o@x.io' } } })
+  t.equal(adminRes.statusCode, 413)
+  t.equal(adminRes.json().error.code, 'payload_too_large')
+})
+
 t.test('lastUsedAt is written at most once a minute', async (t) => {
   let now = new Date('2026-01-01T00:00:00.000Z')
   const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', clock: () => now })

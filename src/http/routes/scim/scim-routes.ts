@@ -45,11 +45,18 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
       const found = await verifyScimToken(deps.store, token, endpointId, deps.clock)
       if (!found) return false
       request.scim = found
+      request.log = request.log.child({ teamId: found.teamId, endpointId: found.endpointId })
       return true
     },
     errorResponse: (error: Error) => ({ error: error.message }),
   })
-  app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))
+  app.addHook('onRequest', (request, reply, done) =>
+    app.verifyBearerAuth!(request, reply, (error?: Error) => {
+      // The response log line ("request completed") comes from reply.log: give it the team too.
+      if (!error) reply.log = request.log
+      done(error)
+    }),
+  )
 
   discoveryRoutes(app, { publicBaseUrl: deps.publicBaseUrl, limits: deps.limits })
   userRoutes(app, {
