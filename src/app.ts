@@ -1,4 +1,4 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify'
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { RandomSource } from './auth/tokens.js'
 import { registerJsonParsers } from './http/content-type.js'
@@ -20,12 +20,31 @@ export interface AppDeps {
   ping: () => Promise<void>
   /** SHA-256 hex of the admin API token (configured or generated at first start). */
   adminTokenHash: string
-  /** No trailing slash. */
+  /** No trailing slash. The origin identity providers reach; see `baseUrlFromRequest`. */
   publicBaseUrl: string
+  /**
+   * Behind a TLS-terminating proxy (Fastify's trustProxy: true, a hop count, or addresses): the
+   * client address and protocol come from X-Forwarded-* headers.
+   */
+  trustProxy?: boolean | string
+  /**
+   * Build URLs from the request's (forwarded) protocol and host instead of `publicBaseUrl`: for a
+   * proxied deployment without PUBLIC_BASE_URL, so Location and meta.location say https://.
+   */
+  baseUrlFromRequest?: boolean
+  /** Serve TLS directly with this certificate and key (PEM). */
+  https?: { cert: string | Buffer; key: string | Buffer }
   /** A pino logger (server.ts builds it with redaction); none in tests. */
   logger?: FastifyBaseLogger
   clock?: Clock
   random?: RandomSource
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The public origin for URLs in this response (endpoint URLs, Location, meta.location). */
+    publicBaseUrl: string
+  }
 }
 
 export const DEFAULT_LIMITS: ServiceLimits = { maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1024 * 1024 }
@@ -37,8 +56,10 @@ export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-admi
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
   const random = deps.random ?? randomBytes
-  const app = Fastify({
+  const app = Fastify(<FastifyServerOptions>{
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    ...(deps.https ? { https: deps.https } : {}),
+    ...(deps.trustProxy !== undefined ? { trustProxy: deps.trustProxy } : {}),
     // A caller's X-Request-Id is kept when it is short and printable (it ends up in logs); else one is made.
     requestIdHeader: false,
     genReqId: (request) => {
@@ -51,14 +72,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
   })
   registerJsonParsers(app)
+  app.decorateRequest('publicBaseUrl', '')
   app.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id)
+    request.publicBaseUrl = deps.baseUrlFromRequest ? `${request.protocol}://${request.host}` : deps.publicBaseUrl
   })
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
 
   const directory = new TeamDirectory(deps.store)
-  const connections = new ScimConnections(deps.store, deps.publicBaseUrl, random, clock)
+  const connections = new ScimConnections(deps.store, random, clock)
 
   healthRoutes(app, deps.ping)
   await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })
@@ -68,7 +91,6 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     users: new UserProvisioning(deps.store, clock),
     groups: new GroupProvisioning(deps.store, clock),
-    publicBaseUrl: deps.publicBaseUrl,
     limits: DEFAULT_LIMITS,
   })
   return app

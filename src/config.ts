@@ -14,6 +14,12 @@ const EnvSchema = z.object({
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: LogLevel.default('info'),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, or proxy addresses/CIDRs separated by commas')
+    .optional(),
+  TLS_CERT_FILE: z.string().min(1).optional(),
+  TLS_KEY_FILE: z.string().min(1).optional(),
 })
 
 export interface Config {
@@ -26,6 +32,12 @@ export interface Config {
   /** No trailing slash. */
   readonly publicBaseUrl: string
   readonly logLevel: z.infer<typeof LogLevel>
+  /** PUBLIC_BASE_URL was given (otherwise the default, or the request's forwarded origin behind a proxy). */
+  readonly publicBaseUrlConfigured: boolean
+  /** Fastify's trustProxy: true, or the proxies' addresses; false when unset. */
+  readonly trustProxy: boolean | string
+  /** Serve HTTPS with these PEM files. */
+  readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
 }
 
 export class ConfigError extends Error {
@@ -50,6 +62,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     )
   }
   const e = parsed.data
+  if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
+    throw new ConfigError(['TLS_CERT_FILE, TLS_KEY_FILE: give both to serve HTTPS, or neither'])
+  }
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
     port: e.PORT,
@@ -59,5 +74,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     adminApiToken: e.ADMIN_API_TOKEN,
     publicBaseUrl,
     logLevel: e.LOG_LEVEL,
+    publicBaseUrlConfigured: e.PUBLIC_BASE_URL !== undefined,
+    trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+    tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   })
 }

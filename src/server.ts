@@ -3,6 +3,7 @@ import { resolveAdminToken } from './auth/admin-token.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
+import { readFileSync } from 'node:fs'
 import pino from 'pino'
 
 /** The process: configuration, database and migrations, listen, graceful shutdown. */
@@ -41,6 +42,9 @@ async function main(): Promise<void> {
     ping: () => database.ping(),
     adminTokenHash: admin.hash,
     publicBaseUrl: config.publicBaseUrl,
+    trustProxy: config.trustProxy,
+    baseUrlFromRequest: config.trustProxy !== false && !config.publicBaseUrlConfigured,
+    ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
     logger,
   })
   await app.listen({ port: config.port, host: config.host })

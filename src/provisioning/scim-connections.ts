@@ -29,16 +29,16 @@ type Action = 'scim.enable' | 'scim.rotate' | 'scim.disable' | 'scim.status' | '
 export class ScimConnections {
   constructor(
     private readonly store: TeamStore,
-    private readonly publicBaseUrl: string,
     private readonly random?: RandomSource,
     private readonly clock?: Clock,
   ) {}
 
-  endpointUrl(endpointId: string): string {
-    return `${this.publicBaseUrl}/scim/v2/${endpointId}/`
+  /** `{PUBLIC_BASE_URL}/scim/v2/{endpointId}/`, with the trailing slash (DESIGN.md §2). */
+  endpointUrl(baseUrl: string, endpointId: string): string {
+    return `${baseUrl}/scim/v2/${endpointId}/`
   }
 
-  enable(teamId: string, actorId: string): Promise<IssuedToken> {
+  enable(teamId: string, actorId: string, baseUrl: string): Promise<IssuedToken> {
     return this.asOwner(teamId, actorId, 'scim.enable', async (tx) => {
       const sso = await tx.getSso(teamId)
       if (!sso?.active) {
@@ -49,17 +49,17 @@ export class ScimConnections {
       }
       const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
       const connection = await tx.insertConnection(teamId, generateEndpointId(this.random), hashToken(token))
-      return { result: this.issued(connection, token), endpointId: connection.endpointId }
+      return { result: this.issued(baseUrl, connection, token), endpointId: connection.endpointId }
     })
   }
 
-  rotate(teamId: string, actorId: string): Promise<IssuedToken> {
+  rotate(teamId: string, actorId: string, baseUrl: string): Promise<IssuedToken> {
     return this.asOwner(teamId, actorId, 'scim.rotate', async (tx) => {
       const current = await this.requireEnabled(tx, teamId)
       const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
       // The old hash is overwritten in the same row: no window in which both tokens work.
       const connection = await tx.rotateConnectionToken(teamId, current.endpointId, hashToken(token))
-      return { result: this.issued(connection, token), endpointId: connection.endpointId }
+      return { result: this.issued(baseUrl, connection, token), endpointId: connection.endpointId }
     })
   }
 
@@ -71,7 +71,7 @@ export class ScimConnections {
     })
   }
 
-  status(teamId: string, actorId: string): Promise<ScimStatus> {
+  status(teamId: string, actorId: string, baseUrl: string): Promise<ScimStatus> {
     return this.asOwner(
       teamId,
       actorId,
@@ -82,7 +82,7 @@ export class ScimConnections {
         return {
           result: {
             enabled,
-            endpointUrl: latest && enabled ? this.endpointUrl(latest.endpointId) : null,
+            endpointUrl: latest && enabled ? this.endpointUrl(baseUrl, latest.endpointId) : null,
             createdAt: latest?.createdAt.toISOString() ?? null,
             rotatedAt: latest?.rotatedAt?.toISOString() ?? null,
             lastUsedAt: latest?.lastUsedAt?.toISOString() ?? null,
@@ -105,9 +105,9 @@ export class ScimConnections {
     )
   }
 
-  private issued(connection: ScimConnection, token: string): IssuedToken {
+  private issued(baseUrl: string, connection: ScimConnection, token: string): IssuedToken {
     return {
-      endpointUrl: this.endpointUrl(connection.endpointId),
+      endpointUrl: this.endpointUrl(baseUrl, connection.endpointId),
       endpointId: connection.endpointId,
       token,
       createdAt: connection.createdAt.toISOString(),

@@ -5,11 +5,30 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
   const config = loadConfig({})
   t.same(
     { ...config },
-    { port: 8080, host: '0.0.0.0', databaseUrl: undefined, dataDir: './data', adminApiToken: undefined, publicBaseUrl: 'http://localhost:8080', logLevel: 'info' },
+    {
+      port: 8080,
+      host: '0.0.0.0',
+      databaseUrl: undefined,
+      dataDir: './data',
+      adminApiToken: undefined,
+      publicBaseUrl: 'http://localhost:8080',
+      logLevel: 'info',
+      publicBaseUrlConfigured: false,
+      trustProxy: false,
+      tls: undefined,
+    },
   )
   t.ok(Object.isFrozen(config))
   t.equal(loadConfig({ PORT: '9000', DATABASE_URL: '' }).publicBaseUrl, 'http://localhost:9000', 'empty values count as unset')
   t.equal(loadConfig({ PUBLIC_BASE_URL: 'https://scim.example.com/' }).publicBaseUrl, 'https://scim.example.com', 'no trailing slash kept')
+})
+
+t.test('proxy and TLS settings', async (t) => {
+  t.equal(loadConfig({ TRUST_PROXY: 'true' }).trustProxy, true)
+  t.equal(loadConfig({ TRUST_PROXY: '10.0.0.0/8, 127.0.0.1' }).trustProxy, '10.0.0.0/8, 127.0.0.1')
+  t.same(loadConfig({ TLS_CERT_FILE: 'c.pem', TLS_KEY_FILE: 'k.pem' }).tls, { certFile: 'c.pem', keyFile: 'k.pem' })
+  t.throws(() => loadConfig({ TLS_CERT_FILE: 'c.pem' }), ConfigError)
+  t.throws(() => loadConfig({ TRUST_PROXY: 'yes please' }), ConfigError)
 })
 
 t.test('every problem is reported, one line each', async (t) => {

@@ -54,13 +54,13 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
 
   app.post('/teams/:teamId/scim', async (request, reply) => {
     const teamId = team(request.params)
-    const issued = await deps.connections.enable(teamId, actorId(request.headers))
+    const issued = await deps.connections.enable(teamId, actorId(request.headers), request.publicBaseUrl)
     return reply.code(201).send(issued)
   })
 
   app.post('/teams/:teamId/scim/rotate', async (request) => {
     const teamId = team(request.params)
-    return deps.connections.rotate(teamId, actorId(request.headers))
+    return deps.connections.rotate(teamId, actorId(request.headers), request.publicBaseUrl)
   })
 
   app.delete('/teams/:teamId/scim', async (request, reply) => {
@@ -71,7 +71,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
 
   app.get('/teams/:teamId/scim', async (request) => {
     const teamId = team(request.params)
-    return deps.connections.status(teamId, actorId(request.headers))
+    return deps.connections.status(teamId, actorId(request.headers), request.publicBaseUrl)
   })
 
   app.get('/teams/:teamId/scim/events', async (request) => {

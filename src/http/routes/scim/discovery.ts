@@ -10,8 +10,8 @@ const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, gro
 const SCHEMAS = RESOURCE_TYPES.flatMap((type) => [type.schema, ...type.extensions.map((e) => e.schema)])
 
 /** RFC 7644 §4: the discovery endpoints, read-only (other methods are 405). */
-export function discoveryRoutes(app: FastifyInstance, deps: { publicBaseUrl: string; limits: ServiceLimits }): void {
-  const base = (request: FastifyRequest) => `${deps.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+export function discoveryRoutes(app: FastifyInstance, deps: { limits: ServiceLimits }): void {
+  const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
 
   app.get('/ServiceProviderConfig', async (request, reply) =>
     sendScim(reply, 200, serviceProviderConfig(deps.limits, `${base(request)}/ServiceProviderConfig`)),

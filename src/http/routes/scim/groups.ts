@@ -10,7 +10,6 @@ import { listResponse } from '../../../scim/protocol/list-response.js'
 
 export interface GroupRouteDeps {
   groups: GroupProvisioning
-  publicBaseUrl: string
   maxResults: number
   maxOperations: number
 }
@@ -25,7 +24,7 @@ function wantsMembers(projection: ProjectionRequest): boolean {
 
 /** /Groups (RFC 7644 §3.3-3.6, RFC 7643 §4.2). */
 export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
-  const base = (request: FastifyRequest) => `${deps.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+  const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
   const render = (request: FastifyRequest, { group, members }: GroupWithMembers, projection: ProjectionRequest) =>
     project(
       renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`),

@@ -22,7 +22,6 @@ export interface ScimRouteDeps {
   clock: Clock
   users: UserProvisioning
   groups: GroupProvisioning
-  publicBaseUrl: string
   limits: ServiceLimits
 }
 
@@ -58,16 +57,14 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     }),
   )
 
-  discoveryRoutes(app, { publicBaseUrl: deps.publicBaseUrl, limits: deps.limits })
+  discoveryRoutes(app, { limits: deps.limits })
   userRoutes(app, {
     users: deps.users,
-    publicBaseUrl: deps.publicBaseUrl,
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
   })
   groupRoutes(app, {
     groups: deps.groups,
-    publicBaseUrl: deps.publicBaseUrl,
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
   })

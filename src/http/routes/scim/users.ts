@@ -10,7 +10,6 @@ import type { ScimUserRecord } from '../../../store/team-store.js'
 
 export interface UserRouteDeps {
   users: UserProvisioning
-  publicBaseUrl: string
   maxResults: number
   maxOperations: number
 }
@@ -18,7 +17,7 @@ export interface UserRouteDeps {
 /** /Users (RFC 7644 §3.3-3.6). Handlers parse, call provisioning, and render. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   const location = (request: FastifyRequest, id: string) =>
-    `${deps.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
+    `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
   const render = (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
     project(renderUser(user, location(request, user.id)), projection, userView)
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
