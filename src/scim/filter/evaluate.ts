@@ -24,7 +24,8 @@
  * - Complex without a sub-attribute: pr and eq/ne null only, except that a multi-valued complex
  *   attribute with a `value` sub-attribute compares its `value` (`emails eq "x"` = `emails.value eq "x"`).
  * - `attr[filter]`: true when ONE element satisfies the whole bracket filter. A value of the wrong
- *   JSON type for the attribute, or an operator the type lacks -> invalidFilter.
+ *   JSON type for the attribute, or an operator the type lacks -> invalidFilter; so is a string value
+ *   holding U+0000 or an unpaired surrogate, which no stored value can hold.
  */
 import { findAttribute, type AttributeDefinition } from '../core/attribute.js'
 import { foldCase } from '../core/case-fold.js'
@@ -121,6 +122,13 @@ function compileComparison(path: AttrPath, op: CompareOp, value: CompValue, scop
 
 type Ordering = 'eq' | 'gt' | 'ge' | 'lt' | 'le'
 
+/**
+ * U+0000 and unpaired surrogates: no stored string holds them (PostgreSQL text refuses U+0000, drivers
+ * turn a lone surrogate into U+FFFD), yet in JavaScript "\ud83d" is a substring of "😀". Refused, so
+ * that the SQL compiler, which validates through here, never sends them either.
+ */
+const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+
 /** The test one value must pass; `op` is never "ne" (the caller negates "eq"). */
 function valueMatcher({ attribute, label }: Target, op: Exclude<CompareOp, 'ne'>, value: string | number | boolean): (v: unknown) => boolean {
   const substring = op === 'co' || op === 'sw' || op === 'ew'
@@ -152,6 +160,7 @@ function valueMatcher({ attribute, label }: Target, op: Exclude<CompareOp, 'ne'>
     case 'binary': {
       if (attribute.type === 'binary' && !substring && op !== 'eq') unsupported()
       if (typeof value !== 'string') return wrongType('a quoted string')
+      if (UNSTORABLE.test(value)) invalid(`"${label}" cannot be compared with a string containing U+0000 or an unpaired surrogate`)
       const fold = attribute.caseExact ? (s: string) => s : foldCase
       const wanted = fold(value)
       if (op === 'co') return (v) => typeof v === 'string' && fold(v).includes(wanted)

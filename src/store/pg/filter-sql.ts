@@ -11,7 +11,8 @@ import { ScimError } from '../../scim/protocol/scim-error.js'
  * RFC 7644 §3.4.2.2 filter AST -> one parameterised SQL condition, mirroring the in-memory
  * predicate of scim/filter/evaluate.ts rule for rule (the differential test holds them to it):
  * comparisons are true when ANY value satisfies them (so an absent value never matches), `ne` is
- * `not eq`, `pr` means a value is stored (documents are normalised: no null, "", [] or {}), and
+ * `not eq`, `pr` means a value other than "" is stored (normalizeResource drops null, [] and {},
+ * but keeps ""), and
  * `[...]` needs one element to satisfy the whole bracket. Every leaf is two-valued (never NULL), so
  * `not` in SQL means what it means in JavaScript. Only bound parameters reach SQL; attribute names
  * come from the allowlist (the schema), never from the filter text.
@@ -145,19 +146,31 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
 
 function present(t: Target): SQL {
   switch (t.kind) {
-    case 'column':
-      return t.column.notNull ? sql`true` : sql`(${t.column.column} is not null)`
+    case 'column': {
+      const { column, notNull } = t.column
+      if (notNull) return sql`true`
+      return t.attribute.type === 'string' ? sql`(${column} is not null and ${column} <> '')` : sql`(${column} is not null)`
+    }
     case 'constant':
       return sql`true`
     case 'json':
-      return sql`(${t.json} is not null)`
+      return presentJson(t.json, t.attribute)
     case 'elements':
-      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where scim_pr -> ${t.sub} is not null)`
+      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where ${presentJson(sql`(scim_pr -> ${t.sub})`, t.attribute)})`
     case 'relation':
       return t.relation.exists(sql`true`)
     case 'row':
       return sql`(${t.value} is not null)`
   }
+}
+
+/** Any JSON scalar but null and "", at any depth: a complex value is present when one of its members is (isPresent in memory). */
+const PRESENT_LEAF = 'strict $.** ? (@.type() != "object" && @.type() != "array" && @.type() != "null" && (@.type() != "string" || @ != ""))'
+
+/** A stored "" is not a value (RFC 7644 §3.4.2.2 pr), nor is a complex value whose members are all "". */
+function presentJson(json: SQL, attribute: AttributeDefinition): SQL {
+  if (attribute.type !== 'complex') return sql`(${json} is not null and ${json} <> '""'::jsonb)`
+  return sql`coalesce(jsonb_path_exists(${json}, ${PRESENT_LEAF}::jsonpath), false)`
 }
 
 function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
@@ -188,7 +201,7 @@ function columnComparison(t: Extract<Target, { kind: 'column' }>, op: Op, value:
   const { column, notNull, uuid } = t.column
   const guard = (condition: SQL) => (notNull ? condition : sql`(${column} is not null and ${condition})`)
   if (t.attribute.type === 'boolean') return guard(sql`(${column} = ${value as boolean})`)
-  if (t.attribute.type === 'dateTime') return guard(sql`(${column} ${ordering(op)} ${new Date(value as string).toISOString()}::timestamptz)`)
+  if (t.attribute.type === 'dateTime') return guard(sql`(${column} ${ordering(op)} ${timestamptz(value as string)})`)
   const text = String(value)
   if (uuid && op === 'eq') {
     // Index lookup for a canonical UUID; anything else cannot equal a (lower-case) stored id.
@@ -207,7 +220,7 @@ function jsonComparison(json: SQL, attribute: AttributeDefinition, op: Op, value
       return sql`(case when jsonb_typeof(${json}) = 'number' then (${json})::text::numeric ${ordering(op)} ${value as number} else false end)`
     case 'dateTime':
       // Stored dateTimes are validated on input; compared as instants to the millisecond, as in memory.
-      return sql`(jsonb_typeof(${json}) = 'string' and date_trunc('milliseconds', (${json} #>> '{}')::timestamptz) ${ordering(op)} ${new Date(value as string).toISOString()}::timestamptz)`
+      return sql`(jsonb_typeof(${json}) = 'string' and date_trunc('milliseconds', (${json} #>> '{}')::timestamptz) ${ordering(op)} ${timestamptz(value as string)})`
     default:
       return sql`(jsonb_typeof(${json}) = 'string' and ${stringComparison(sql`(${json} #>> '{}')`, attribute, op, String(value))})`
   }
@@ -218,6 +231,9 @@ function jsonComparison(json: SQL, attribute: AttributeDefinition, op: Op, value
  * collation folds exactly those letters, and "C" orders by code point for gt/lt.
  */
 function stringComparison(expression: SQL, attribute: AttributeDefinition, op: Op, value: string): SQL {
+  // Equality is byte equality under any deterministic collation, so caseExact eq keeps the column's
+  // own collation: `collate "C"` there would keep PostgreSQL off scim_users_external_id_idx.
+  if (attribute.caseExact && op === 'eq') return sql`(${expression} = ${value})`
   const left = attribute.caseExact ? sql`(${expression} collate "C")` : sql`lower(${expression} collate "C")`
   const wanted = attribute.caseExact ? value : foldCase(value)
   switch (op) {
@@ -254,6 +270,19 @@ function constantComparison(attribute: AttributeDefinition, stored: string, op: 
     case 'le':
       return a <= b
   }
+}
+
+/**
+ * An RFC 3339 value (validated by the evaluator) as a PostgreSQL instant. toISOString writes years
+ * before 1 and after 9999 as "-000001" and "+010000", which PostgreSQL refuses ("0000-01-01T00:00:00Z"
+ * and "9999-12-31T23:59:59-23:59" are valid RFC 3339); it reads "0002-...Z BC" and "10000-...".
+ */
+function timestamptz(value: string): SQL {
+  const date = new Date(value)
+  const year = date.getUTCFullYear()
+  const rest = date.toISOString().replace(/^[+-]?\d+/, '')
+  const text = year >= 1 ? `${String(year).padStart(4, '0')}${rest}` : `${String(1 - year).padStart(4, '0')}${rest} BC`
+  return sql`${text}::timestamptz`
 }
 
 function ordering(op: Op): SQL {

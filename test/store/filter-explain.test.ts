@@ -1,0 +1,97 @@
+/**
+ * The eq lookups IdPs make before every create and update (userName, externalId, id) must be served
+ * by an index, not by reading the team's every user. Checked with EXPLAIN on PostgreSQL with 20 000
+ * users, on the two queries userListQuery runs, on PostgreSQL and on PGlite: the page and the count.
+ *
+ * Not checked: `emails.value eq` has no index yet (another issue adds one); it is a Seq Scan today.
+ */
+import { createHash } from 'node:crypto'
+import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
+import t from 'tap'
+import { parseFilter } from '../../src/scim/filter/parser.js'
+import { filterToSql } from '../../src/store/pg/filter-sql.js'
+import { scimUsers } from '../../src/store/pg/schema.js'
+import { userSqlResource } from '../../src/store/pg/user-queries.js'
+import { testDatabases } from '../helpers/databases.js'
+
+const TEAM = 'explain'
+const USERS = 20_000
+
+/** The id generate_series gives user n: md5 text is 32 hex digits, which PostgreSQL reads as a uuid. */
+function userId(n: number): string {
+  const hex = createHash('md5').update(`user-${n}`).digest('hex')
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
+}
+
+/** One statement per table: a row per n of generate_series, shaped as the store writes them. */
+const SEED = [
+  `insert into teams (id, name) values ('${TEAM}', 'Explain')`,
+  `insert into accounts (id, email)
+     select md5('account-' || n)::uuid, 'explain-' || n || '@accounts.test' from generate_series(1, ${USERS}) n`,
+  `insert into scim_users (team_id, id, user_name, external_id, active, account_id, doc, version, created_at, last_modified)
+     select '${TEAM}', md5('user-' || n)::uuid, 'User' || n || '@Example.com', 'ext-' || n, n % 10 <> 0, md5('account-' || n)::uuid,
+       jsonb_build_object(
+         'userName', 'User' || n || '@Example.com', 'externalId', 'ext-' || n, 'active', n % 10 <> 0,
+         'emails', jsonb_build_array(jsonb_build_object('value', 'user' || n || '@example.com', 'type', 'work', 'primary', true))),
+       1, timestamptz '2026-01-01' + n * interval '1 minute', timestamptz '2026-01-01' + n * interval '1 minute'
+     from generate_series(1, ${USERS}) n`,
+  'analyze accounts',
+  'analyze scim_users',
+]
+
+interface PlanNode {
+  'Node Type': string
+  'Relation Name'?: string
+  'Index Name'?: string
+  Plans?: PlanNode[]
+}
+
+function nodes(plan: PlanNode): PlanNode[] {
+  return [plan, ...(plan.Plans ?? []).flatMap(nodes)]
+}
+
+const INDEX_SCANS = new Set(['Index Scan', 'Index Only Scan', 'Bitmap Index Scan'])
+
+for (const db of await testDatabases(t)) {
+  // Both databases: the embedded default serves the same lookups and must plan them on the same indexes.
+  t.test(db.name, async (t) => {
+    for (const statement of SEED) await db.rows(statement)
+    await db.rows('analyze')
+
+    const { db: drizzle } = db.database
+    /** The two statements userListQuery sends for this filter (user-queries.ts, paging.ts). */
+    const queries = (condition: SQL) => {
+      const where = and(eq(scimUsers.teamId, TEAM), condition)
+      return {
+        page: drizzle.select().from(scimUsers).where(where).orderBy(asc(scimUsers.createdAt), asc(scimUsers.id)).limit(100).offset(0),
+        count: drizzle.select({ n: count() }).from(scimUsers).where(where),
+      }
+    }
+
+    const cases = [
+      // Mixed case on purpose: the folded comparison must still match the lower(... collate "C") index.
+      { filter: 'userName eq "uSER12345@example.COM"', index: 'scim_users_user_name_key' },
+      { filter: 'externalId eq "ext-12345"', index: 'scim_users_external_id_idx' },
+      { filter: `id eq "${userId(12345)}"`, index: 'scim_users_pkey' },
+    ]
+    for (const { filter, index } of cases) {
+      const built = queries(filterToSql(parseFilter(filter), userSqlResource))
+      for (const [name, query] of Object.entries(built)) {
+        const [row] = await db.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(sql`explain (format json) ${query}`)
+        const explained = row!['QUERY PLAN']
+        const plan = nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
+        const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
+        t.notOk(
+          plan.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'scim_users'),
+          `${filter} (${name}): no Seq Scan on scim_users [${summary}]`,
+        )
+        t.ok(
+          plan.some((n) => INDEX_SCANS.has(n['Node Type']) && n['Index Name'] === index),
+          `${filter} (${name}): served by ${index} [${summary}]`,
+        )
+      }
+      // The plan is only worth something if the query finds the user.
+      t.equal((await built.page).length, 1, `${filter} finds its user`)
+    }
+  })
+}
