@@ -1,4 +1,5 @@
 import { findAttribute, type AttributeDefinition, type SchemaDefinition } from './attribute.js'
+import { URN } from './schemas.js'
 import { ScimError } from '../protocol/scim-error.js'
 
 /** The schemas of one resource type as the validator, filters and PATCH see them. */
@@ -12,6 +13,8 @@ export interface ResourceSchemaView {
 /** Input documents deeper than this are refused: no real resource nests beyond a few levels. */
 const MAX_STRING_LENGTH = 65_536
 const MAX_MULTI_VALUES = 100
+// OneLogin's Enterprise template keys the extension with its SCIM 1.1 URN (test/idp/onelogin.test.ts "SCIM 1.1 enterprise URN as a POST body key").
+const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
 
 /**
  * Turns a client's resource (POST/PUT body, or the result of a PATCH) into the stored document:
@@ -30,12 +33,15 @@ export function normalizeResource(input: unknown, view: ResourceSchemaView): Rec
       assign(doc, externalIdDef.name, normalizeValue(value, externalIdDef, externalIdDef.name))
       continue
     }
-    const extension = view.extensions.find((schema) => schema.id.toLowerCase() === lower)
+    const extension = view.extensions.find(
+      (schema) => schema.id.toLowerCase() === lower || (lower === SCIM11_ENTERPRISE && schema.id === URN.enterpriseUser),
+    )
     if (extension) {
       if (value === null) continue
       if (!isObject(value)) throw invalidValue(`"${extension.id}" must be an object of extension attributes`)
       const extensionDoc = normalizeAttributes(value, extension.attributes, `${extension.id}:`)
-      if (Object.keys(extensionDoc).length > 0) doc[extension.id] = extensionDoc
+      const merged = { ...(isObject(doc[extension.id]) ? (doc[extension.id] as Record<string, unknown>) : {}), ...extensionDoc }
+      if (Object.keys(merged).length > 0) doc[extension.id] = merged
       continue
     }
     const definition = findAttribute(view.core.attributes, key)

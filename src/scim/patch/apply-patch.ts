@@ -16,7 +16,7 @@
  */
 import type { AttributeDefinition, SchemaDefinition } from '../core/attribute.js'
 import { findAttribute } from '../core/attribute.js'
-import { isObject, isUnassigned, type ResourceSchemaView } from '../core/resource-input.js'
+import { isObject, isUnassigned, normalizeResource, type ResourceSchemaView } from '../core/resource-input.js'
 import type { PatchPath } from '../filter/ast.js'
 import { matchesValueFilter } from '../filter/evaluate.js'
 import { parsePatchPath } from '../filter/parser.js'
@@ -42,6 +42,8 @@ export function applyPatch(
     try {
       applyOperation(ctx)
       ctx.settlePrimaries()
+      // Value types are checked after each operation so the error names it in Microsoft Entra ID's provisioning log (test/idp/entra.test.ts "a wrongly typed value in the middle names its operation").
+      normalizeResource(result, view)
     } catch (error) {
       if (!(error instanceof ScimError)) throw error
       throw new ScimError(error.status, `${describeOperation(operation, ctx.key)}: ${error.detail}`, error.scimType, { cause: error })
