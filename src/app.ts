@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { RandomSource } from './auth/tokens.js'
 import { registerJsonParsers } from './http/content-type.js'
 import { handleError, handleNotFound } from './http/errors.js'
+import { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js'
 import { adminRoutes } from './http/routes/admin/admin-routes.js'
 import { healthRoutes } from './http/routes/health.js'
 import { scimRoutes } from './http/routes/scim/scim-routes.js'
@@ -32,6 +33,8 @@ export interface AppDeps {
    * proxied deployment without PUBLIC_BASE_URL, so Location and meta.location say https://.
    */
   baseUrlFromRequest?: boolean
+  /** Per-token request limits; none when absent (tests). */
+  rateLimit?: RateLimitOptions
   /** Serve TLS directly with this certificate and key (PEM). */
   https?: { cert: string | Buffer; key: string | Buffer }
   /** A pino logger (server.ts builds it with redaction); none in tests. */
@@ -79,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   })
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
+  if (deps.rateLimit) await registerRateLimit(app, deps.rateLimit)
 
   const directory = new TeamDirectory(deps.store)
   const connections = new ScimConnections(deps.store, random, clock)

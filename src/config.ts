@@ -18,6 +18,8 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, or proxy addresses/CIDRs separated by commas')
     .optional(),
+  RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
+  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
 })
@@ -36,6 +38,10 @@ export interface Config {
   readonly publicBaseUrlConfigured: boolean
   /** Fastify's trustProxy: true, or the proxies' addresses; false when unset. */
   readonly trustProxy: boolean | string
+  /** Requests per token per minute. */
+  readonly rateLimitPerMinute: number
+  /** Shares rate-limit counters across replicas; unset, each process counts alone. */
+  readonly redisUrl: string | undefined
   /** Serve HTTPS with these PEM files. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
 }
@@ -76,6 +82,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     publicBaseUrlConfigured: e.PUBLIC_BASE_URL !== undefined,
     trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+    rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
+    redisUrl: e.REDIS_URL,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
   })
 }

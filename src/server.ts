@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
 import { readFileSync } from 'node:fs'
+import { Redis } from 'ioredis'
 import pino from 'pino'
 
 /** The process: configuration, database and migrations, listen, graceful shutdown. */
@@ -37,6 +38,19 @@ async function main(): Promise<void> {
     logger.info('using the admin API token generated at first start (set ADMIN_API_TOKEN to replace it)')
   }
 
+  // Rate-limit counters shared by replicas; commands fail fast while Redis is away (the store then
+  // counts in-process), and the client keeps reconnecting in the background.
+  const redis = config.redisUrl
+    ? new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1, connectTimeout: 1_000, lazyConnect: false })
+    : undefined
+  let lastRedisWarning = 0
+  const warnRedis = (error: Error) => {
+    if (Date.now() - lastRedisWarning < 60_000) return
+    lastRedisWarning = Date.now()
+    logger.warn({ err: error }, 'Redis unavailable: rate limits count per process')
+  }
+  redis?.on('error', warnRedis)
+
   const app = await buildApp({
     store,
     ping: () => database.ping(),
@@ -45,6 +59,7 @@ async function main(): Promise<void> {
     trustProxy: config.trustProxy,
     baseUrlFromRequest: config.trustProxy !== false && !config.publicBaseUrlConfigured,
     ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
+    rateLimit: { perMinute: config.rateLimitPerMinute, redis, onRedisError: warnRedis },
     logger,
   })
   await app.listen({ port: config.port, host: config.host })
@@ -62,6 +77,7 @@ async function main(): Promise<void> {
     app
       .close()
       .then(() => database.close())
+      .then(() => redis?.quit())
       .then(() => process.exit(0))
       .catch((error) => {
         logger.error({ err: error }, 'shutdown failed')

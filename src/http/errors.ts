@@ -41,7 +41,8 @@ interface Classified {
 
 function classify(error: unknown): Classified {
   if (error instanceof ScimError) {
-    return { status: error.status, scimDetail: error.detail, adminCode: 'invalid_request', adminMessage: error.detail }
+    const adminCode = error.status === 429 ? 'rate_limited' : 'invalid_request'
+    return { status: error.status, scimDetail: error.detail, adminCode, adminMessage: error.detail }
   }
   if (error instanceof AdminError) {
     return { status: error.status, scimDetail: error.message, adminCode: error.code, adminMessage: error.message }

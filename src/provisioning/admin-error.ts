@@ -12,6 +12,7 @@ export type AdminErrorCode =
   | 'method_not_allowed'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
 
@@ -28,6 +29,7 @@ const STATUS: Record<AdminErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  rate_limited: 429,
   service_unavailable: 503,
   internal_error: 500,
 }

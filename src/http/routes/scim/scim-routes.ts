@@ -49,11 +49,13 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     },
     errorResponse: (error: Error) => ({ error: error.message }),
   })
-  app.addHook('onRequest', (request, reply, done) =>
+  // preParsing: after the rate limit (a route-level onRequest hook, so floods of bad tokens are
+  // counted) and before the body is read (no parsing for unauthenticated callers).
+  app.addHook('preParsing', (request, reply, payload, done) =>
     app.verifyBearerAuth!(request, reply, (error?: Error) => {
       // The response log line ("request completed") comes from reply.log: give it the team too.
       if (!error) reply.log = request.log
-      done(error)
+      done(error, payload)
     }),
   )
 
