@@ -21,6 +21,10 @@ export interface MemberRef {
   readonly display: string | null
 }
 
+/** The Group schema's URNs, SCIM 2.0 and the 1.1 core some clients still send (test/http/groups.test.ts). */
+const GROUP_URNS = new Set(['urn:ietf:params:scim:schemas:core:2.0:group', 'urn:scim:schemas:core:1.0'])
+const MEMBERS_KEYS = new Set(['members', ...[...GROUP_URNS].map((urn) => `${urn}:members`)])
+
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
@@ -67,7 +71,7 @@ export function splitMembership(
     const where = `Operation ${operation.index + 1} (${operation.op} ${operation.rawPath ?? 'without path'})`
     if (operation.path) {
       const { path, valueFilter, subAttr } = operation.path
-      if (path.attr.toLowerCase() !== 'members' || path.subAttr !== undefined || (path.urn !== undefined && path.urn.toLowerCase() !== 'urn:ietf:params:scim:schemas:core:2.0:group')) {
+      if (path.attr.toLowerCase() !== 'members' || path.subAttr !== undefined || (path.urn !== undefined && !GROUP_URNS.has(path.urn.toLowerCase()))) {
         attributes.push(operation)
         continue
       }
@@ -78,7 +82,7 @@ export function splitMembership(
       attributes.push(operation)
       continue
     }
-    const membersKey = Object.keys(operation.value).find((k) => k.toLowerCase() === 'members')
+    const membersKey = Object.keys(operation.value).find((k) => MEMBERS_KEYS.has(k.toLowerCase()))
     if (membersKey === undefined) {
       attributes.push(operation)
       continue

@@ -204,7 +204,7 @@ export class GroupProvisioning {
 /** A Group body: the attributes through the validator, the members as ids (undefined when absent). */
 function parseGroup(body: unknown): { doc: Record<string, unknown>; members: MemberRef[] | undefined } {
   if (!isObject(body)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
-  const membersKey = Object.keys(body).find((k) => k.toLowerCase() === 'members')
+  const membersKey = Object.keys(body).find((k) => ['members', 'urn:ietf:params:scim:schemas:core:2.0:group:members', 'urn:scim:schemas:core:1.0:members'].includes(k.toLowerCase()))
   const { [membersKey ?? '']: members, ...rest } = body
   const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
   return { doc, members: membersKey === undefined ? undefined : memberRefs(members, 'members') }

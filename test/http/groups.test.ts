@@ -89,6 +89,21 @@ for (const db of await testDatabases(t)) {
       t.equal(members.find((m) => m.value === ids[0])!.display, 'ann@example.com', 'a repeated add does not change a member')
     })
 
+    t.test('URN-qualified members paths and keys are membership changes too', async (t) => {
+      const id = await newGroup()
+      for (const op of [
+        { op: 'add', path: 'urn:scim:schemas:core:1.0:members', value: [{ value: 'not-a-user' }] },
+        { op: 'add', value: { 'urn:ietf:params:scim:schemas:core:2.0:Group:members': [{ value: '00000000-0000-4000-8000-000000000000' }] } },
+      ]) {
+        t.equal((await scim(app, team, 'PATCH', `/Groups/${id}`, patch(op))).statusCode, 400, JSON.stringify(op))
+      }
+      await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'urn:ietf:params:scim:schemas:core:2.0:Group:members', value: [{ value: ids[0] }] }))
+      await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', value: { 'urn:scim:schemas:core:1.0:members': [{ value: ids[1] }] } }))
+      t.same(await memberIds(id), [ids[0], ids[1]].sort())
+      const stored = await db.rows<{ doc: Record<string, unknown> }>(`select doc from scim_groups where id = '${id}'`)
+      t.notOk(JSON.stringify(stored[0]!.doc).includes('members'), 'members never land in the document')
+    })
+
     t.test('remove: by filter only that member; Entra value list only those; no value removes all', async (t) => {
       const id = await newGroup('G', ids.map((value) => ({ value })))
       await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'remove', path: `members[value eq "${ids[0]}"]` }))

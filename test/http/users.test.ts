@@ -122,12 +122,24 @@ for (const db of await testDatabases(t)) {
       const malformed = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload: '{"userName": "x@y.z",' })
       t.equal(malformed.statusCode, 400)
       t.equal(malformed.json().scimType, 'invalidSyntax')
+      for (const payload of ['{"userName":"nul\\u0000@x.io"}', '{"userName":"half\\ud83d@x.io"}', '{"userName":"b@x.io","title":"\\ude00"}']) {
+        const unstorable = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload })
+        t.equal(unstorable.statusCode, 400, payload)
+        t.equal(unstorable.json().scimType, 'invalidSyntax')
+      }
       const noBody = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' } })
       t.equal(noBody.statusCode, 400)
       const wrongType = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'text/xml' }, payload: '<user/>' })
       t.equal(wrongType.statusCode, 415)
       t.same(wrongType.json().schemas, [URN.error])
       t.same(await snapshot(), before, 'nothing changed')
+    })
+
+    t.test('text that only looks unstorable is stored as sent', async (t) => {
+      const emoji = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload: '{"userName":"emoji@x.io","title":"\\ud83d\\ude00 and \\\\u0000 as text"}' })
+      t.equal(emoji.statusCode, 201, 'a surrogate pair and an escaped backslash are fine')
+      t.equal(emoji.json().title, '\u{1F600} and \\u0000 as text')
+      await scim(app, team, 'DELETE', `/Users/${emoji.json().id}`)
     })
 
     t.test('string booleans (Entra), unknown attributes and attribute case are accepted', async (t) => {
