@@ -263,6 +263,8 @@ t.test('SCIM Users', async (t) => {
     count: 10,
   })
   await scimCall(t, acme, 'POST', '/Users/.search', 400, { filter: 'userName eq' })
+  await scimCall(t, acme, 'POST', '/.search', 200, { schemas: [URN.searchRequest], filter: 'displayName pr', attributes: ['displayName'], count: 5 })
+  await scimCall(t, acme, 'POST', '/.search', 400, { filter: 'shoeSize eq 42' })
 
   const read = await scimCall(t, acme, 'GET', `/Users/${adaId}`, 200)
   const version = read.headers.etag as string

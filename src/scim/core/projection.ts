@@ -32,6 +32,28 @@ export function project(
   return resource
 }
 
+/**
+ * The part of a projection that names attributes of `view` (a search across resource types names
+ * attributes of several); undefined when it names none of them, so that nothing is filtered out.
+ */
+export function projectionFor(request: ProjectionRequest, view: ResourceSchemaView): { projection: ProjectionRequest; known: string[] } {
+  const known: string[] = []
+  const keep = (list: string | undefined) => {
+    const names = (list ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '')
+    const kept = names.filter((name) => {
+      try {
+        resolve(name, view)
+        return true
+      } catch {
+        return false
+      }
+    })
+    known.push(...kept)
+    return kept.length > 0 ? kept.join(',') : undefined
+  }
+  return { projection: { attributes: keep(request.attributes), excludedAttributes: keep(request.excludedAttributes) }, known }
+}
+
 /** Validates a projection without applying it (used before a write, so a bad list changes nothing). */
 export function checkProjection(request: ProjectionRequest, view: ResourceSchemaView): void {
   parseList(request.attributes, view)

@@ -15,22 +15,27 @@ export interface GroupRouteDeps {
 }
 
 /** Whether a projection returns `members`: when it does not, the member rows are never read. */
-function wantsMembers(projection: ProjectionRequest): boolean {
+export function wantsMembers(projection: ProjectionRequest): boolean {
   const names = (list: string | undefined) =>
     (list ?? '').split(',').map((name) => name.trim().toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:group:/, ''))
   if (projection.attributes?.trim()) return names(projection.attributes).some((name) => name === 'members' || name.startsWith('members.') || name.startsWith('members['))
   return !names(projection.excludedAttributes).includes('members')
 }
 
+const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+
+/** A Group as this request's response shows it: locations, members when loaded, then the projection. */
+export function groupResponse(request: FastifyRequest, { group, members }: GroupWithMembers, projection: ProjectionRequest): Record<string, unknown> {
+  return project(
+    renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`),
+    projection,
+    groupView,
+  )
+}
+
 /** /Groups (RFC 7644 §3.3-3.6, RFC 7643 §4.2). */
 export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
-  const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
-  const render = (request: FastifyRequest, { group, members }: GroupWithMembers, projection: ProjectionRequest) =>
-    project(
-      renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`),
-      projection,
-      groupView,
-    )
+  const render = groupResponse
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
     const { query, projection } = listQuery(params, groupView, deps.maxResults)
     const result = await deps.groups.list(principal(request), query, wantsMembers(projection))

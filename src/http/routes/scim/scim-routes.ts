@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
 import { discoveryRoutes } from './discovery.js'
 import { groupRoutes } from './groups.js'
+import { rootSearchRoutes } from './root-search.js'
 import { userRoutes } from './users.js'
 import type { Clock } from '../../../provisioning/clock.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
@@ -65,6 +66,7 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
   })
+  rootSearchRoutes(app, { users: deps.users, groups: deps.groups, maxResults: deps.limits.maxResults })
   groupRoutes(app, {
     groups: deps.groups,
     maxResults: deps.limits.maxResults,

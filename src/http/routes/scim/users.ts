@@ -14,12 +14,16 @@ export interface UserRouteDeps {
   maxOperations: number
 }
 
+const location = (request: FastifyRequest, id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
+
+/** A User as this request's response shows it: its location, then the projection. */
+export function userResponse(request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest): Record<string, unknown> {
+  return project(renderUser(user, location(request, user.id)), projection, userView)
+}
+
 /** /Users (RFC 7644 §3.3-3.6). Handlers parse, call provisioning, and render. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
-  const location = (request: FastifyRequest, id: string) =>
-    `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
-  const render = (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
-    project(renderUser(user, location(request, user.id)), projection, userView)
+  const render = userResponse
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
     const { query, projection } = listQuery(params, userView, deps.maxResults)
     const result = await deps.users.list(principal(request), query)

@@ -1,0 +1,86 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify'
+import { groupResponse, wantsMembers } from './groups.js'
+import { searchBody, sendScim } from './scim-reply.js'
+import { principal } from './scim-routes.js'
+import { userResponse } from './users.js'
+import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
+import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
+import { groupView } from '../../../scim/core/group-resource.js'
+import { projectionFor, type ProjectionRequest } from '../../../scim/core/projection.js'
+import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
+import { userView } from '../../../scim/core/user-resource.js'
+import type { Filter } from '../../../scim/filter/ast.js'
+import { compileFilter } from '../../../scim/filter/evaluate.js'
+import { parseFilter } from '../../../scim/filter/parser.js'
+import { listResponse } from '../../../scim/protocol/list-response.js'
+import { parseListRequest } from '../../../scim/protocol/list-request.js'
+import { ScimError } from '../../../scim/protocol/scim-error.js'
+
+interface SearchableType {
+  readonly view: ResourceSchemaView
+  total(request: FastifyRequest, filter: Filter | undefined): Promise<number>
+  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: ProjectionRequest): Promise<unknown[]>
+}
+
+/**
+ * POST /.search (RFC 7644 §3.4.3): one search over Users, then Groups. A filter naming attributes
+ * that a resource type lacks selects none of that type; one that no type understands is a 400.
+ * Paging runs over the concatenation, with the exact total of both.
+ */
+export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvisioning; groups: GroupProvisioning; maxResults: number }): void {
+  const types: SearchableType[] = [
+    {
+      view: userView,
+      total: async (request, filter) => (await deps.users.list(principal(request), { filter, startIndex: 1, count: 0 })).totalResults,
+      page: async (request, filter, startIndex, count, projection) =>
+        (await deps.users.list(principal(request), { filter, startIndex, count })).resources.map((user) => userResponse(request, user, projection)),
+    },
+    {
+      view: groupView,
+      total: async (request, filter) => (await deps.groups.list(principal(request), { filter, startIndex: 1, count: 0 }, false)).totalResults,
+      page: async (request, filter, startIndex, count, projection) =>
+        (await deps.groups.list(principal(request), { filter, startIndex, count }, wantsMembers(projection))).resources.map((group) =>
+          groupResponse(request, group, projection),
+        ),
+    },
+  ]
+
+  app.post('/.search', async (request, reply) => {
+    const query = parseListRequest(searchBody(request.body), { maxResults: deps.maxResults, defaultCount: deps.maxResults })
+    const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
+    const requested = { attributes: query.attributes, excludedAttributes: query.excludedAttributes }
+    const errors: ScimError[] = []
+    const applicable = types.filter((type) => {
+      if (!filter) return true
+      try {
+        compileFilter(filter, type.view)
+        return true
+      } catch (error) {
+        if (!(error instanceof ScimError)) throw error
+        errors.push(error)
+        return false
+      }
+    })
+    if (applicable.length === 0) throw errors[0]!
+    const projections = applicable.map((type) => projectionFor(requested, type.view))
+    const named = [requested.attributes, requested.excludedAttributes].join(',').split(',').map((n) => n.trim()).filter((n) => n !== '')
+    const unknown = named.filter((name) => !projections.some((p) => p.known.includes(name)))
+    if (unknown.length > 0) throw ScimError.badRequest('invalidPath', `Unknown attribute "${unknown[0]}" in attributes or excludedAttributes`)
+
+    let skip = query.startIndex - 1
+    let remaining = query.count
+    let totalResults = 0
+    const resources: unknown[] = []
+    for (const [index, type] of applicable.entries()) {
+      const total = await type.total(request, filter)
+      totalResults += total
+      if (remaining > 0 && skip < total) {
+        const page = await type.page(request, filter, skip + 1, remaining, projections[index]!.projection)
+        resources.push(...page)
+        remaining -= page.length
+      }
+      skip = Math.max(0, skip - total)
+    }
+    return sendScim(reply, 200, listResponse(totalResults, query.startIndex, resources))
+  })
+}
