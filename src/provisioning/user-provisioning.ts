@@ -6,7 +6,15 @@ import { normalizeResource } from '../scim/core/resource-input.js'
 import { checkIfMatch } from './preconditions.js'
 import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
-import { StoreConflict, type Account, type ListQuery, type ListResult, type ScimUserRecord, type TeamStore } from '../store/team-store.js'
+import {
+  StoreConflict,
+  type Account,
+  type GroupMemberRow,
+  type ListQuery,
+  type ListResult,
+  type ScimUserRecord,
+  type TeamStore,
+} from '../store/team-store.js'
 
 export interface ScimContext {
   readonly teamId: string
@@ -40,6 +48,11 @@ export class UserProvisioning {
 
   list(ctx: ScimContext, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.store.listUsers(ctx.teamId, query)
+  }
+
+  /** The groups of these users, for the `groups` attribute. */
+  groupsOf(ctx: ScimContext, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>> {
+    return this.store.groupsOfUsers(ctx.teamId, userIds)
   }
 
   /** POST /Users. A userName whose SCIM user is inactive is reactivated in place (Okta's unassign then reassign). */

@@ -184,6 +184,8 @@ export interface TeamStore {
   listGroups(teamId: string, query: ListQuery): Promise<ListResult<ScimGroupRecord>>
   /** Members of each group, in insertion order; at most `limit` per group when given. */
   listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]>>
+  /** The groups each of `userIds` belongs to (RFC 7643 §4.1.2 `groups`). */
+  groupsOfUsers(teamId: string, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>>
   /** The ids among `userIds` that are SCIM users of the team. */
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>>
   /** Adds members that are not there yet (an existing member keeps its display); returns how many were added. */

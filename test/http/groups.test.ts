@@ -144,6 +144,22 @@ for (const db of await testDatabases(t)) {
       t.same(await memberIds(id), [], 'PUT replaces: no members listed, none kept')
     })
 
+    t.test("a User's groups are returned when asked for (attributes=groups)", async (t) => {
+      const a = await newGroup('Alpha', [{ value: ids[0] }])
+      const b = await newGroup('Beta', [{ value: ids[0] }, { value: ids[1] }])
+      const plain = (await scim(app, team, 'GET', `/Users/${ids[0]}`)).json()
+      t.notOk('groups' in plain, 'returned on request only, as /Schemas says')
+      const asked = (await scim(app, team, 'GET', `/Users/${ids[0]}?attributes=userName,groups`)).json()
+      t.same(
+        asked.groups.map((g: Record<string, string>) => [g.value, g.display, g.type, g.$ref]),
+        [[a, 'Alpha', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${a}`], [b, 'Beta', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${b}`]],
+      )
+      const listed = (await scim(app, team, 'GET', `/Users?attributes=groups&filter=${encodeURIComponent('userName sw "bob"')}`)).json()
+      t.same(listed.Resources[0].groups.map((g: { display: string }) => g.display), ['Beta'])
+      const schema = (await scim(app, team, 'GET', `/Schemas/${URN.user}`)).json()
+      t.equal(schema.attributes.find((x: { name: string }) => x.name === 'groups').returned, 'request')
+    })
+
     t.test('deleting a user removes it from its groups; deactivating does not', async (t) => {
       const id = await newGroup('G', [{ value: ids[0] }, { value: ids[1] }])
       await scim(app, team, 'PATCH', `/Users/${ids[0]}`, patch({ op: 'replace', value: { active: false } }))

@@ -116,9 +116,12 @@ export const userSchema: SchemaDefinition = {
         attribute('primary', 'boolean', 'Whether this is the primary address.'),
       ],
     }),
-    attribute('groups', 'complex', 'Groups the user belongs to, managed through /Groups.', {
+    // Returned on request only: reading memberships costs a query that the lookups IdPs make before
+    // every write (userName eq ...) never need.
+    attribute('groups', 'complex', 'Groups the user belongs to, managed through /Groups; returned when asked for with attributes=groups.', {
       multiValued: true,
       mutability: 'readOnly',
+      returned: 'request',
       subAttributes: [
         attribute('value', 'string', 'The id of the group.', { mutability: 'readOnly' }),
         attribute('$ref', 'reference', 'The URI of the group.', { mutability: 'readOnly', referenceTypes: ['Group'] }),

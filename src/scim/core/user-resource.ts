@@ -25,7 +25,11 @@ export function etag(version: number): string {
  * The User as returned (RFC 7643 §4.1, §3.1): schemas listing the extensions in use, id, the
  * stored attributes, and meta with the resource's location and version.
  */
-export function renderUser(user: StoredResource, location: string): Record<string, unknown> {
+export function renderUser(
+  user: StoredResource,
+  location: string,
+  groups?: readonly { value: string; display: string; location: string }[],
+): Record<string, unknown> {
   const { externalId, ...attributes } = user.doc
   const schemas: string[] = [URN.user]
   if (attributes[URN.enterpriseUser]) schemas.push(URN.enterpriseUser)
@@ -34,6 +38,9 @@ export function renderUser(user: StoredResource, location: string): Record<strin
     id: user.id,
     ...(externalId !== undefined ? { externalId } : {}),
     ...attributes,
+    ...(groups && groups.length > 0
+      ? { groups: groups.map((g) => ({ value: g.value, $ref: g.location, display: g.display, type: 'direct' })) }
+      : {}),
     meta: {
       resourceType: 'User',
       created: user.created.toISOString(),

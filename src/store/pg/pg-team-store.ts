@@ -437,6 +437,21 @@ export class PgTeamStore implements TeamStore {
     return this.run(() => groupMembersQuery(this.db as Db, teamId, groupIds, limit))
   }
 
+  groupsOfUsers(teamId: string, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>> {
+    return this.run(async () => {
+      const groups = new Map<string, GroupMemberRow[]>()
+      if (userIds.length === 0) return groups
+      const rows = await this.db
+        .select({ userId: scimGroupMembers.userId, value: scimGroups.id, display: scimGroups.displayName })
+        .from(scimGroupMembers)
+        .innerJoin(scimGroups, and(eq(scimGroups.teamId, scimGroupMembers.teamId), eq(scimGroups.id, scimGroupMembers.groupId)))
+        .where(and(eq(scimGroupMembers.teamId, teamId), sql`${scimGroupMembers.userId} = any(${sql.param(userIds)}::uuid[])`))
+        .orderBy(scimGroups.displayName, scimGroups.id)
+      for (const row of rows) groups.set(row.userId, [...(groups.get(row.userId) ?? []), { value: row.value, display: row.display }])
+      return groups
+    })
+  }
+
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>> {
     return this.run(async () => {
       if (userIds.length === 0) return new Set<string>()

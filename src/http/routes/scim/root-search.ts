@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { groupResponse, wantsMembers } from './groups.js'
 import { searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
-import { userResponse } from './users.js'
+import { userResponses } from './users.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import { groupView } from '../../../scim/core/group-resource.js'
@@ -33,7 +33,7 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
       view: userView,
       total: async (request, filter) => (await deps.users.list(principal(request), { filter, startIndex: 1, count: 0 })).totalResults,
       page: async (request, filter, startIndex, count, projection) =>
-        (await deps.users.list(principal(request), { filter, startIndex, count })).resources.map((user) => userResponse(request, user, projection)),
+        userResponses(request, (await deps.users.list(principal(request), { filter, startIndex, count })).resources, projection, deps.users),
     },
     {
       view: groupView,

@@ -16,21 +16,46 @@ export interface UserRouteDeps {
 
 const location = (request: FastifyRequest, id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
 
-/** A User as this request's response shows it: its location, then the projection. */
-export function userResponse(request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest): Record<string, unknown> {
-  return project(renderUser(user, location(request, user.id)), projection, userView)
+/** `groups` is returned on request only (schemas.ts): does this projection ask for it? */
+function wantsGroups(projection: ProjectionRequest): boolean {
+  return (projection.attributes ?? '')
+    .split(',')
+    .map((name) => name.trim().toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:user:/, ''))
+    .some((name) => name === 'groups' || name.startsWith('groups.') || name.startsWith('groups['))
+}
+
+/**
+ * Users as this request's response shows them: locations, `groups` when asked for (one query for
+ * all of them), then the projection.
+ */
+export async function userResponses(
+  request: FastifyRequest,
+  users: readonly ScimUserRecord[],
+  projection: ProjectionRequest,
+  provisioning: UserProvisioning,
+): Promise<Record<string, unknown>[]> {
+  const groups = wantsGroups(projection) && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id)) : undefined
+  const groupLocation = (id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Groups/${id}`
+  return users.map((user) =>
+    project(
+      renderUser(user, location(request, user.id), groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) }))),
+      projection,
+      userView,
+    ),
+  )
 }
 
 /** /Users (RFC 7644 §3.3-3.6). Handlers parse, call provisioning, and render. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
-  const render = userResponse
+  const render = async (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
+    (await userResponses(request, [user], projection, deps.users))[0]!
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
     const { query, projection } = listQuery(params, userView, deps.maxResults)
     const result = await deps.users.list(principal(request), query)
     return listResponse(
       result.totalResults,
       query.startIndex,
-      result.resources.map((user) => render(request, user, projection)),
+      await userResponses(request, result.resources, projection, deps.users),
     )
   }
 
@@ -42,7 +67,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     const projection = projectionOf(request, userView)
     const { user } = await deps.users.create(principal(request), request.body)
     reply.header('location', location(request, user.id)).header('etag', etag(user.version))
-    return sendScim(reply, 201, render(request, user, projection))
+    return sendScim(reply, 201, await render(request, user, projection))
   })
 
   app.get('/Users/:id', async (request, reply) => {
@@ -50,7 +75,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     const user = await deps.users.get(principal(request), (request.params as { id: string }).id)
     reply.header('etag', etag(user.version))
     if (notModified(request, user.version)) return reply.code(304).send()
-    return sendScim(reply, 200, render(request, user, projection))
+    return sendScim(reply, 200, await render(request, user, projection))
   })
 
   app.put('/Users/:id', async (request, reply) => {
@@ -58,7 +83,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     const id = (request.params as { id: string }).id
     const user = await deps.users.replace(principal(request), id, request.body, header(request, 'if-match'))
     reply.header('etag', etag(user.version))
-    return sendScim(reply, 200, render(request, user, projection))
+    return sendScim(reply, 200, await render(request, user, projection))
   })
 
   app.patch('/Users/:id', async (request, reply) => {
@@ -73,7 +98,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
       header(request, 'if-match'),
     )
     reply.header('etag', etag(user.version))
-    return sendScim(reply, 200, render(request, user, projection))
+    return sendScim(reply, 200, await render(request, user, projection))
   })
 
   app.delete('/Users/:id', async (request, reply) => {
