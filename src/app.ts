@@ -3,6 +3,7 @@ import { randomBytes, randomUUID } from 'node:crypto'
 import type { RandomSource } from './auth/tokens.js'
 import { registerJsonParsers } from './http/content-type.js'
 import { handleError, handleNotFound } from './http/errors.js'
+import { metricsRoutes, type Metrics } from './http/metrics.js'
 import { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js'
 import { adminRoutes } from './http/routes/admin/admin-routes.js'
 import { healthRoutes } from './http/routes/health.js'
@@ -33,6 +34,8 @@ export interface AppDeps {
    * proxied deployment without PUBLIC_BASE_URL, so Location and meta.location say https://.
    */
   baseUrlFromRequest?: boolean
+  /** Prometheus metrics; GET /metrics needs this token (SHA-256 hex) when set. */
+  metrics?: { metrics: Metrics; tokenHash?: string | undefined }
   /** Per-token request limits; none when absent (tests). */
   rateLimit?: RateLimitOptions
   /** Serve TLS directly with this certificate and key (PEM). */
@@ -88,13 +91,15 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const connections = new ScimConnections(deps.store, random, clock)
 
   healthRoutes(app, deps.ping)
+  if (deps.metrics) metricsRoutes(app, deps.metrics.metrics, deps.metrics.tokenHash)
+  const observe = deps.metrics?.metrics.observeOutcome
   await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })
   await app.register(scimRoutes, {
     prefix: '/scim/v2/:endpointId',
     store: deps.store,
     clock,
-    users: new UserProvisioning(deps.store, clock),
-    groups: new GroupProvisioning(deps.store, clock),
+    users: new UserProvisioning(deps.store, clock, observe ? { observe } : {}),
+    groups: new GroupProvisioning(deps.store, clock, observe ? { observe } : {}),
     limits: DEFAULT_LIMITS,
   })
   return app

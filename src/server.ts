@@ -1,5 +1,7 @@
 import { buildApp, REDACTED_PATHS } from './app.js'
 import { resolveAdminToken } from './auth/admin-token.js'
+import { hashToken } from './auth/tokens.js'
+import { createMetrics } from './http/metrics.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
@@ -60,6 +62,10 @@ async function main(): Promise<void> {
     baseUrlFromRequest: config.trustProxy !== false && !config.publicBaseUrlConfigured,
     ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
     rateLimit: { perMinute: config.rateLimitPerMinute, redis, onRedisError: warnRedis },
+    metrics: {
+      metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined),
+      tokenHash: config.metricsToken ? hashToken(config.metricsToken) : undefined,
+    },
     logger,
   })
   await app.listen({ port: config.port, host: config.host })

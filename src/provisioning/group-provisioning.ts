@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import type { Clock } from './clock.js'
+import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
 import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
 import { isUuid, type ScimContext } from './user-provisioning.js'
@@ -26,11 +27,17 @@ type GroupAction = 'group.create' | 'group.replace' | 'group.patch' | 'group.del
  * team role would hook in here). Every member is a User of the same team.
  */
 export class GroupProvisioning {
+  private readonly newId: () => string
+  private readonly observe: OutcomeObserver
+
   constructor(
     private readonly store: TeamStore,
     private readonly clock: Clock,
-    private readonly newId: () => string = randomUUID,
-  ) {}
+    options: { newId?: () => string; observe?: OutcomeObserver } = {},
+  ) {
+    this.newId = options.newId ?? randomUUID
+    this.observe = options.observe ?? ignoreOutcomes
+  }
 
   async get(ctx: ScimContext, id: string, withMembers: boolean): Promise<GroupWithMembers> {
     const group = isUuid(id) ? await this.store.getGroup(ctx.teamId, id) : null
@@ -181,16 +188,19 @@ export class GroupProvisioning {
     work: (tx: TeamStore) => Promise<{ group: ScimGroupRecord; detail: string }>,
   ): Promise<ScimGroupRecord> {
     try {
-      return await this.store.transaction(async (tx) => {
+      const saved = await this.store.transaction(async (tx) => {
         const { group, detail } = await work(tx)
         await tx.appendEvent(ctx.teamId, { source: 'scim', action, outcome: 'ok', endpointId: ctx.endpointId, resourceId: group.id, detail })
         return group
       })
+      this.observe({ resource: 'group', action, outcome: 'ok' })
+      return saved
     } catch (error) {
       const rejection =
         error instanceof StoreConflict && error.rule === 'groupDisplayName'
           ? new ScimError(409, 'A group with this displayName already exists', 'uniqueness', { cause: error })
           : error
+      if (rejection instanceof ScimError) this.observe({ resource: 'group', action, outcome: `rejected:${rejection.status}` })
       if (rejection instanceof ScimError && rejection.status !== 404 && rejection.status !== 412) {
         await this.store
           .appendEvent(ctx.teamId, { source: 'scim', action, outcome: `rejected:${rejection.status}`, endpointId: ctx.endpointId, resourceId, detail: rejection.detail })

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { accountDisplayName, accountEmail } from './account-profile.js'
 import type { Clock } from './clock.js'
+import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { foldCase } from '../scim/core/case-fold.js'
 import { normalizeResource } from '../scim/core/resource-input.js'
 import { checkIfMatch } from './preconditions.js'
@@ -34,11 +35,17 @@ type Outcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'deleted'
  * account. Each request runs in one transaction; a rejected request changes nothing.
  */
 export class UserProvisioning {
+  private readonly newId: () => string
+  private readonly observe: OutcomeObserver
+
   constructor(
     private readonly store: TeamStore,
     private readonly clock: Clock,
-    private readonly newId: () => string = randomUUID,
-  ) {}
+    options: { newId?: () => string; observe?: OutcomeObserver } = {},
+  ) {
+    this.newId = options.newId ?? randomUUID
+    this.observe = options.observe ?? ignoreOutcomes
+  }
 
   async get(ctx: ScimContext, id: string): Promise<ScimUserRecord> {
     const user = isUuid(id) ? await this.store.getUser(ctx.teamId, id) : null
@@ -232,7 +239,7 @@ export class UserProvisioning {
   ): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
-        return await this.store.transaction(async (tx) => {
+        const { value, outcome } = await this.store.transaction(async (tx) => {
           const { user, outcome, value } = await work(tx)
           await tx.appendEvent(ctx.teamId, {
             source: 'scim',
@@ -243,12 +250,15 @@ export class UserProvisioning {
             accountId: user.accountId,
             detail: user.userName,
           })
-          return value
+          return { value, outcome }
         })
+        this.observe({ resource: 'user', action, outcome })
+        return value
       } catch (error) {
         const retryable = error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount')
         if (retryable && attempt < 3) continue
         const rejection = toScimError(error)
+        if (rejection) this.observe({ resource: 'user', action, outcome: `rejected:${rejection.status}` })
         if (rejection && rejection.status !== 404 && rejection.status !== 412) {
           await this.store
             .appendEvent(ctx.teamId, {

@@ -217,7 +217,8 @@ export class OpenApiContract {
       } else {
         let body: unknown
         try {
-          body = JSON.parse(response.body)
+          // Text media types (the Prometheus exposition) are validated as the string they are.
+          body = mediaType.startsWith('text/') ? response.body : JSON.parse(response.body)
         } catch {
           problems.push(`body is not JSON: ${response.body.slice(0, 200)}`)
         }

@@ -3,6 +3,7 @@ import type { FastifyInstance, HTTPMethods, LightMyRequestResponse, RouteOptions
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
+import { createMetrics } from '../../src/http/metrics.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { StoreUnavailable, type TeamStore } from '../../src/store/team-store.js'
 import { ADMIN_TOKEN, BASE_URL, admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
@@ -108,6 +109,17 @@ t.test('the routes Fastify registers and the operations in openapi.yaml are the 
 t.test('health', async (t) => {
   await rawCall(t, 'GET', '/healthz', 200, {})
   await rawCall(t, 'GET', '/readyz', 200, {})
+  await rawCall(t, 'GET', '/metrics', 200, {})
+  const guarded = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    metrics: { metrics: createMetrics(), tokenHash: hashToken('metrics-token-0123456789') },
+  })
+  t.teardown(() => guarded.close())
+  await rawCall(t, 'GET', '/metrics', 401, {}, undefined, guarded)
+  await rawCall(t, 'GET', '/metrics', 200, { authorization: 'Bearer metrics-token-0123456789' }, undefined, guarded)
 })
 
 t.test('503 when the database is unreachable', async (t) => {

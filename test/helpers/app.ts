@@ -1,6 +1,7 @@
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
+import { createMetrics } from '../../src/http/metrics.js'
 import type { Clock } from '../../src/provisioning/clock.js'
 import type { TestDatabase } from './databases.js'
 
@@ -9,6 +10,8 @@ export const BASE_URL = 'https://scim.example.test'
 
 export async function testApp(db: TestDatabase, options: { clock?: Clock } = {}): Promise<FastifyInstance> {
   return buildApp({
+    // Metrics on, as in production: /metrics is part of the route set the contract test compares.
+    metrics: { metrics: createMetrics() },
     store: db.store,
     ping: () => db.database.ping(),
     adminTokenHash: hashToken(ADMIN_TOKEN),

@@ -21,6 +21,8 @@ export interface Database {
   readonly db: Db
   /** Applies pending migrations (idempotent). */
   migrate(): Promise<void>
+  /** Connection pool usage (PostgreSQL; PGlite has one connection and no pool). */
+  poolStats?(): { total: number; idle: number; waiting: number }
   /** Throws unless the database answers and the migrations are applied. */
   ping(): Promise<void>
   close(): Promise<void>
@@ -57,6 +59,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     db,
     migrate: () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
     ping: () => ping(db),
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
   }
 }
