@@ -51,6 +51,7 @@ export class GroupProvisioning {
     return {
       totalResults: result.totalResults,
       resources: result.resources.map((group) => ({ group, members: members ? (members.get(group.id) ?? []) : undefined })),
+      nextAfterId: result.nextAfterId,
     }
   }
 

@@ -1,4 +1,4 @@
-import type { Filter } from '../scim/filter/ast.js'
+import type { AttrPath, Filter } from '../scim/filter/ast.js'
 
 /*
  * The ports the domain (provisioning, admin, auth) uses. Nothing here knows drizzle or SQL; the one
@@ -94,11 +94,21 @@ export interface ListQuery {
   /** 1-based (RFC 7644 §3.4.2.4). */
   readonly startIndex: number
   readonly count: number
+  /** RFC 7644 §3.4.2.3; ties are broken by id. Without it: creation order. */
+  readonly sortBy?: AttrPath | undefined
+  readonly descending?: boolean | undefined
+  /**
+   * Cursor paging (RFC 9865): the page after this id in id order (null: the first page). Keyset
+   * paging on the primary key costs the same anywhere in the set; startIndex is then ignored.
+   */
+  readonly afterId?: string | null | undefined
 }
 
 export interface ListResult<T> {
   readonly totalResults: number
   readonly resources: readonly T[]
+  /** Cursor paging: the id to continue after, when more resources follow. */
+  readonly nextAfterId?: string | undefined
 }
 
 /** A unique rule that a write would break, named by the rule rather than by a constraint. */

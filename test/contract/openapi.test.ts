@@ -267,6 +267,11 @@ t.test('SCIM Users', async (t) => {
   await scimCall(t, acme, 'GET', `/Users?filter=${q('userName zz "ada"')}`, 400)
   await scimCall(t, acme, 'GET', '/Users?attributes=shoeSize', 400)
   await scimCall(t, acme, 'GET', '/Users?count=1&count=2', 400)
+  const firstPage = await scimCall(t, acme, 'GET', '/Users?cursor=&count=1', 200)
+  await scimCall(t, acme, 'GET', `/Users?cursor=${firstPage.json().nextCursor as string}&count=1`, 200)
+  await scimCall(t, acme, 'GET', '/Users?cursor=nonsense', 400)
+  await scimCall(t, acme, 'GET', '/Users?sortBy=name.familyName&sortOrder=descending', 200)
+  await scimCall(t, acme, 'GET', '/Users?sortBy=shoeSize', 400)
   await scimCall(t, acme, 'POST', '/Users/.search', 200, {
     schemas: [URN.searchRequest],
     filter: 'active eq true',

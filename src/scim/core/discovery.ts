@@ -17,7 +17,15 @@ export function serviceProviderConfig(limits: ServiceLimits, location: string) {
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: limits.maxResults },
     changePassword: { supported: false },
-    sort: { supported: false },
+    sort: { supported: true },
+    // RFC 9865 §4: both paging methods; cursors are keysets on the id and never expire.
+    pagination: {
+      cursor: true,
+      index: true,
+      defaultPaginationMethod: 'index',
+      defaultPageSize: limits.maxResults,
+      maxPageSize: limits.maxResults,
+    },
     etag: { supported: true },
     authenticationSchemes: [
       {

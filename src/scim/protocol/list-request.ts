@@ -8,6 +8,8 @@ export interface ListRequest {
   readonly excludedAttributes?: string | undefined
   readonly sortBy?: string | undefined
   readonly sortOrder?: 'ascending' | 'descending' | undefined
+  /** RFC 9865: present (possibly empty, for the first page) when the client pages by cursor. */
+  readonly cursor?: string | undefined
 }
 
 /** Query parameter names are matched case-insensitively, as attribute names are. */
@@ -37,7 +39,17 @@ export function parseListRequest(params: Record<string, unknown>, limits: { maxR
     excludedAttributes: listParam(pick(params, 'excludedAttributes'), 'excludedAttributes'),
     sortBy: optionalString(pick(params, 'sortBy'), 'sortBy'),
     sortOrder,
+    cursor: cursorParam(params),
   }
+}
+
+/** A cursor pages by id: it cannot be combined with startIndex or sortBy. */
+function cursorParam(params: Record<string, unknown>): string | undefined {
+  const cursor = optionalString(pick(params, 'cursor'), 'cursor')
+  if (cursor === undefined) return undefined
+  if (pick(params, 'startIndex') !== undefined) throw ScimError.badRequest('invalidValue', 'Use either cursor or startIndex, not both (RFC 9865)')
+  if (pick(params, 'sortBy') !== undefined) throw ScimError.badRequest('invalidValue', 'Cursor pages follow the id order; sortBy needs index paging (startIndex)')
+  return cursor
 }
 
 function optionalString(value: unknown, name: string): string | undefined {

@@ -313,3 +313,47 @@ function escapeLike(text: string): string {
 function notFilterable(label: string): ScimError {
   return ScimError.badRequest('invalidFilter', `Invalid filter: "${label}" cannot be used in a filter`)
 }
+
+/**
+ * RFC 7644 §3.4.2.3 sortBy -> an ORDER BY expression with the filter's case rules: strings that are
+ * not caseExact sort ASCII-folded, all strings by code point ("C"). A multi-valued attribute sorts
+ * by its primary value, else its first. Unknown or unsortable attributes are 400 invalidValue.
+ */
+export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
+  const label = formatAttrPath(path)
+  const { view } = resource
+  const core = path.urn === undefined || path.urn.toLowerCase() === view.core.id.toLowerCase()
+  const extension = core ? undefined : view.extensions.find((e) => e.id.toLowerCase() === path.urn!.toLowerCase())
+  const attribute = core || extension ? findAttribute(extension ? extension.attributes : [...view.common, ...view.core.attributes], path.attr) : undefined
+  const sub = attribute && path.subAttr !== undefined ? findAttribute(attribute.subAttributes, path.subAttr) : undefined
+  if (!attribute || (path.subAttr !== undefined && !sub)) throw notSortable(label, 'is not an attribute of this resource')
+  if (attribute.type === 'complex' && !sub && !attribute.multiValued) throw notSortable(label, 'is complex: sort by one of its sub-attributes')
+  let t: Target
+  try {
+    t = target(path, resource, undefined, true)
+  } catch {
+    throw notSortable(label, 'cannot be sorted on')
+  }
+  const text = (expression: SQL, definition: AttributeDefinition) =>
+    definition.caseExact ? sql`(${expression} collate "C")` : sql`lower(${expression} collate "C")`
+  switch (t.kind) {
+    case 'column':
+      return t.attribute.type === 'string' && !t.column.uuid ? text(t.column.column, t.attribute) : t.column.column
+    case 'constant':
+      return sql`0`
+    case 'json':
+      return ['string', 'reference', 'binary'].includes(t.attribute.type) ? text(sql`(${t.json} #>> '{}')`, t.attribute) : t.json
+    case 'elements': {
+      const value = sql`coalesce(
+        (select scim_s -> ${t.sub} from jsonb_array_elements(${arrayOf(t.array)}) as scim_s where scim_s -> 'primary' = 'true'::jsonb limit 1),
+        (${arrayOf(t.array)} -> 0 -> ${t.sub}))`
+      return ['string', 'reference', 'binary'].includes(t.attribute.type) ? text(sql`(${value} #>> '{}')`, t.attribute) : value
+    }
+    default:
+      throw notSortable(label, 'is kept as separate rows and cannot be sorted on')
+  }
+}
+
+function notSortable(label: string, why: string): ScimError {
+  return ScimError.badRequest('invalidValue', `sortBy "${label}" ${why}`)
+}

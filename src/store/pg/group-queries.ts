@@ -1,7 +1,7 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
-import { pageWithTotal } from './paging.js'
+import { listRows } from './list-rows.js'
 import { scimGroupMembers, scimGroups, scimUsers } from './schema.js'
 import { groupView } from '../../scim/core/group-resource.js'
 import type { GroupMemberRow, ListQuery } from '../team-store.js'
@@ -30,13 +30,7 @@ export const groupSqlResource: SqlResource = {
 export async function groupListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimGroups.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, groupSqlResource))
-  const where = and(...conditions)
-  return pageWithTotal(
-    query.startIndex,
-    query.count,
-    (limit, offset) => db.select().from(scimGroups).where(where).orderBy(asc(scimGroups.createdAt), asc(scimGroups.id)).limit(limit).offset(offset),
-    async () => (await db.select({ n: count() }).from(scimGroups).where(where))[0]?.n ?? 0,
-  )
+  return listRows<typeof scimGroups.$inferSelect>(db, { table: scimGroups, id: scimGroups.id, createdAt: scimGroups.createdAt }, groupSqlResource, and(...conditions), query)
 }
 
 /** Members of several groups in one query (a page of groups costs one round trip, not one per group). */

@@ -386,8 +386,8 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
-      const { totalResults, rows } = await userListQuery(this.db as Db, teamId, query)
-      return { totalResults, resources: rows.map(toRecord) }
+      const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query)
+      return { totalResults, resources: rows.map(toRecord), nextAfterId }
     })
   }
 
@@ -428,8 +428,8 @@ export class PgTeamStore implements TeamStore {
 
   listGroups(teamId: string, query: ListQuery): Promise<ListResult<ScimGroupRecord>> {
     return this.run(async () => {
-      const { totalResults, rows } = await groupListQuery(this.db as Db, teamId, query)
-      return { totalResults, resources: rows.map(toGroupRecord) }
+      const { totalResults, rows, nextAfterId } = await groupListQuery(this.db as Db, teamId, query)
+      return { totalResults, resources: rows.map(toGroupRecord), nextAfterId }
     })
   }
 

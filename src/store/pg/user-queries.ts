@@ -1,8 +1,8 @@
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
+import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
-import { pageWithTotal } from './paging.js'
-import { scimUsers } from './schema.js'
+import { listRows } from './list-rows.js'
+import { scimGroupMembers, scimUsers } from './schema.js'
 import { userView } from '../../scim/core/user-resource.js'
 import type { ListQuery } from '../team-store.js'
 
@@ -19,17 +19,19 @@ export const userSqlResource: SqlResource = {
     'meta.lastmodified': { column: sql`${scimUsers.lastModified}`, notNull: true },
   },
   constants: { 'meta.resourcetype': 'User' },
+  // `groups` is not stored in the document: it is the user's rows in scim_group_members.
+  relations: {
+    groups: {
+      exists: (condition) =>
+        sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimUsers.teamId} and scim_m.user_id = ${scimUsers.id} and ${condition})`,
+      subAttributes: { value: sql`(scim_m.group_id::text)` },
+    },
+  },
 }
 
 /** GET /Users: one page and the exact total (RFC 7644 §3.4.2.4). */
 export async function userListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimUsers.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, userSqlResource))
-  const where = and(...conditions)
-  return pageWithTotal(
-    query.startIndex,
-    query.count,
-    (limit, offset) => db.select().from(scimUsers).where(where).orderBy(asc(scimUsers.createdAt), asc(scimUsers.id)).limit(limit).offset(offset),
-    async () => (await db.select({ n: count() }).from(scimUsers).where(where))[0]?.n ?? 0,
-  )
+  return listRows<typeof scimUsers.$inferSelect>(db, { table: scimUsers, id: scimUsers.id, createdAt: scimUsers.createdAt }, userSqlResource, and(...conditions), query)
 }

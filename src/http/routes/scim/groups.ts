@@ -1,12 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
+import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
 import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
 import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
 import { etag } from '../../../scim/core/user-resource.js'
 import { parsePatchRequest } from '../../../scim/patch/index.js'
-import { listResponse } from '../../../scim/protocol/list-response.js'
 
 export interface GroupRouteDeps {
   groups: GroupProvisioning
@@ -37,9 +36,10 @@ export function groupResponse(request: FastifyRequest, { group, members }: Group
 export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   const render = groupResponse
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const { query, projection } = listQuery(params, groupView, deps.maxResults)
+    const { query, projection, cursorKey } = listQuery(params, groupView, deps.maxResults)
     const result = await deps.groups.list(principal(request), query, wantsMembers(projection))
-    return listResponse(result.totalResults, query.startIndex, result.resources.map((g) => render(request, g, projection)))
+    const resources = result.resources.map((g) => render(request, g, projection))
+    return listBody(query, cursorKey, result.totalResults, resources, result.nextAfterId)
   }
 
   app.get('/Groups', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))

@@ -2,7 +2,11 @@ import type { FastifyReply, FastifyRequest } from 'fastify'
 import { checkProjection, type ProjectionRequest } from '../../../scim/core/projection.js'
 import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
 import { etag } from '../../../scim/core/user-resource.js'
-import { parseFilter } from '../../../scim/filter/parser.js'
+import type { AttrPath } from '../../../scim/filter/ast.js'
+import { formatFilter } from '../../../scim/filter/format.js'
+import { parseFilter, parsePatchPath } from '../../../scim/filter/parser.js'
+import { decodeCursor, encodeCursor } from '../../../scim/protocol/cursor.js'
+import { listResponse } from '../../../scim/protocol/list-response.js'
 import { SCIM_CONTENT_TYPE } from '../../../scim/protocol/media-type.js'
 import { parseListRequest } from '../../../scim/protocol/list-request.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
@@ -32,12 +36,42 @@ export function listQuery(
   params: Record<string, unknown>,
   view: ResourceSchemaView,
   maxResults: number,
-): { query: ListQuery; projection: ProjectionRequest } {
+): { query: ListQuery; projection: ProjectionRequest; cursorKey: string | undefined } {
   const request = parseListRequest(params, { maxResults, defaultCount: maxResults })
   const projection = { attributes: request.attributes, excludedAttributes: request.excludedAttributes }
   checkProjection(projection, view)
   const filter = request.filter === undefined ? undefined : parseFilter(request.filter)
-  return { query: { filter, startIndex: request.startIndex, count: request.count }, projection }
+  const sortBy = request.sortBy === undefined ? undefined : sortPath(request.sortBy)
+  // What a cursor is bound to: the resource type and the filter (formatted, so spelling does not matter).
+  const cursorKey = request.cursor === undefined ? undefined : `${view.core.id}|${filter ? formatFilter(filter) : ''}`
+  const afterId = request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursorKey!)
+  return {
+    query: { filter, startIndex: request.startIndex, count: request.count, sortBy, descending: request.sortOrder === 'descending', afterId },
+    projection,
+    cursorKey,
+  }
+}
+
+/** RFC 7644 §3.4.2.3: sortBy is an attribute path (no value filter). */
+function sortPath(sortBy: string): AttrPath {
+  let parsed
+  try {
+    parsed = parsePatchPath(sortBy)
+  } catch {
+    throw ScimError.badRequest('invalidValue', `sortBy "${sortBy}" is not an attribute path`)
+  }
+  if (parsed.valueFilter || parsed.subAttr || parsed.path.attr === '') {
+    throw ScimError.badRequest('invalidValue', `sortBy "${sortBy}" must name one attribute, such as userName or name.familyName`)
+  }
+  return parsed.path
+}
+
+/** A ListResponse for index or cursor paging (RFC 9865 adds nextCursor and drops startIndex). */
+export function listBody(query: ListQuery, cursorKey: string | undefined, totalResults: number, resources: readonly unknown[], nextAfterId: string | undefined) {
+  const body = listResponse(totalResults, query.startIndex, resources)
+  if (cursorKey === undefined) return body
+  const { startIndex: _startIndex, ...cursorBody } = body
+  return nextAfterId ? { ...cursorBody, nextCursor: encodeCursor(nextAfterId, cursorKey) } : cursorBody
 }
 
 /** RFC 7644 §3.14: If-None-Match naming the current version (or *) makes a GET a 304. */

@@ -1,11 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
+import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
 import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
-import { listResponse } from '../../../scim/protocol/list-response.js'
 import type { ScimUserRecord } from '../../../store/team-store.js'
 
 export interface UserRouteDeps {
@@ -50,13 +49,10 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   const render = async (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
     (await userResponses(request, [user], projection, deps.users))[0]!
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const { query, projection } = listQuery(params, userView, deps.maxResults)
+    const { query, projection, cursorKey } = listQuery(params, userView, deps.maxResults)
     const result = await deps.users.list(principal(request), query)
-    return listResponse(
-      result.totalResults,
-      query.startIndex,
-      await userResponses(request, result.resources, projection, deps.users),
-    )
+    const resources = await userResponses(request, result.resources, projection, deps.users)
+    return listBody(query, cursorKey, result.totalResults, resources, result.nextAfterId)
   }
 
   app.get('/Users', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
