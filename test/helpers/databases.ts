@@ -17,7 +17,7 @@ export interface TestDatabase {
   rows<T = Record<string, unknown>>(query: SQL | string): Promise<T[]>
 }
 
-const TABLES = ['audit_events', 'scim_group_members', 'scim_groups', 'scim_users', 'scim_connections', 'sso_configs', 'team_memberships', 'teams', 'accounts', 'service_settings']
+const TABLES = ['scim_user_counts', 'audit_events', 'scim_group_members', 'scim_groups', 'scim_users', 'scim_connections', 'sso_configs', 'team_memberships', 'teams', 'accounts', 'service_settings']
 
 /**
  * The databases store tests run on: PGlite always; PostgreSQL when TEST_DATABASE_URL is set, or

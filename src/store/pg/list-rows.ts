@@ -21,8 +21,10 @@ export async function listRows<Row extends { id: string }>(
   resource: SqlResource,
   where: SQL | undefined,
   query: ListQuery,
+  /** A cheaper exact total for this query (per-team counters), when there is one. */
+  knownTotal?: () => Promise<number>,
 ): Promise<{ totalResults: number; rows: Row[]; nextAfterId?: string | undefined }> {
-  const total = async () => (await db.select({ n: count() }).from(listed.table).where(where))[0]?.n ?? 0
+  const total = knownTotal ?? (async () => (await db.select({ n: count() }).from(listed.table).where(where))[0]?.n ?? 0)
   const select = () => db.select().from(listed.table) as unknown as { where(w: SQL | undefined): { orderBy(...o: (SQL | AnyColumn)[]): { limit(n: number): { offset(n: number): Promise<Row[]> } } } }
   if (query.afterId !== undefined) {
     const after = query.afterId === null ? where : and(where, gt(listed.id, query.afterId))

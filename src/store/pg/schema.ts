@@ -137,6 +137,19 @@ export const scimUsers = pgTable(
   ],
 )
 
+/**
+ * Exact totals for unfiltered and `active eq ...` lists without counting a million rows: kept by
+ * triggers on scim_users (migration 0002) in the same transaction as every insert, delete and
+ * activation change, so they can never drift from count(*).
+ */
+export const scimUserCounts = pgTable('scim_user_counts', {
+  teamId: text('team_id')
+    .primaryKey()
+    .references(() => teams.id, { onDelete: 'cascade' }),
+  total: bigint('total', { mode: 'number' }).notNull().default(0),
+  active: bigint('active', { mode: 'number' }).notNull().default(0),
+})
+
 /** SCIM Groups of a team (RFC 7643 §4.2); members are rows of scim_group_members, not part of `doc`. */
 export const scimGroups = pgTable(
   'scim_groups',

@@ -2,7 +2,8 @@ import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
-import { scimGroupMembers, scimUsers } from './schema.js'
+import { scimGroupMembers, scimUserCounts, scimUsers } from './schema.js'
+import type { Filter } from '../../scim/filter/ast.js'
 import { userView } from '../../scim/core/user-resource.js'
 import type { ListQuery } from '../team-store.js'
 
@@ -33,5 +34,35 @@ export const userSqlResource: SqlResource = {
 export async function userListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimUsers.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, userSqlResource))
-  return listRows<typeof scimUsers.$inferSelect>(db, { table: scimUsers, id: scimUsers.id, createdAt: scimUsers.createdAt }, userSqlResource, and(...conditions), query)
+  return listRows<typeof scimUsers.$inferSelect>(
+    db,
+    { table: scimUsers, id: scimUsers.id, createdAt: scimUsers.createdAt },
+    userSqlResource,
+    and(...conditions),
+    query,
+    countedTotal(db, teamId, query.filter),
+  )
+}
+
+/**
+ * The exact total from scim_user_counts (kept by triggers, migration 0002) for the two lists every
+ * IdP pages through: all users (Okta's connection test and imports) and `active eq true|false`.
+ */
+function countedTotal(db: Db, teamId: string, filter: Filter | undefined): (() => Promise<number>) | undefined {
+  const active = filter === undefined ? undefined : activeEq(filter)
+  if (filter !== undefined && active === undefined) return undefined
+  return async () => {
+    const [row] = await db.select({ total: scimUserCounts.total, active: scimUserCounts.active }).from(scimUserCounts).where(eq(scimUserCounts.teamId, teamId))
+    if (!row) return 0
+    return active === undefined ? row.total : active ? row.active : row.total - row.active
+  }
+}
+
+/** `active eq true` / `active eq false` (any case, optionally core-URN-qualified) -> the boolean. */
+function activeEq(filter: Filter): boolean | undefined {
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'boolean') return undefined
+  const { urn, attr, subAttr } = filter.path
+  if (subAttr !== undefined || attr.toLowerCase() !== 'active') return undefined
+  if (urn !== undefined && urn.toLowerCase() !== userView.core.id.toLowerCase()) return undefined
+  return filter.value
 }
