@@ -1,6 +1,8 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
+import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin'
+import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { sql } from 'drizzle-orm'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
 import { migrate as migrateNodePg } from 'drizzle-orm/node-postgres/migrator'
@@ -15,6 +17,9 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 
 /** Same depth under src/ and dist/, so the path holds for `tsx` and for the built service. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url))
+
+/** The extensions the migrations create; PGlite loads them per instance (STACK.md). */
+const PGLITE_EXTENSIONS = { btree_gin, pg_trgm }
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres'
@@ -68,7 +73,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   let client = options.pglite
   if (!client) {
     if (options.dataDir) mkdirSync(options.dataDir, { recursive: true })
-    client = await PGlite.create(options.dataDir ?? 'memory://')
+    client = await PGlite.create(options.dataDir ?? 'memory://', { extensions: PGLITE_EXTENSIONS })
   }
   const owned = !options.pglite
   const db = drizzlePglite(client, { schema }) as unknown as Db

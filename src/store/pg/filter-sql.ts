@@ -35,6 +35,12 @@ export interface SqlResource {
   readonly columns: Readonly<Record<string, ColumnAttribute>>
   /** Constant attributes, e.g. meta.resourceType. */
   readonly constants: Readonly<Record<string, string>>
+  /**
+   * Indexed text[] expressions holding every ASCII-folded value of a multi-valued sub-attribute
+   * (`emails.value` -> scim_email_values(doc), migration 0003): an `eq` on it is then checked
+   * against the index first, and exactly by the EXISTS that follows.
+   */
+  readonly arrayIndexes?: Readonly<Record<string, SQL>>
   /** Multi-valued attributes stored as rows of another table (lower-case name), e.g. Group members. */
   readonly relations?: Readonly<Record<string, RelationAttribute>>
 }
@@ -79,7 +85,10 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       if (t.kind !== 'json') throw notFilterable(t.label)
       const element = sql.raw('scim_el')
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
-      return sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
+      const exists = sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
+      const index = resource.arrayIndexes?.[`${t.attribute.name}.value`.toLowerCase()]
+      const wanted = index ? valueEq(filter.filter) : undefined
+      return wanted === undefined ? exists : sql`(${index} @> array[${foldCase(wanted)}]::text[] and ${exists})`
     }
   }
 }
@@ -91,7 +100,7 @@ type Target =
   /** A single value at a jsonb expression. */
   | { kind: 'json'; label: string; attribute: AttributeDefinition; json: SQL }
   /** The `sub` of every element of the multi-valued attribute at `array`. */
-  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string }
+  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string; index?: SQL | undefined }
   /** A sub-attribute of rows in another table; `attribute` is the parent when `sub` is undefined. */
   | { kind: 'relation'; label: string; attribute: AttributeDefinition; relation: RelationAttribute; sub?: SQL }
   /** A single text value of one relation row (inside `members[...]`). */
@@ -138,7 +147,8 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   if (attribute.multiValued) {
     if (path.subAttr === undefined && attribute.type === 'complex' && !sub) return { kind: 'json', label, attribute, json: top }
     if (path.subAttr === undefined && attribute.type !== 'complex') throw notFilterable(label)
-    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name }
+    const index = extension ? undefined : resource.arrayIndexes?.[`${attribute.name}.${sub!.name}`.toLowerCase()]
+    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name, index }
   }
   if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${sub.name})` }
   return { kind: 'json', label, attribute, json: top }
@@ -185,6 +195,9 @@ function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
       return sql`(${t.json} is not null and ${jsonComparison(t.json, t.attribute, op, value)})`
     case 'elements': {
       const element = sql`(scim_cmp -> ${t.sub})`
+      if (op === 'eq' && t.index && typeof value === 'string' && !t.attribute.caseExact) {
+        return sql`(${t.index} @> array[${foldCase(value)}]::text[] and exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)}))`
+      }
       return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
     }
     case 'relation':
@@ -308,6 +321,15 @@ function elementsOf(json: SQL): SQL {
 /** LIKE's wildcards in user text are literals (backslash is PostgreSQL's default LIKE escape). */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
+}
+
+/** A `value eq "x"` that every element matching `filter` must satisfy (a top-level conjunct), if any. */
+function valueEq(filter: Filter): string | undefined {
+  if (filter.kind === 'and') return valueEq(filter.left) ?? valueEq(filter.right)
+  if (filter.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string' && !filter.path.urn && !filter.path.subAttr) {
+    return filter.path.attr.toLowerCase() === 'value' ? filter.value : undefined
+  }
+  return undefined
 }
 
 function notFilterable(label: string): ScimError {

@@ -20,6 +20,7 @@ export const userSqlResource: SqlResource = {
     'meta.lastmodified': { column: sql`${scimUsers.lastModified}`, notNull: true },
   },
   constants: { 'meta.resourcetype': 'User' },
+  arrayIndexes: { 'emails.value': sql`scim_email_values(${scimUsers.doc})` },
   // `groups` is not stored in the document: it is the user's rows in scim_group_members.
   relations: {
     groups: {
