@@ -25,6 +25,7 @@ async function main(): Promise<void> {
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
+    statementTimeoutMs: config.statementTimeoutMs,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
   })
   await database.migrate()

@@ -2,7 +2,7 @@ import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AdminError } from '../provisioning/admin-error.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { SCIM_CONTENT_TYPE } from '../scim/protocol/media-type.js'
-import { StoreUnavailable } from '../store/team-store.js'
+import { StoreTimeout, StoreUnavailable } from '../store/team-store.js'
 
 /** Which error dialect a URL speaks: SCIM (RFC 7644 §3.12) or the admin API's `{error: {code, message}}`. */
 function isScimUrl(url: string): boolean {
@@ -47,7 +47,7 @@ function classify(error: unknown): Classified {
   if (error instanceof AdminError) {
     return { status: error.status, scimDetail: error.message, adminCode: error.code, adminMessage: error.message }
   }
-  if (error instanceof StoreUnavailable) {
+  if (error instanceof StoreUnavailable || error instanceof StoreTimeout) {
     const message = 'The service cannot reach its database; retry later'
     return { status: 503, scimDetail: message, adminCode: 'service_unavailable', adminMessage: message }
   }

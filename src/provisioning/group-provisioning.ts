@@ -3,7 +3,7 @@ import type { Clock } from './clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
 import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
-import { isUuid, type ScimContext } from './user-provisioning.js'
+import { isUuid, tooMany, type ScimContext } from './user-provisioning.js'
 import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource } from '../scim/core/resource-input.js'
 import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
@@ -46,7 +46,7 @@ export class GroupProvisioning {
   }
 
   async list(ctx: ScimContext, query: ListQuery, withMembers: boolean): Promise<ListResult<GroupWithMembers>> {
-    const result = await this.store.listGroups(ctx.teamId, query)
+    const result = await this.store.listGroups(ctx.teamId, query).catch(tooMany)
     const members = withMembers ? await this.membersOf(ctx, result.resources) : undefined
     return {
       totalResults: result.totalResults,

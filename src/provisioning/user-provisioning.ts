@@ -9,6 +9,7 @@ import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import {
   StoreConflict,
+  StoreTimeout,
   type Account,
   type GroupMemberRow,
   type ListQuery,
@@ -54,7 +55,7 @@ export class UserProvisioning {
   }
 
   list(ctx: ScimContext, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
-    return this.store.listUsers(ctx.teamId, query)
+    return this.store.listUsers(ctx.teamId, query).catch(tooMany)
   }
 
   /** The groups of these users, for the `groups` attribute. */
@@ -275,6 +276,19 @@ export class UserProvisioning {
       }
     }
   }
+}
+
+/** RFC 7644 §3.12 tooMany: a list query cancelled by the statement timeout, with what to do instead. */
+export function tooMany(error: unknown): never {
+  if (error instanceof StoreTimeout) {
+    throw new ScimError(
+      400,
+      'The filter matched or scanned too much of this team to answer in time: narrow it (eq on userName, externalId, emails.value or id; sw or co with 3 or more characters), or page by cursor',
+      'tooMany',
+      { cause: error },
+    )
+  }
+  throw error
 }
 
 function toScimError(error: unknown): ScimError | undefined {

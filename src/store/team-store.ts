@@ -130,6 +130,14 @@ export class StoreConflict extends Error {
   }
 }
 
+/** A statement ran past the statement timeout (STATEMENT_TIMEOUT_MS) and was cancelled. */
+export class StoreTimeout extends Error {
+  constructor(options?: { cause?: unknown }) {
+    super('statement timeout', options)
+    this.name = 'StoreTimeout'
+  }
+}
+
 /** The database could not be reached or did not answer in time: a 503, never a 404. */
 export class StoreUnavailable extends Error {
   constructor(options?: { cause?: unknown }) {

@@ -41,6 +41,8 @@ export interface DatabaseOptions {
   /** An already open PGlite (tests share one per file, see STACK.md). */
   readonly pglite?: PGlite
   readonly poolSize?: number
+  /** PostgreSQL cancels any statement running longer (ms); PGlite has no equivalent. */
+  readonly statementTimeoutMs?: number
   readonly onPoolError?: (error: Error) => void
 }
 
@@ -55,6 +57,8 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
     max: options.poolSize ?? 10,
     // Fail fast while PostgreSQL is down: requests get a 503 instead of waiting in the pool.
     connectionTimeoutMillis: 5_000,
+    // Nothing runs for seconds: a runaway filter is cancelled well under Entra's 60-second limit.
+    statement_timeout: options.statementTimeoutMs ?? 10_000,
   })
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', (error) => options.onPoolError?.(error))

@@ -1,4 +1,4 @@
-import { type ConflictRule, StoreConflict, StoreUnavailable } from '../team-store.js'
+import { type ConflictRule, StoreConflict, StoreTimeout, StoreUnavailable } from '../team-store.js'
 
 /** Unique constraints by name (schema.ts) -> the rule they enforce. Anything else stays unmapped. */
 const RULES: Record<string, ConflictRule> = {
@@ -34,11 +34,13 @@ function driverError(error: unknown): DriverError | undefined {
 
 /** Translates driver errors into the store's domain errors; returns anything else unchanged. */
 export function translateError(error: unknown): unknown {
-  if (error instanceof StoreConflict || error instanceof StoreUnavailable) return error
+  if (error instanceof StoreConflict || error instanceof StoreUnavailable || error instanceof StoreTimeout) return error
   const cause = driverError(error)
   if (cause?.code === '23505' && cause.constraint && RULES[cause.constraint]) {
     return new StoreConflict(RULES[cause.constraint]!, { cause: error })
   }
+  // query_canceled: the statement timeout fired (a client cancel is not something this service sends).
+  if (cause?.code === '57014') return new StoreTimeout({ cause: error })
   if (cause?.code && (UNAVAILABLE_CODES.has(cause.code) || NETWORK_CODES.has(cause.code))) {
     return new StoreUnavailable({ cause: error })
   }

@@ -1,0 +1,39 @@
+import t from 'tap'
+import { sql } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
+import { hashToken } from '../../src/auth/tokens.js'
+import { openDatabase } from '../../src/store/pg/database.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { testDatabases } from '../helpers/databases.js'
+
+/**
+ * Nothing runs for seconds: PostgreSQL cancels a list statement past the statement timeout and the
+ * client gets 400 tooMany with advice, never a 5xx or a partial result. PostgreSQL only: PGlite has
+ * no statement timeout.
+ */
+for (const db of await testDatabases(t)) {
+  if (db.name !== 'postgres') continue
+  t.test(db.name, async (t) => {
+    const slow = await openDatabase({ url: db.url, statementTimeoutMs: 30 })
+    t.teardown(() => slow.close())
+    const app = await buildApp({ store: new PgTeamStore(slow.db), ping: () => slow.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+    t.teardown(() => app.close())
+    await db.reset()
+    const team = await scimTeam(app, 'slow')
+    // A filter on a function of pg_sleep is not something a client can send; a slow plan is. Make one:
+    // 200,000 users and a two-character co on a jsonb path that no index serves.
+    await db.database.db.execute(sql`insert into accounts (email) select 'slow' || n || '@x.io' from generate_series(1, 200000) as n`)
+    await db.database.db.execute(sql`
+      insert into scim_users (team_id, id, user_name, active, account_id, doc)
+      select 'slow', gen_random_uuid(), 'slow' || n, true, a.id, jsonb_build_object('displayName', 'Person ' || n)
+      from (select id, row_number() over () as n from accounts where email like 'slow%') as a`)
+    const res = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('displayName co "zq" or title co "zq" or nickName co "zq"')}&count=100`)
+    t.equal(res.statusCode, 400, res.body)
+    t.equal(res.json().scimType, 'tooMany')
+    t.match(res.json().detail, /narrow it/)
+    const quick = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('userName eq "slow77"')}`)
+    t.equal(quick.statusCode, 200, 'an indexed lookup on the same team is unaffected')
+    t.equal(quick.json().totalResults, 1)
+  })
+}
