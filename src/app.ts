@@ -76,6 +76,10 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // "//Users", "/Users/" and "/users" must all reach the same route.
     routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
     bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
+    // Well under Entra's 60-second limit: a request must arrive within 30 s, and its database work is
+    // bounded by the statement timeout (10 s) and the pool's connection timeout (5 s).
+    requestTimeout: 30_000,
+    connectionTimeout: 35_000,
   })
   registerJsonParsers(app)
   app.decorateRequest('publicBaseUrl', '')

@@ -1,0 +1,100 @@
+import t from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer } from 'node:net'
+import pg from 'pg'
+import { withDatabase } from '../helpers/databases.js'
+
+/**
+ * Two service processes on one PostgreSQL, as behind a load balancer: a token rotated or disabled
+ * through one is refused by the other on the very next request, and conflicting writes through
+ * both keep the database consistent. Needs TEST_DATABASE_URL (one database shared by two processes).
+ */
+const adminUrl = process.env.TEST_DATABASE_URL
+const ADMIN = 'replica-admin-token-0123456789abcdefghij'
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+async function startReplica(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_API_TOKEN: ADMIN, LOG_LEVEL: 'warn' },
+    stdio: 'ignore',
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 120; i++) {
+    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  child.kill('SIGKILL')
+  throw new Error('replica did not become ready')
+}
+
+if (adminUrl) {
+  t.test('two replicas on one PostgreSQL', async (t) => {
+    const name = `scim_replicas_${randomBytes(4).toString('hex')}`
+    const admin = new pg.Client({ connectionString: adminUrl })
+    await admin.connect()
+    await admin.query(`create database ${name}`)
+    t.teardown(async () => {
+      await admin.query(`drop database if exists ${name} with (force)`)
+      await admin.end()
+    })
+    const databaseUrl = withDatabase(adminUrl, name)
+    // One after the other: both run migrations at start, and the second finds them applied.
+    const a = await startReplica(databaseUrl)
+    t.teardown(() => a.child.kill('SIGKILL'))
+    const b = await startReplica(databaseUrl)
+    t.teardown(() => b.child.kill('SIGKILL'))
+
+    const call = async (base: string, method: string, path: string, token: string, body?: unknown, actor?: string) => {
+      const res = await fetch(`${base}${path}`, {
+        method,
+        headers: {
+          authorization: `Bearer ${token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+          ...(actor ? { 'x-actor-id': actor } : {}),
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      })
+      const text = await res.text()
+      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+    }
+    const { ownerAccountId } = (await call(a.url, 'PUT', '/internal/v1/teams/r1', ADMIN, { name: 'R', owner: { email: 'o@r.io' } })).body as { ownerAccountId: string }
+    await call(a.url, 'PUT', '/internal/v1/teams/r1/sso', ADMIN, { protocol: 'saml' })
+    const enabled = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim', ADMIN, undefined, ownerAccountId)).body as { endpointId: string; token: string }
+    const users = `/scim/v2/${enabled.endpointId}/Users`
+    t.equal((await call(b.url, 'GET', users, enabled.token)).status, 200, 'a token enabled through A opens B')
+
+    const rotated = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim/rotate', ADMIN, undefined, ownerAccountId)).body as { token: string }
+    t.equal((await call(b.url, 'GET', users, enabled.token)).status, 401, 'rotated through A: the old token is refused by B at once')
+    t.equal((await call(b.url, 'GET', users, rotated.token)).status, 200)
+
+    const creates = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => call(i % 2 ? a.url : b.url, 'POST', users, rotated.token, { userName: 'same@r.io' })),
+    )
+    t.same(creates.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409, 409, 409], 'one userName, one user, whichever replica')
+    const id = creates.find((r) => r.status === 201)!.body.id as string
+    const patches = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        call(i % 2 ? a.url : b.url, 'PATCH', `${users}/${id}`, rotated.token, {
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op: 'replace', value: { active: i % 3 !== 0 } }],
+        }),
+      ),
+    )
+    t.ok(patches.every((r) => r.status === 200), patches.map((r) => r.status).join(','))
+    const final = (await call(a.url, 'GET', `${users}/${id}`, rotated.token)).body as { active: boolean }
+    const members = ((await call(b.url, 'GET', '/internal/v1/teams/r1/members', ADMIN)).body.members as { email: string }[]).map((m) => m.email)
+    t.equal(members.includes('same@r.io'), final.active, 'membership matches the final active state')
+
+    t.equal((await call(b.url, 'DELETE', '/internal/v1/teams/r1/scim', ADMIN, undefined, ownerAccountId)).status, 204)
+    t.equal((await call(a.url, 'GET', users, rotated.token)).status, 401, 'disabled through B: refused by A at once')
+  })
+}
