@@ -1,6 +1,9 @@
-import { findAttribute } from './attribute.js'
+import { findAttribute, type AttributeDefinition } from './attribute.js'
 import type { ResourceSchemaView } from './resource-input.js'
 import { isObject } from './resource-input.js'
+import type { Filter } from '../filter/ast.js'
+import { matchesValueFilter } from '../filter/evaluate.js'
+import { parsePatchPath } from '../filter/parser.js'
 import { ScimError } from '../protocol/scim-error.js'
 
 /** A resolved attribute reference: the key in the resource (an extension URN or a core name) and an optional sub-path. */
@@ -8,6 +11,8 @@ interface Selector {
   readonly extension?: string
   readonly attr: string
   readonly subAttr?: string
+  /** `emails[type eq "work"]`: only the values matching the filter (RFC 7644 §3.10). */
+  readonly filter?: { readonly filter: Filter; readonly attribute: AttributeDefinition }
 }
 
 export interface ProjectionRequest {
@@ -62,11 +67,30 @@ export function checkProjection(request: ProjectionRequest, view: ResourceSchema
 
 function parseList(list: string | undefined, view: ResourceSchemaView): Selector[] {
   if (list === undefined || list.trim() === '') return []
-  return list
-    .split(',')
+  return splitNames(list)
     .map((item) => item.trim())
     .filter((item) => item !== '')
     .map((item) => resolve(item, view))
+}
+
+/** Commas separate names, except inside a value filter's brackets or quotes. */
+function splitNames(list: string): string[] {
+  const names: string[] = []
+  let depth = 0
+  let quoted = false
+  let start = 0
+  for (let i = 0; i < list.length; i++) {
+    const c = list[i]
+    if (c === '"' && list[i - 1] !== '\\') quoted = !quoted
+    else if (!quoted && c === '[') depth++
+    else if (!quoted && c === ']') depth = Math.max(0, depth - 1)
+    else if (!quoted && depth === 0 && c === ',') {
+      names.push(list.slice(start, i))
+      start = i + 1
+    }
+  }
+  names.push(list.slice(start))
+  return names
 }
 
 function resolve(path: string, view: ResourceSchemaView): Selector {
@@ -84,16 +108,38 @@ function resolve(path: string, view: ResourceSchemaView): Selector {
       if (rest === '') return { extension, attr: '' }
     }
   }
-  // `emails[type eq "work"]` in a projection selects the attribute (RFC 7644 §3.10 allows the form).
-  const bracket = rest.indexOf('[')
-  if (bracket >= 0) rest = rest.slice(0, bracket) + rest.slice(rest.indexOf(']') + 1)
+  // `emails[type eq "work"]` selects the matching values (RFC 7644 §3.10 allows the form).
+  let valueFilter: Filter | undefined
+  if (rest.includes('[')) {
+    let parsed
+    try {
+      parsed = parsePatchPath(rest)
+    } catch (error) {
+      throw ScimError.badRequest('invalidPath', `Invalid attribute "${path}": ${error instanceof ScimError ? error.detail : 'malformed'}`)
+    }
+    valueFilter = parsed.valueFilter
+    rest = [parsed.path.attr, parsed.subAttr].filter(Boolean).join('.')
+  }
   const [attrName = '', subName] = rest.split('.')
   const definition = findAttribute(attributes, attrName)
   if (!definition) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
-  if (subName === undefined) return { ...(extension ? { extension } : {}), attr: definition.name }
+  if (valueFilter && (!definition.multiValued || definition.type !== 'complex')) {
+    throw ScimError.badRequest('invalidPath', `"${path}": only multi-valued complex attributes take a [filter]`)
+  }
+  // Checked once here against the attribute, so a wrong filter is a 400 before any resource is read.
+  if (valueFilter) matchesValueFilter({}, valueFilter, definition)
+  const filter = valueFilter ? { filter: { filter: valueFilter, attribute: definition } } : {}
+  if (subName === undefined) return { ...(extension ? { extension } : {}), attr: definition.name, ...filter }
   const sub = findAttribute(definition.subAttributes, subName)
   if (!sub) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
-  return { ...(extension ? { extension } : {}), attr: definition.name, subAttr: sub.name }
+  return { ...(extension ? { extension } : {}), attr: definition.name, subAttr: sub.name, ...filter }
+}
+
+/** The values a selector picks from a multi-valued attribute (all, or those matching its filter). */
+function picked(value: unknown, selector: Selector): unknown {
+  if (!selector.filter || !Array.isArray(value)) return value
+  const { filter, attribute } = selector.filter
+  return value.filter((item) => matchesValueFilter(item, filter, attribute))
 }
 
 function includeOnly(resource: Record<string, unknown>, selectors: Selector[]): Record<string, unknown> {
@@ -114,8 +160,8 @@ function includeOnly(resource: Record<string, unknown>, selectors: Selector[]): 
 }
 
 function copy(source: Record<string, unknown>, target: Record<string, unknown>, selector: Selector): void {
-  const value = source[selector.attr]
-  if (value === undefined) return
+  const value = picked(source[selector.attr], selector)
+  if (value === undefined || (Array.isArray(value) && value.length === 0)) return
   if (!selector.subAttr) {
     target[selector.attr] = value
     return
@@ -140,6 +186,19 @@ function excludeSome(resource: Record<string, unknown>, selectors: Selector[]): 
     if (!target) continue
     if (selector.extension && selector.attr === '') {
       delete out[selector.extension]
+      continue
+    }
+    if (selector.filter && Array.isArray(target[selector.attr])) {
+      // Exclude only the matching values (and only their sub-attribute when one is named).
+      const matching = new Set(picked(target[selector.attr], selector) as unknown[])
+      const kept = (target[selector.attr] as unknown[]).flatMap((item) => {
+        if (!matching.has(item)) return [item]
+        if (!selector.subAttr || !isObject(item)) return []
+        const { [selector.subAttr]: _dropped, ...rest } = item
+        return [rest]
+      })
+      if (kept.length > 0) target[selector.attr] = kept
+      else delete target[selector.attr]
       continue
     }
     if (!selector.subAttr) {
