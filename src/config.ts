@@ -18,6 +18,7 @@ const EnvSchema = z.object({
     .string()
     .regex(/^(true|false|[0-9a-fA-F.:/, ]+)$/, 'must be true, false, or proxy addresses/CIDRs separated by commas')
     .optional(),
+  DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(50_000).default(10_000),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
@@ -40,6 +41,8 @@ export interface Config {
   readonly publicBaseUrlConfigured: boolean
   /** Fastify's trustProxy: true, or the proxies' addresses; false when unset. */
   readonly trustProxy: boolean | string
+  /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
+  readonly preparedStatements: boolean
   /** PostgreSQL statement timeout; lists that hit it are 400 tooMany. */
   readonly statementTimeoutMs: number
   /** GET /metrics needs it as a bearer token when set; open otherwise. */
@@ -88,6 +91,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     logLevel: e.LOG_LEVEL,
     publicBaseUrlConfigured: e.PUBLIC_BASE_URL !== undefined,
     trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
+    preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     metricsToken: e.METRICS_TOKEN,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,

@@ -15,6 +15,7 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
       logLevel: 'info',
       publicBaseUrlConfigured: false,
       trustProxy: false,
+      preparedStatements: true,
       statementTimeoutMs: 10000,
       metricsToken: undefined,
       rateLimitPerMinute: 6000,

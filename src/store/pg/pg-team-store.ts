@@ -2,6 +2,7 @@ import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery } from './group-queries.js'
+import { hotPath, userNameEq, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
 import type {
@@ -26,10 +27,16 @@ type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
 export class PgTeamStore implements TeamStore {
+  /** Prepared statements of the hot path; none inside transactions or when turned off. */
+  private readonly hot: HotPath | undefined
+
   constructor(
     private readonly db: Executor,
     private readonly inTransaction = false,
-  ) {}
+    options: { preparedStatements?: boolean } = {},
+  ) {
+    this.hot = !inTransaction && options.preparedStatements !== false ? hotPath(db as Db) : undefined
+  }
 
   /** Every call goes through here so driver errors leave the store as domain errors. */
   private async run<T>(query: () => Promise<T>): Promise<T> {
@@ -266,6 +273,7 @@ export class PgTeamStore implements TeamStore {
 
   findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null> {
     return this.run(async () => {
+      if (this.hot) return (await this.hot.tokenLookup.execute({ tokenHash }))[0] ?? null
       const [row] = await this.db
         .select({
           teamId: scimConnections.teamId,
@@ -386,6 +394,11 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
+      const userName = userNameEq(query.filter)
+      if (this.hot && userName !== undefined && query.afterId === undefined && query.startIndex === 1 && query.count > 0) {
+        const rows = await this.hot.userNameLookup.execute({ teamId, userName })
+        return { totalResults: rows.length, resources: rows.map(toRecord) }
+      }
       const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query)
       return { totalResults, resources: rows.map(toRecord), nextAfterId }
     })

@@ -1,0 +1,113 @@
+import t from 'tap'
+import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { createServer } from 'node:net'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { buildApp } from '../../src/app.js'
+import { hashToken } from '../../src/auth/tokens.js'
+import { openDatabase } from '../../src/store/pg/database.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { ADMIN_TOKEN, admin, scim, scimTeam } from '../helpers/app.js'
+import { withDatabase } from '../helpers/databases.js'
+
+/**
+ * Behind PgBouncer in transaction mode (Debian's 1.18 has no prepared-statement support there) the
+ * service runs with DATABASE_PREPARED_STATEMENTS=false: the Users flow through a real PgBouncer,
+ * started here on a free loopback port. Needs TEST_DATABASE_URL and the pgbouncer binary
+ * (`apt-get install pgbouncer`; .ci/run installs it).
+ */
+const adminUrl = process.env.TEST_DATABASE_URL
+const binary = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((path) => existsSync(path))
+
+const freePort = () =>
+  new Promise<number>((resolve) => {
+    const server = createServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number }
+      server.close(() => resolve(port))
+    })
+  })
+
+if (adminUrl && binary) {
+  t.test('the Users flow through PgBouncer in transaction mode', async (t) => {
+    const name = `scim_bouncer_${randomBytes(4).toString('hex')}`
+    const client = new pg.Client({ connectionString: adminUrl })
+    await client.connect()
+    await client.query(`create database ${name}`)
+    t.teardown(async () => {
+      await client.query(`drop database if exists ${name} with (force)`)
+      await client.end()
+    })
+    const direct = withDatabase(adminUrl, name)
+    const migrator = await openDatabase({ url: direct })
+    await migrator.migrate()
+    await migrator.close()
+
+    const dir = mkdtempSync(join(tmpdir(), 'scim-bouncer-'))
+    chmodSync(dir, 0o777)
+    t.teardown(() => rmSync(dir, { recursive: true, force: true }))
+    const server = new URL(adminUrl)
+    const port = await freePort()
+    writeFileSync(join(dir, 'users.txt'), '"postgres" ""\n')
+    writeFileSync(
+      join(dir, 'pgbouncer.ini'),
+      [
+        '[databases]',
+        `scim = host=${server.hostname} port=${server.port || 5432} dbname=${name} user=postgres`,
+        '[pgbouncer]',
+        'listen_addr = 127.0.0.1',
+        `listen_port = ${port}`,
+        'unix_socket_dir =',
+        'auth_type = trust',
+        `auth_file = ${join(dir, 'users.txt')}`,
+        'pool_mode = transaction',
+        'default_pool_size = 4',
+        'max_client_conn = 100',
+        // node-postgres sends these at connect; PgBouncer must let them through (set the timeout on the server).
+        'ignore_startup_parameters = extra_float_digits,statement_timeout',
+        `logfile = ${join(dir, 'pgbouncer.log')}`,
+        `pidfile = ${join(dir, 'pgbouncer.pid')}`,
+      ].join('\n'),
+    )
+    chmodSync(join(dir, 'pgbouncer.ini'), 0o644)
+    chmodSync(join(dir, 'users.txt'), 0o644)
+    // PgBouncer refuses to run as root; -u drops to the postgres user.
+    const asRoot = process.getuid?.() === 0
+    const bouncer = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
+    t.teardown(() => bouncer.kill('SIGTERM'))
+    let up = false
+    for (let i = 0; i < 50 && !up; i++) {
+      const probe = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/scim` })
+      up = await probe.connect().then(
+        () => probe.end().then(() => true),
+        () => false,
+      )
+      if (!up) await new Promise((r) => setTimeout(r, 100))
+    }
+    t.ok(up, `PgBouncer answers${up ? '' : `: ${existsSync(join(dir, 'pgbouncer.log')) ? readFileSync(join(dir, 'pgbouncer.log'), 'utf8') : 'no log'}`}`)
+
+    const database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/scim`, poolSize: 8 })
+    t.teardown(() => database.close())
+    const app = await buildApp({
+      store: new PgTeamStore(database.db, false, { preparedStatements: false }),
+      ping: () => database.ping(),
+      adminTokenHash: hashToken(ADMIN_TOKEN),
+      publicBaseUrl: 'http://x',
+    })
+    t.teardown(() => app.close())
+    const team = await scimTeam(app, 'bouncer')
+    const created = await Promise.all(Array.from({ length: 12 }, (_, i) => scim(app, team, 'POST', '/Users', { userName: `u${i}@b.io` })))
+    t.ok(created.every((r) => r.statusCode === 201), created.map((r) => r.statusCode).join(','))
+    const dupes = await Promise.all(Array.from({ length: 6 }, () => scim(app, team, 'POST', '/Users', { userName: 'same@b.io' })))
+    t.same(dupes.map((r) => r.statusCode).sort(), [201, 409, 409, 409, 409, 409])
+    const found = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('userName eq "U3@b.io"')}`)
+    t.equal(found.json().totalResults, 1)
+    const id = found.json().Resources[0].id as string
+    const off = await scim(app, team, 'PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })
+    t.equal(off.statusCode, 200)
+    t.equal((await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('active eq false')}`)).json().totalResults, 1)
+    t.equal((await admin(app, 'GET', '/teams/bouncer/members')).json().members.length, 13, 'owner + 12 active users')
+  })
+}
