@@ -134,6 +134,8 @@ export const scimUsers = pgTable(
     // both then stand for the same Compound account (DESIGN.md §1: accounts are found by email).
     index('scim_users_account_idx').on(t.teamId, t.accountId),
     index('scim_users_external_id_idx').on(t.teamId, t.externalId),
+    // The default list order: a first page (Okta's connection test) reads two index entries, not a sort of the team.
+    index('scim_users_created_idx').on(t.teamId, t.createdAt, t.id),
   ],
 )
 
@@ -169,6 +171,7 @@ export const scimGroups = pgTable(
     primaryKey({ name: 'scim_groups_pkey', columns: [t.teamId, t.id] }),
     uniqueIndex('scim_groups_display_name_key').on(t.teamId, sql`lower(${t.displayName} collate "C")`),
     index('scim_groups_external_id_idx').on(t.teamId, t.externalId),
+    index('scim_groups_created_idx').on(t.teamId, t.createdAt, t.id),
   ],
 )
 

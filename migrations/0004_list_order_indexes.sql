@@ -1,0 +1,2 @@
+CREATE INDEX "scim_groups_created_idx" ON "scim_groups" USING btree ("team_id","created_at","id");--> statement-breakpoint
+CREATE INDEX "scim_users_created_idx" ON "scim_users" USING btree ("team_id","created_at","id");
