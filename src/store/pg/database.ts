@@ -1,7 +1,6 @@
 import { mkdirSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
-import { btree_gin } from '@electric-sql/pglite/contrib/btree_gin'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
 import { sql } from 'drizzle-orm'
 import { drizzle as drizzleNodePg } from 'drizzle-orm/node-postgres'
@@ -19,7 +18,7 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url))
 
 /** The extensions the migrations create; PGlite loads them per instance (STACK.md). */
-const PGLITE_EXTENSIONS = { btree_gin, pg_trgm }
+const PGLITE_EXTENSIONS = { pg_trgm }
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres'
