@@ -6,8 +6,8 @@ import { foldCase } from '../../scim/core/case-fold.js'
 import { userView } from '../../scim/core/user-resource.js'
 
 /**
- * The two queries nearly every IdP request makes, as prepared (named) statements: the bearer
- * token's lookup, and `userName eq` (the check before every create). PostgreSQL plans them once per
+ * The queries nearly every IdP request makes, as prepared (named) statements: the bearer token's
+ * lookup, and the eq lookups IdPs make before every write (userName, externalId, emails.value). PostgreSQL plans them once per
  * connection (STACK.md: 1.1-1.7x an unnamed query). Turned off by DATABASE_PREPARED_STATEMENTS=false
  * for PgBouncer in transaction mode, which cannot keep a connection's prepared statements.
  */
@@ -28,22 +28,60 @@ export function hotPath(db: Db) {
     userNameLookup: db
       .select()
       .from(scimUsers)
-      .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), eq(sql`lower(${scimUsers.userName} collate "C")`, sql.placeholder('userName'))))
+      .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), eq(sql`lower(${scimUsers.userName} collate "C")`, sql.placeholder('value'))))
       .prepare('scim_user_name_lookup'),
+    externalIdLookup: db
+      .select()
+      .from(scimUsers)
+      .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), eq(scimUsers.externalId, sql.placeholder('value'))))
+      .orderBy(scimUsers.createdAt, scimUsers.id)
+      .limit(sql.placeholder('limit'))
+      .prepare('scim_external_id_lookup'),
+    // The same condition filter-sql.ts writes for `emails.value eq` (index first, then the exact test).
+    emailLookup: db
+      .select()
+      .from(scimUsers)
+      .where(
+        and(
+          eq(scimUsers.teamId, sql.placeholder('teamId')),
+          sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`,
+          sql`exists (select 1 from jsonb_array_elements(case when jsonb_typeof(${scimUsers.doc} -> 'emails') = 'array' then ${scimUsers.doc} -> 'emails' else '[]'::jsonb end) as scim_e
+            where jsonb_typeof(scim_e -> 'value') = 'string' and lower((scim_e ->> 'value') collate "C") = ${sql.placeholder('value')})`,
+        ),
+      )
+      .orderBy(scimUsers.createdAt, scimUsers.id)
+      .limit(sql.placeholder('limit'))
+      .prepare('scim_email_lookup'),
   }
+}
+
+export type HotLookup = 'userNameLookup' | 'externalIdLookup' | 'emailLookup'
+
+/**
+ * The lookups IdPs make before every write, recognised in a filter: `userName eq`, `externalId eq`,
+ * `emails.value eq` / `emails[value eq]` (optionally core-URN-qualified), with the value as the
+ * prepared statement compares it (folded where the attribute is not caseExact).
+ */
+export function hotLookup(filter: Filter | undefined): { lookup: HotLookup; value: string } | undefined {
+  if (!filter) return undefined
+  if (filter.kind === 'valuePath') {
+    const { path } = filter
+    const inner = filter.filter
+    if (!isCore(path.urn) || path.subAttr || path.attr.toLowerCase() !== 'emails') return undefined
+    if (inner.kind !== 'compare' || inner.op !== 'eq' || typeof inner.value !== 'string' || inner.path.urn || inner.path.subAttr) return undefined
+    return inner.path.attr.toLowerCase() === 'value' ? { lookup: 'emailLookup', value: foldCase(inner.value) } : undefined
+  }
+  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string' || !isCore(filter.path.urn)) return undefined
+  const name = [filter.path.attr, filter.path.subAttr].filter(Boolean).join('.').toLowerCase()
+  if (name === 'username') return { lookup: 'userNameLookup', value: foldCase(filter.value) }
+  if (name === 'externalid') return { lookup: 'externalIdLookup', value: filter.value }
+  if (name === 'emails.value') return { lookup: 'emailLookup', value: foldCase(filter.value) }
+  return undefined
+}
+
+function isCore(urn: string | undefined): boolean {
+  return urn === undefined || urn.toLowerCase() === userView.core.id.toLowerCase()
 }
 
 export type HotPath = ReturnType<typeof hotPath>
 
-/**
- * The folded userName of `userName eq "x"` (optionally core-URN-qualified) on a first page, else
- * undefined: the one list shape the prepared lookup answers. userName is unique per team, so the
- * page is the whole result and its length the exact total.
- */
-export function userNameEq(filter: Filter | undefined): string | undefined {
-  if (!filter || filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string') return undefined
-  const { urn, attr, subAttr } = filter.path
-  if (subAttr !== undefined || attr.toLowerCase() !== 'username') return undefined
-  if (urn !== undefined && urn.toLowerCase() !== userView.core.id.toLowerCase()) return undefined
-  return foldCase(filter.value)
-}

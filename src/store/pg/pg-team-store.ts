@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery } from './group-queries.js'
-import { hotPath, userNameEq, type HotPath } from './hot-path.js'
+import { hotLookup, hotPath, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
 import type {
@@ -394,10 +394,11 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
-      const userName = userNameEq(query.filter)
-      if (this.hot && userName !== undefined && query.afterId === undefined && query.startIndex === 1 && query.count > 0) {
-        const rows = await this.hot.userNameLookup.execute({ teamId, userName })
-        return { totalResults: rows.length, resources: rows.map(toRecord) }
+      const hot = this.hot && query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0 ? hotLookup(query.filter) : undefined
+      if (this.hot && hot) {
+        // One more row than the page: a short answer is the whole result, so it is also the exact total.
+        const rows = await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })
+        if (rows.length <= query.count) return { totalResults: rows.length, resources: rows.map(toRecord) }
       }
       const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query)
       return { totalResults, resources: rows.map(toRecord), nextAfterId }
