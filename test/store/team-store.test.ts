@@ -1,5 +1,7 @@
 import t from 'tap'
+import { parseFilter } from '../../src/scim/filter/parser.js'
 import { openDatabase } from '../../src/store/pg/database.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
 import { StoreConflict, type ScimUserRecord } from '../../src/store/team-store.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -74,6 +76,24 @@ for (const db of await testDatabases(t)) {
       t.equal(await store.updateUser('t1', { ...record(ID1, a.id, 'ada2'), version: 2 }, 1), true)
       t.equal(await store.updateUser('t1', { ...record(ID1, a.id, 'ada3'), version: 2 }, 1), false, 'stale version')
       t.equal((await store.getUser('t1', ID1))?.userName, 'ada2')
+    })
+
+    t.test('named and unnamed statements answer the hot-path lookups alike (DATABASE_PREPARED_STATEMENTS)', async (t) => {
+      await store.upsertTeam('t1', 'T1')
+      await store.setSso('t1', 'saml')
+      await store.insertConnection('t1', 'e1', 'hash-1')
+      const a = await store.createAccount({ email: 'a@x.io', displayName: null })
+      await store.insertUser('t1', { ...record(ID1, a.id, 'Ada'), externalId: 'ext-1', doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] } })
+      const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
+      for (const candidate of [store, unnamed]) {
+        t.same(await candidate.findConnectionByTokenHash('hash-1'), { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true })
+        t.equal(await candidate.findConnectionByTokenHash('hash-2'), null)
+        for (const [filter, total] of [['userName eq "ADA"', 1], ['externalId eq "ext-1"', 1], ['externalId eq "EXT-1"', 0], ['emails.value eq "ada@x.io"', 1], ['emails[value eq "nobody@x.io"]', 0]] as const) {
+          t.equal((await candidate.listUsers('t1', { filter: parseFilter(filter), startIndex: 1, count: 10 })).totalResults, total, filter)
+        }
+      }
+      const inTransaction = await store.transaction((tx) => tx.findConnectionByTokenHash('hash-1'))
+      t.equal(inTransaction?.endpointId, 'e1', 'inside a transaction too (unnamed)')
     })
 
     t.test('readiness needs the migrations', async (t) => {

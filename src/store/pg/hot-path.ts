@@ -6,12 +6,15 @@ import { foldCase } from '../../scim/core/case-fold.js'
 import { userView } from '../../scim/core/user-resource.js'
 
 /**
- * The queries nearly every IdP request makes, as prepared (named) statements: the bearer token's
- * lookup, and the eq lookups IdPs make before every write (userName, externalId, emails.value). PostgreSQL plans them once per
- * connection (STACK.md: 1.1-1.7x an unnamed query). Turned off by DATABASE_PREPARED_STATEMENTS=false
- * for PgBouncer in transaction mode, which cannot keep a connection's prepared statements.
+ * The queries nearly every IdP request makes: the bearer token's lookup, and the eq lookups IdPs
+ * make before every write (userName, externalId, emails.value). `named`: as named prepared
+ * statements, which PostgreSQL plans once per connection (STACK.md: 1.1-1.7x an unnamed query).
+ * Unnamed (DATABASE_PREPARED_STATEMENTS=false, and inside transactions) for PgBouncer in transaction
+ * mode, which cannot keep a connection's prepared statements: the same SQL either way.
  */
-export function hotPath(db: Db) {
+export function hotPath(db: Db, named: boolean) {
+  // node-postgres sends a query without a name as an unnamed statement; PGlite ignores names.
+  const name = (statement: string) => (named ? statement : (undefined as unknown as string))
   return {
     tokenLookup: db
       .select({
@@ -24,19 +27,19 @@ export function hotPath(db: Db) {
       .from(scimConnections)
       .leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId))
       .where(and(eq(scimConnections.tokenHash, sql.placeholder('tokenHash')), isNull(scimConnections.disabledAt)))
-      .prepare('scim_token_lookup'),
+      .prepare(name('scim_token_lookup')),
     userNameLookup: db
       .select()
       .from(scimUsers)
       .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), eq(sql`lower(${scimUsers.userName} collate "C")`, sql.placeholder('value'))))
-      .prepare('scim_user_name_lookup'),
+      .prepare(name('scim_user_name_lookup')),
     externalIdLookup: db
       .select()
       .from(scimUsers)
       .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), eq(scimUsers.externalId, sql.placeholder('value'))))
       .orderBy(scimUsers.createdAt, scimUsers.id)
       .limit(sql.placeholder('limit'))
-      .prepare('scim_external_id_lookup'),
+      .prepare(name('scim_external_id_lookup')),
     // The same condition filter-sql.ts writes for `emails.value eq` (index first, then the exact test).
     emailLookup: db
       .select()
@@ -51,7 +54,7 @@ export function hotPath(db: Db) {
       )
       .orderBy(scimUsers.createdAt, scimUsers.id)
       .limit(sql.placeholder('limit'))
-      .prepare('scim_email_lookup'),
+      .prepare(name('scim_email_lookup')),
   }
 }
 

@@ -27,15 +27,21 @@ type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
 export class PgTeamStore implements TeamStore {
-  /** Prepared statements of the hot path; none inside transactions or when turned off. */
-  private readonly hot: HotPath | undefined
+  private hotQueries: HotPath | undefined
+  private readonly namedStatements: boolean
 
   constructor(
     private readonly db: Executor,
     private readonly inTransaction = false,
     options: { preparedStatements?: boolean } = {},
   ) {
-    this.hot = !inTransaction && options.preparedStatements !== false ? hotPath(db as Db) : undefined
+    this.namedStatements = !inTransaction && options.preparedStatements !== false
+  }
+
+  /** The hot-path queries, built on first use (a transaction's store rarely needs them). */
+  private get hot(): HotPath {
+    this.hotQueries ??= hotPath(this.db as Db, this.namedStatements)
+    return this.hotQueries
   }
 
   /** Every call goes through here so driver errors leave the store as domain errors. */
@@ -273,19 +279,7 @@ export class PgTeamStore implements TeamStore {
 
   findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null> {
     return this.run(async () => {
-      if (this.hot) return (await this.hot.tokenLookup.execute({ tokenHash }))[0] ?? null
-      const [row] = await this.db
-        .select({
-          teamId: scimConnections.teamId,
-          endpointId: scimConnections.endpointId,
-          tokenHash: scimConnections.tokenHash,
-          lastUsedAt: scimConnections.lastUsedAt,
-          ssoActive: sql<boolean>`coalesce(${ssoConfigs.active}, false)`,
-        })
-        .from(scimConnections)
-        .leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId))
-        .where(and(eq(scimConnections.tokenHash, tokenHash), isNull(scimConnections.disabledAt)))
-      return row ?? null
+      return (await this.hot.tokenLookup.execute({ tokenHash }))[0] ?? null
     })
   }
 
@@ -394,8 +388,8 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
-      const hot = this.hot && query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0 ? hotLookup(query.filter) : undefined
-      if (this.hot && hot) {
+      const hot = query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0 ? hotLookup(query.filter) : undefined
+      if (hot) {
         // One more row than the page: a short answer is the whole result, so it is also the exact total.
         const rows = await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })
         if (rows.length <= query.count) return { totalResults: rows.length, resources: rows.map(toRecord) }
