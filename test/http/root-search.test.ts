@@ -49,6 +49,16 @@ for (const db of await testDatabases(t)) {
       t.equal((await run({ filter: 'displayName eq' })).status, 400)
     })
 
+    t.test('a body that is not a SearchRequest object is 400 on every .search', async (t) => {
+      for (const path of ['/.search', '/Users/.search', '/Groups/.search']) {
+        for (const body of [[1, 2], 'null', 5]) {
+          const res = await scim(app, team, 'POST', path, body)
+          t.equal(res.statusCode, 400, `${path} ${JSON.stringify(body)}`)
+          t.equal(res.json().scimType, 'invalidSyntax')
+        }
+      }
+    })
+
     t.test('attributes apply to the types that have them', async (t) => {
       const { body } = await run({ attributes: ['userName', 'displayName'] })
       const user = body.Resources.find((r: { id: string }) => r.id === users[0])

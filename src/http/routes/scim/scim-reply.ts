@@ -80,9 +80,12 @@ export function notModified(request: FastifyRequest, version: number): boolean {
   return ifNoneMatch !== undefined && ifNoneMatch.split(',').some((tag) => tag.trim() === etag(version) || tag.trim() === '*')
 }
 
-/** RFC 7644 §3.4.3 SearchRequest body. */
+/** RFC 7644 §3.4.3 SearchRequest body; no body at all searches everything, anything not an object is a 400. */
 export function searchBody(body: unknown): Record<string, unknown> {
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) return {}
+  if (body === undefined) return {}
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw ScimError.badRequest('invalidSyntax', 'The search request body must be a JSON object (a SearchRequest)')
+  }
   return body as Record<string, unknown>
 }
 
