@@ -1,7 +1,6 @@
 import t from 'tap'
 import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
@@ -9,6 +8,7 @@ import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
 import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { freePort } from '../helpers/ports.js'
 
 /**
  * PostgreSQL stopped while the service runs: requests get 503 with a SCIM error (never a 404, a
@@ -19,13 +19,6 @@ import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
  */
 const binaries = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 if (binaries) {
   t.test('a PostgreSQL outage is a 503, and the service recovers by itself', async (t) => {

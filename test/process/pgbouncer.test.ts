@@ -2,7 +2,6 @@ import t from 'tap'
 import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -12,6 +11,7 @@ import { openDatabase } from '../../src/store/pg/database.js'
 import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
 import { ADMIN_TOKEN, admin, scim, scimTeam } from '../helpers/app.js'
 import { withDatabase } from '../helpers/databases.js'
+import { freePort } from '../helpers/ports.js'
 
 /**
  * Behind PgBouncer in transaction mode (Debian's 1.18 has no prepared-statement support there) the
@@ -22,13 +22,6 @@ import { withDatabase } from '../helpers/databases.js'
 const adminUrl = process.env.TEST_DATABASE_URL
 const binary = ['/usr/sbin/pgbouncer', '/usr/bin/pgbouncer'].find((path) => existsSync(path))
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 if (adminUrl && binary) {
   t.test('the Users flow through PgBouncer in transaction mode', async (t) => {

@@ -1,9 +1,9 @@
 import t from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { createServer } from 'node:net'
 import pg from 'pg'
 import { withDatabase } from '../helpers/databases.js'
+import { freePort } from '../helpers/ports.js'
 
 /**
  * Two service processes on one PostgreSQL, as behind a load balancer: a token rotated or disabled
@@ -13,13 +13,6 @@ import { withDatabase } from '../helpers/databases.js'
 const adminUrl = process.env.TEST_DATABASE_URL
 const ADMIN = 'replica-admin-token-0123456789abcdefghij'
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number }
-      server.close(() => resolve(port))
-    })
-  })
 
 async function startReplica(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort()
