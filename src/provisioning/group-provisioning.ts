@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { auditedWrite } from './audited-write.js'
 import type { Clock } from './clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
@@ -181,34 +182,30 @@ export class GroupProvisioning {
     }
   }
 
-  /** One transaction per request with its audit entry; a rejection is logged after the rollback. */
-  private async write(
+  private write(
     ctx: ScimContext,
     action: GroupAction,
     resourceId: string | null,
     work: (tx: TeamStore) => Promise<{ group: ScimGroupRecord; detail: string }>,
   ): Promise<ScimGroupRecord> {
-    try {
-      const saved = await this.store.transaction(async (tx) => {
+    return auditedWrite(
+      this.store,
+      this.observe,
+      ctx,
+      {
+        resource: 'group',
+        action,
+        resourceId,
+        reject: (error) =>
+          error instanceof StoreConflict && error.rule === 'groupDisplayName'
+            ? new ScimError(409, 'A group with this displayName already exists', 'uniqueness', { cause: error })
+            : undefined,
+      },
+      async (tx) => {
         const { group, detail } = await work(tx)
-        await tx.appendEvent(ctx.teamId, { source: 'scim', action, outcome: 'ok', endpointId: ctx.endpointId, resourceId: group.id, detail })
-        return group
-      })
-      this.observe({ resource: 'group', action, outcome: 'ok' })
-      return saved
-    } catch (error) {
-      const rejection =
-        error instanceof StoreConflict && error.rule === 'groupDisplayName'
-          ? new ScimError(409, 'A group with this displayName already exists', 'uniqueness', { cause: error })
-          : error
-      if (rejection instanceof ScimError) this.observe({ resource: 'group', action, outcome: `rejected:${rejection.status}` })
-      if (rejection instanceof ScimError && rejection.status !== 404 && rejection.status !== 412) {
-        await this.store
-          .appendEvent(ctx.teamId, { source: 'scim', action, outcome: `rejected:${rejection.status}`, endpointId: ctx.endpointId, resourceId, detail: rejection.detail })
-          .catch(() => undefined)
-      }
-      throw rejection
-    }
+        return { value: group, entry: { outcome: 'ok', resourceId: group.id, detail } }
+      },
+    )
   }
 }
 

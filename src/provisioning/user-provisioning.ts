@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { accountDisplayName, accountEmail } from './account-profile.js'
+import { auditedWrite } from './audited-write.js'
 import type { Clock } from './clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { foldCase } from '../scim/core/case-fold.js'
@@ -228,53 +229,32 @@ export class UserProvisioning {
   }
 
   /**
-   * One transaction per request, retried once when a concurrent request created the same account
-   * or membership first (the retry then sees it). Writes the audit entry with the outcome, and a
-   * rejection entry after a rollback.
+   * One transaction per request, retried (twice at most) when a concurrent request created the same
+   * account or membership first: the retry then sees it.
    */
-  private async write<T>(
+  private write<T>(
     ctx: ScimContext,
     action: UserAction,
     resourceId: string | null,
     work: (tx: TeamStore) => Promise<{ user: ScimUserRecord; outcome: Outcome; value: T }>,
   ): Promise<T> {
-    for (let attempt = 1; ; attempt++) {
-      try {
-        const { value, outcome } = await this.store.transaction(async (tx) => {
-          const { user, outcome, value } = await work(tx)
-          await tx.appendEvent(ctx.teamId, {
-            source: 'scim',
-            action,
-            outcome,
-            endpointId: ctx.endpointId,
-            resourceId: user.id,
-            accountId: user.accountId,
-            detail: user.userName,
-          })
-          return { value, outcome }
-        })
-        this.observe({ resource: 'user', action, outcome })
-        return value
-      } catch (error) {
-        const retryable = error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount')
-        if (retryable && attempt < 3) continue
-        const rejection = toScimError(error)
-        if (rejection) this.observe({ resource: 'user', action, outcome: `rejected:${rejection.status}` })
-        if (rejection && rejection.status !== 404 && rejection.status !== 412) {
-          await this.store
-            .appendEvent(ctx.teamId, {
-              source: 'scim',
-              action,
-              outcome: `rejected:${rejection.status}`,
-              endpointId: ctx.endpointId,
-              resourceId,
-              detail: rejection.detail,
-            })
-            .catch(() => undefined)
-        }
-        throw rejection ?? error
-      }
-    }
+    return auditedWrite(
+      this.store,
+      this.observe,
+      ctx,
+      {
+        resource: 'user',
+        action,
+        resourceId,
+        reject: toScimError,
+        retry: (error, attempt) =>
+          attempt < 3 && error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount'),
+      },
+      async (tx) => {
+        const { user, outcome, value } = await work(tx)
+        return { value, entry: { outcome, resourceId: user.id, accountId: user.accountId, detail: user.userName } }
+      },
+    )
   }
 }
 
@@ -292,7 +272,6 @@ export function tooMany(error: unknown): never {
 }
 
 function toScimError(error: unknown): ScimError | undefined {
-  if (error instanceof ScimError) return error
   if (error instanceof StoreConflict) {
     switch (error.rule) {
       case 'userName':
