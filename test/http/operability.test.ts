@@ -5,6 +5,7 @@ import { buildApp, REDACTED_PATHS } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { StoreTimeout, type TeamStore } from '../../src/store/team-store.js'
 import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -55,6 +56,30 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
   t.match((await app.inject({ method: 'GET', url: '/healthz' })).headers['x-request-id'], /^[0-9a-f-]{36}$/)
   const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'okta-req-123' && l.msg === 'request completed')
   t.same([line?.teamId, line?.endpointId], ['rid', team.endpointId])
+})
+
+t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, and nothing is written', async (t) => {
+  await db!.reset()
+  const base = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const team = await scimTeam(base, 'timeouts')
+  await base.close()
+  // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
+  const timingOut = new Proxy(db!.store, {
+    get(target, name, receiver) {
+      if (name === 'listUsers' || name === 'createAccount') return async () => Promise.reject(new StoreTimeout())
+      if (name === 'transaction') return (work: (tx: TeamStore) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
+      return Reflect.get(target, name, receiver)
+    },
+  })
+  const app = await buildApp({ store: timingOut, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  t.teardown(() => app.close())
+  const list = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('displayName co "zq"')}`)
+  t.equal(list.statusCode, 400)
+  t.equal(list.json().scimType, 'tooMany')
+  const write = await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' })
+  t.equal(write.statusCode, 503)
+  t.same(write.json().schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
+  t.same(await db!.rows(`select id from scim_users`), [])
 })
 
 t.test('a body over the limit is 413 with a SCIM error, and changes nothing', async (t) => {
