@@ -41,6 +41,12 @@ export interface SqlResource {
    * against the index first, and exactly by the EXISTS that follows.
    */
   readonly arrayIndexes?: Readonly<Record<string, SQL>>
+  /**
+   * Trigram-indexed text holding every ASCII-folded value of a multi-valued sub-attribute, one per
+   * line (`emails.value` -> scim_email_text(doc), migration 0006): a value that contains, starts or
+   * ends with a term makes the text contain it, so co/sw/ew are narrowed by the index first.
+   */
+  readonly textIndexes?: Readonly<Record<string, SQL>>
   /** Multi-valued attributes stored as rows of another table (lower-case name), e.g. Group members. */
   readonly relations?: Readonly<Record<string, RelationAttribute>>
 }
@@ -76,7 +82,7 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
     case 'present':
       return present(target(filter.path, resource, scope, false))
     case 'compare':
-      return comparison(target(filter.path, resource, scope, filter.value !== null), filter.op, filter.value)
+      return comparison(target(filter.path, resource, scope, filter.value !== null), filter.op, filter.value, resource)
     case 'valuePath': {
       const t = target(filter.path, resource, undefined, false)
       if (t.kind === 'relation') {
@@ -86,9 +92,10 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       const element = sql.raw('scim_el')
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
       const exists = sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
-      const index = resource.arrayIndexes?.[`${t.attribute.name}.value`.toLowerCase()]
-      const wanted = index ? valueEq(filter.filter) : undefined
-      return wanted === undefined ? exists : sql`(${index} @> array[${foldCase(wanted)}]::text[] and ${exists})`
+      const value = findAttribute(t.attribute.subAttributes, 'value')
+      const narrowed = value && !value.caseExact ? valueTerm(filter.filter) : undefined
+      const index = narrowed && indexedValues(resource, `${t.attribute.name}.value`, narrowed.op, narrowed.term)
+      return index ? sql`(${index} and ${exists})` : exists
     }
   }
 }
@@ -100,7 +107,7 @@ type Target =
   /** A single value at a jsonb expression. */
   | { kind: 'json'; label: string; attribute: AttributeDefinition; json: SQL }
   /** The `sub` of every element of the multi-valued attribute at `array`. */
-  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string; index?: SQL | undefined }
+  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string; key: string | undefined }
   /** A sub-attribute of rows in another table; `attribute` is the parent when `sub` is undefined. */
   | { kind: 'relation'; label: string; attribute: AttributeDefinition; relation: RelationAttribute; sub?: SQL }
   /** A single text value of one relation row (inside `members[...]`). */
@@ -117,7 +124,7 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   }
   if (scope) {
     const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
-    return { kind: 'json', label, attribute, json: sql`(${scope.element} -> ${attribute.name})` }
+    return { kind: 'json', label, attribute, json: sql`(${scope.element} -> ${jsonKey(attribute.name)})` }
   }
   const { view } = resource
   const extension =
@@ -143,14 +150,13 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   if (key && resource.constants[key] !== undefined) return { kind: 'constant', label, attribute: sub ?? attribute, value: resource.constants[key] }
   if (!extension && attribute.name === 'meta') throw notFilterable(label)
 
-  const top = extension ? sql`(${resource.doc} -> ${extension.id} -> ${attribute.name})` : sql`(${resource.doc} -> ${attribute.name})`
+  const top = extension ? sql`(${resource.doc} -> ${jsonKey(extension.id)} -> ${jsonKey(attribute.name)})` : sql`(${resource.doc} -> ${jsonKey(attribute.name)})`
   if (attribute.multiValued) {
     if (path.subAttr === undefined && attribute.type === 'complex' && !sub) return { kind: 'json', label, attribute, json: top }
     if (path.subAttr === undefined && attribute.type !== 'complex') throw notFilterable(label)
-    const index = extension ? undefined : resource.arrayIndexes?.[`${attribute.name}.${sub!.name}`.toLowerCase()]
-    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name, index }
+    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name, key: extension ? undefined : `${attribute.name}.${sub!.name}` }
   }
-  if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${sub.name})` }
+  if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${jsonKey(sub.name)})` }
   return { kind: 'json', label, attribute, json: top }
 }
 
@@ -166,7 +172,7 @@ function present(t: Target): SQL {
     case 'json':
       return presentJson(t.json, t.attribute)
     case 'elements':
-      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where ${presentJson(sql`(scim_pr -> ${t.sub})`, t.attribute)})`
+      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_pr where ${presentJson(sql`(scim_pr -> ${jsonKey(t.sub)})`, t.attribute)})`
     case 'relation':
       return t.relation.exists(sql`true`)
     case 'row':
@@ -183,9 +189,9 @@ function presentJson(json: SQL, attribute: AttributeDefinition): SQL {
   return sql`coalesce(jsonb_path_exists(${json}, ${PRESENT_LEAF}::jsonpath), false)`
 }
 
-function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
+function comparison(t: Target, op: CompareOp, value: CompValue, resource: SqlResource): SQL {
   if (value === null) return op === 'eq' ? sql`(not ${present(t)})` : present(t)
-  if (op === 'ne') return sql`(not ${comparison(t, 'eq', value)})`
+  if (op === 'ne') return sql`(not ${comparison(t, 'eq', value, resource)})`
   switch (t.kind) {
     case 'column':
       return columnComparison(t, op, value)
@@ -194,11 +200,10 @@ function comparison(t: Target, op: CompareOp, value: CompValue): SQL {
     case 'json':
       return sql`(${t.json} is not null and ${jsonComparison(t.json, t.attribute, op, value)})`
     case 'elements': {
-      const element = sql`(scim_cmp -> ${t.sub})`
-      if (op === 'eq' && t.index && typeof value === 'string' && !t.attribute.caseExact) {
-        return sql`(${t.index} @> array[${foldCase(value)}]::text[] and exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)}))`
-      }
-      return sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
+      const element = sql`(scim_cmp -> ${jsonKey(t.sub)})`
+      const exists = sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
+      const index = typeof value === 'string' && !t.attribute.caseExact ? indexedValues(resource, t.key, op, value) : undefined
+      return index ? sql`(${index} and ${exists})` : exists
     }
     case 'relation':
       if (!t.sub) throw notFilterable(t.label)
@@ -323,13 +328,39 @@ function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
 }
 
-/** A `value eq "x"` that every element matching `filter` must satisfy (a top-level conjunct), if any. */
-function valueEq(filter: Filter): string | undefined {
-  if (filter.kind === 'and') return valueEq(filter.left) ?? valueEq(filter.right)
-  if (filter.kind === 'compare' && filter.op === 'eq' && typeof filter.value === 'string' && !filter.path.urn && !filter.path.subAttr) {
-    return filter.path.attr.toLowerCase() === 'value' ? filter.value : undefined
+/**
+ * A `value eq|co|sw|ew "x"` that every element matching `filter` must satisfy (a top-level
+ * conjunct), if any: the index can then narrow `attr[...]` before the exact test.
+ */
+function valueTerm(filter: Filter): { op: CompareOp; term: string } | undefined {
+  if (filter.kind === 'and') return valueTerm(filter.left) ?? valueTerm(filter.right)
+  if (filter.kind === 'compare' && ['eq', 'co', 'sw', 'ew'].includes(filter.op) && typeof filter.value === 'string' && !filter.path.urn && !filter.path.subAttr) {
+    return filter.path.attr.toLowerCase() === 'value' ? { op: filter.op, term: filter.value } : undefined
   }
   return undefined
+}
+
+/**
+ * An index condition implied by "some value of `path` (not caseExact) satisfies `op term`", when
+ * the resource has one: membership in the folded-values array for eq, a substring of the folded
+ * values text for co/sw/ew (it is a superset; the exact EXISTS test follows).
+ */
+function indexedValues(resource: SqlResource, path: string | undefined, op: CompareOp, term: string): SQL | undefined {
+  if (path === undefined) return undefined
+  const lower = path.toLowerCase()
+  const values = resource.arrayIndexes?.[lower]
+  if (op === 'eq' && values) return sql`${values} @> array[${foldCase(term)}]::text[]`
+  const text = resource.textIndexes?.[lower]
+  if ((op === 'co' || op === 'sw' || op === 'ew') && text) return sql`${text} like ${`%${escapeLike(foldCase(term))}%`}`
+  return undefined
+}
+
+/**
+ * A jsonb object key from the schema (never from filter text) as a SQL literal, not a parameter:
+ * expression indexes on document paths (migrations 0005, 0006) match only constant keys.
+ */
+function jsonKey(name: string): SQL {
+  return sql.raw(`'${name.replace(/'/g, "''")}'`)
 }
 
 function notFilterable(label: string): ScimError {
@@ -367,8 +398,8 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
       return ['string', 'reference', 'binary'].includes(t.attribute.type) ? text(sql`(${t.json} #>> '{}')`, t.attribute) : t.json
     case 'elements': {
       const value = sql`coalesce(
-        (select scim_s -> ${t.sub} from jsonb_array_elements(${arrayOf(t.array)}) as scim_s where scim_s -> 'primary' = 'true'::jsonb limit 1),
-        (${arrayOf(t.array)} -> 0 -> ${t.sub}))`
+        (select scim_s -> ${jsonKey(t.sub)} from jsonb_array_elements(${arrayOf(t.array)}) as scim_s where scim_s -> 'primary' = 'true'::jsonb limit 1),
+        (${arrayOf(t.array)} -> 0 -> ${jsonKey(t.sub)}))`
       return ['string', 'reference', 'binary'].includes(t.attribute.type) ? text(sql`(${value} #>> '{}')`, t.attribute) : value
     }
     default:

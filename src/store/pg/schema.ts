@@ -136,6 +136,11 @@ export const scimUsers = pgTable(
     index('scim_users_external_id_idx').on(t.teamId, t.externalId),
     // The default list order: a first page (Okta's connection test) reads two index entries, not a sort of the team.
     index('scim_users_created_idx').on(t.teamId, t.createdAt, t.id),
+    // Incremental syncs filter on meta.lastModified (gt/ge); a range on this index, not a scan.
+    index('scim_users_last_modified_idx').on(t.teamId, t.lastModified, t.id),
+    // displayName eq/sw of any length and sortBy=displayName. The expression is the one filter-sql.ts
+    // writes for a single-valued string in the document (an index is used only when they are identical).
+    index('scim_users_display_name_idx').on(t.teamId, sql`lower(((${t.doc} -> 'displayName') #>> '{}') collate "C")`),
   ],
 )
 

@@ -21,6 +21,7 @@ export const userSqlResource: SqlResource = {
   },
   constants: { 'meta.resourcetype': 'User' },
   arrayIndexes: { 'emails.value': sql`scim_email_values(${scimUsers.doc})` },
+  textIndexes: { 'emails.value': sql`scim_email_text(${scimUsers.doc})` },
   // `groups` is not stored in the document: it is the user's rows in scim_group_members.
   relations: {
     groups: {

@@ -1,0 +1,2 @@
+CREATE INDEX "scim_users_last_modified_idx" ON "scim_users" USING btree ("team_id","last_modified","id");--> statement-breakpoint
+CREATE INDEX "scim_users_display_name_idx" ON "scim_users" USING btree ("team_id",lower((("doc" -> 'displayName') #>> '{}') collate "C"));
