@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { DEFAULT_FILTER_MATCH_BUDGET } from './store/team-store.js'
 
 /** Logging levels pino understands; `silent` turns logging off (tests). */
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
@@ -20,6 +21,7 @@ const EnvSchema = z.object({
     .optional(),
   DATABASE_PREPARED_STATEMENTS: z.enum(['true', 'false']).default('true'),
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(50_000).default(10_000),
+  FILTER_MATCH_BUDGET: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_FILTER_MATCH_BUDGET),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
@@ -45,6 +47,8 @@ export interface Config {
   readonly preparedStatements: boolean
   /** PostgreSQL statement timeout; lists that hit it are 400 tooMany. */
   readonly statementTimeoutMs: number
+  /** On a team larger than this, a list filter must be index-narrowed to at most this many users (else 400 tooMany). */
+  readonly filterMatchBudget: number
   /** GET /metrics needs it as a bearer token when set; open otherwise. */
   readonly metricsToken: string | undefined
   /** Requests per token per minute. */
@@ -93,6 +97,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     trustProxy: e.TRUST_PROXY === undefined || e.TRUST_PROXY === 'false' ? false : e.TRUST_PROXY === 'true' ? true : e.TRUST_PROXY,
     preparedStatements: e.DATABASE_PREPARED_STATEMENTS === 'true',
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
+    filterMatchBudget: e.FILTER_MATCH_BUDGET,
     metricsToken: e.METRICS_TOKEN,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     redisUrl: e.REDIS_URL,

@@ -29,7 +29,7 @@ async function main(): Promise<void> {
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
   })
   await database.migrate()
-  const store = new PgTeamStore(database.db, false, { preparedStatements: config.preparedStatements })
+  const store = new PgTeamStore(database.db, false, { preparedStatements: config.preparedStatements, filterMatchBudget: config.filterMatchBudget })
   const admin = await resolveAdminToken(config.adminApiToken, store)
   if (admin.generated) {
     // Printed once, to the terminal rather than the log stream: it is a secret.

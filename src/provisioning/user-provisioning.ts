@@ -10,6 +10,7 @@ import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import {
   StoreConflict,
+  StoreFilterTooBroad,
   StoreTimeout,
   type Account,
   type GroupMemberRow,
@@ -258,8 +259,12 @@ export class UserProvisioning {
   }
 }
 
-/** RFC 7644 §3.12 tooMany: a list query cancelled by the statement timeout, with what to do instead. */
+/**
+ * RFC 7644 §3.12 tooMany: a list refused up front because no index narrows it on a large team (the
+ * store's detail names the part and what would narrow it), or cancelled by the statement timeout.
+ */
 export function tooMany(error: unknown): never {
+  if (error instanceof StoreFilterTooBroad) throw new ScimError(400, error.detail, 'tooMany', { cause: error })
   if (error instanceof StoreTimeout) {
     throw new ScimError(
       400,

@@ -138,6 +138,20 @@ export class StoreTimeout extends Error {
   }
 }
 
+/** FILTER_MATCH_BUDGET's default: a full scan of this many users, or a count of as many index entries, stays well under a second. */
+export const DEFAULT_FILTER_MATCH_BUDGET = 50_000
+
+/**
+ * A list filter refused before it runs: on a large team no index narrows it, or it matches more
+ * rows than the budget. `detail` names the part of the filter and how to narrow it.
+ */
+export class StoreFilterTooBroad extends Error {
+  constructor(readonly detail: string) {
+    super(detail)
+    this.name = 'StoreFilterTooBroad'
+  }
+}
+
 /** The database could not be reached or did not answer in time: a 503, never a 404. */
 export class StoreUnavailable extends Error {
   constructor(options?: { cause?: unknown }) {

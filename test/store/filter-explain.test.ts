@@ -6,10 +6,10 @@
  * userListQuery runs (the page and the count), on PostgreSQL and on PGlite.
  */
 import { createHash } from 'node:crypto'
-import { and, asc, count, eq, sql, type SQL } from 'drizzle-orm'
+import { and, asc, count, desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
 import t from 'tap'
-import { parseFilter } from '../../src/scim/filter/parser.js'
-import { filterToSql } from '../../src/store/pg/filter-sql.js'
+import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
+import { filterToSql, sortToSql } from '../../src/store/pg/filter-sql.js'
 import { scimUsers } from '../../src/store/pg/schema.js'
 import { userSqlResource } from '../../src/store/pg/user-queries.js'
 import { testDatabases } from '../helpers/databases.js'
@@ -60,6 +60,11 @@ for (const db of await testDatabases(t)) {
     await db.rows('analyze')
 
     const { db: drizzle } = db.database
+    const planOf = async (query: SQLWrapper) => {
+      const [row] = await db.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(sql`explain (format json) ${query}`)
+      const explained = row!['QUERY PLAN']
+      return nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
+    }
     /** The two statements userListQuery sends for this filter (user-queries.ts, paging.ts). */
     const queries = (condition: SQL) => {
       const where = and(eq(scimUsers.teamId, TEAM), condition)
@@ -87,6 +92,7 @@ for (const db of await testDatabases(t)) {
       { filter: 'name.familyName co "ith12345"', index: 'scim_users_family_name_trgm_idx' },
       { filter: 'name.familyName sw "SMITH1234"', index: 'scim_users_family_name_trgm_idx', matches: 11 },
       { filter: 'name.familyName ew "h12345"', index: 'scim_users_family_name_trgm_idx' },
+      { filter: 'name.familyName eq "SMITH12345"', index: 'scim_users_family_name_trgm_idx' },
       { filter: 'emails.value co "ER12345@"', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[value sw "user12345@"]', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[type eq "work" and value ew "12345@example.com"]', index: 'scim_users_email_trgm_idx' },
@@ -97,9 +103,7 @@ for (const db of await testDatabases(t)) {
       const indexes = Array.isArray(index) ? index : [index]
       const built = queries(filterToSql(parseFilter(filter), userSqlResource))
       for (const [name, query] of Object.entries(built)) {
-        const [row] = await db.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(sql`explain (format json) ${query}`)
-        const explained = row!['QUERY PLAN']
-        const plan = nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
+        const plan = await planOf(query)
         const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
         t.notOk(
           plan.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'scim_users'),
@@ -112,6 +116,21 @@ for (const db of await testDatabases(t)) {
       }
       // The plan is only worth something if the query finds the users.
       t.equal((await built.page).length, matches, `${filter} finds its ${matches} user(s)`)
+    }
+
+    // The orders user-queries.ts lets a large team use: a page reads its rows along an index, no sort of the team.
+    for (const path of ['userName', 'displayName', 'meta.created', 'meta.lastModified', 'id']) {
+      for (const direction of [asc, desc]) {
+        const page = drizzle
+          .select()
+          .from(scimUsers)
+          .where(eq(scimUsers.teamId, TEAM))
+          .orderBy(direction(sortToSql(parsePatchPath(path).path, userSqlResource)), asc(scimUsers.id))
+          .limit(100)
+        const plan = await planOf(page)
+        const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
+        t.notOk(plan.some((n) => n['Node Type'] === 'Seq Scan' || n['Node Type'] === 'Bitmap Heap Scan'), `sortBy ${path} ${direction.name}: read along an index [${summary}]`)
+      }
     }
   })
 }

@@ -17,6 +17,7 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
       trustProxy: false,
       preparedStatements: true,
       statementTimeoutMs: 10000,
+      filterMatchBudget: 50000,
       metricsToken: undefined,
       rateLimitPerMinute: 6000,
       redisUrl: undefined,
@@ -26,6 +27,12 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
   t.ok(Object.isFrozen(config))
   t.equal(loadConfig({ PORT: '9000', DATABASE_URL: '' }).publicBaseUrl, 'http://localhost:9000', 'empty values count as unset')
   t.equal(loadConfig({ PUBLIC_BASE_URL: 'https://scim.example.com/' }).publicBaseUrl, 'https://scim.example.com', 'no trailing slash kept')
+})
+
+t.test('list limits', async (t) => {
+  t.equal(loadConfig({ FILTER_MATCH_BUDGET: '200000' }).filterMatchBudget, 200000)
+  t.throws(() => loadConfig({ FILTER_MATCH_BUDGET: '10' }), ConfigError, 'a budget below 100 would refuse nearly every filter')
+  t.throws(() => loadConfig({ FILTER_MATCH_BUDGET: 'lots' }), ConfigError)
 })
 
 t.test('proxy and TLS settings', async (t) => {

@@ -12,13 +12,15 @@ export interface ServiceLimits {
 export function serviceProviderConfig(limits: ServiceLimits, location: string) {
   return {
     schemas: [URN.serviceProviderConfig],
-    documentationUri: 'https://github.com/compound/compound-scim#readme',
+    // The README section that says which paging to use on a large team (cursor) and which filters are served.
+    documentationUri: 'https://github.com/compound/compound-scim#lists-filters-and-limits',
     patch: { supported: true },
     bulk: { supported: false, maxOperations: 0, maxPayloadSize: 0 },
     filter: { supported: true, maxResults: limits.maxResults },
     changePassword: { supported: false },
     sort: { supported: true },
-    // RFC 9865 §4: both paging methods; cursors are keysets on the id and never expire.
+    // RFC 9865 §4: both paging methods; cursors are keysets on the id and never expire, and cost the
+    // same anywhere in a large team: the method for full imports. Index paging stays the default for IdPs.
     pagination: {
       cursor: true,
       index: true,

@@ -5,25 +5,33 @@ import { groupListQuery, groupMembersQuery } from './group-queries.js'
 import { hotLookup, hotPath, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
-import type {
-  Account,
-  AuditEvent,
-  AuditEventInput,
-  ConnectionCredential,
-  ListQuery,
-  ListResult,
-  Member,
-  GroupMemberRow,
-  Role,
-  ScimConnection,
-  ScimGroupRecord,
-  ScimUserRecord,
-  SsoProtocol,
-  Team,
-  TeamStore,
+import {
+  DEFAULT_FILTER_MATCH_BUDGET,
+  type Account,
+  type AuditEvent,
+  type AuditEventInput,
+  type ConnectionCredential,
+  type ListQuery,
+  type ListResult,
+  type Member,
+  type GroupMemberRow,
+  type Role,
+  type ScimConnection,
+  type ScimGroupRecord,
+  type ScimUserRecord,
+  type SsoProtocol,
+  type Team,
+  type TeamStore,
 } from '../team-store.js'
 
 type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+
+export interface PgTeamStoreOptions {
+  /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
+  readonly preparedStatements?: boolean
+  /** The most users a list filter may match (or scan, on a team this small or smaller); see user-queries.ts. */
+  readonly filterMatchBudget?: number
+}
 
 /** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
 export class PgTeamStore implements TeamStore {
@@ -33,7 +41,7 @@ export class PgTeamStore implements TeamStore {
   constructor(
     private readonly db: Executor,
     private readonly inTransaction = false,
-    options: { preparedStatements?: boolean } = {},
+    private readonly options: PgTeamStoreOptions = {},
   ) {
     this.namedStatements = !inTransaction && options.preparedStatements !== false
   }
@@ -56,7 +64,7 @@ export class PgTeamStore implements TeamStore {
   transaction<T>(work: (tx: TeamStore) => Promise<T>): Promise<T> {
     // Inside a transaction already: PGlite deadlocks on a second one, and one is all we need.
     if (this.inTransaction) return work(this)
-    return this.run(() => (this.db as Db).transaction((tx) => work(new PgTeamStore(tx, true))))
+    return this.run(() => (this.db as Db).transaction((tx) => work(new PgTeamStore(tx, true, this.options))))
   }
 
   getTeam(teamId: string): Promise<Team | null> {
@@ -394,7 +402,7 @@ export class PgTeamStore implements TeamStore {
         const rows = await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })
         if (rows.length <= query.count) return { totalResults: rows.length, resources: rows.map(toRecord) }
       }
-      const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query)
+      const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query, this.options.filterMatchBudget ?? DEFAULT_FILTER_MATCH_BUDGET)
       return { totalResults, resources: rows.map(toRecord), nextAfterId }
     })
   }
