@@ -10,6 +10,8 @@ interface Job {
   headers: Record<string, string>
   connections: number
   seconds: number
+  /** Seconds before a request counts as a timeout (autocannon's default is 10). */
+  timeout?: number
 }
 
 const job = JSON.parse(process.argv[2] ?? '{}') as Job
@@ -18,6 +20,7 @@ const result = await autocannon({
   url: job.url,
   connections: job.connections,
   duration: job.seconds,
+  timeout: job.timeout ?? 10,
   headers: job.headers,
   requests: [
     {
@@ -28,6 +31,9 @@ const result = await autocannon({
     },
   ],
 })
+// Responses per status code ("200", "400", ...): a case may accept a status other than 2xx.
+const statuses: Record<string, number> = {}
+for (const [code, stat] of Object.entries(result.statusCodeStats ?? {})) statuses[code] = Number(stat.count ?? 0)
 process.stdout.write(
   JSON.stringify({
     requests: result.requests.average,
@@ -35,6 +41,8 @@ process.stdout.write(
     mean: result.latency.average,
     p99: result.latency.p99,
     non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
+    // autocannon's errors already include its timeouts.
+    errors: result.errors,
+    statuses,
   }),
 )
