@@ -5,8 +5,10 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import Fastify from 'fastify'
 import pg from 'pg'
-import { buildApp, DEFAULT_LIMITS } from '../src/app.js'
+import { pino } from 'pino'
+import { buildApp, DEFAULT_LIMITS, REDACTED_PATHS } from '../src/app.js'
 import { generateToken, hashToken } from '../src/auth/tokens.js'
+import { createMetrics } from '../src/http/metrics.js'
 import { listQuery } from '../src/http/routes/scim/scim-reply.js'
 import { userView } from '../src/scim/core/user-resource.js'
 import { encodeCursor } from '../src/scim/protocol/cursor.js'
@@ -24,6 +26,8 @@ import { seedTeam } from './seed.js'
  * directory, removed afterwards), BENCH_DATABASE_URL (PostgreSQL; default: a throwaway cluster from
  * scripts/pg-cluster.sh), BENCH_CASES (comma-separated substrings of case names: only those cases
  * run, and the baseline), BENCH_GROUP_PATCH=0 (skip the 10,000-member group PATCH).
+ * The service runs as server.ts builds it (log line, metrics, rate limit); one case runs a second
+ * instance without those three, to show what they cost.
  */
 const env = process.env
 const USERS = Number(env.BENCH_USERS ?? 100_000)
@@ -37,6 +41,7 @@ const CASE_FILTER = (env.BENCH_CASES ?? '')
   .map((s) => s.trim().toLowerCase())
   .filter((s) => s !== '')
 const GROUP_PATCH = env.BENCH_GROUP_PATCH !== '0'
+const BARE_CASE = 'userName eq, service without its log line, metrics and rate limit'
 if (DATABASE !== 'postgres' && DATABASE !== 'pglite') throw new Error(`BENCH_DATABASE must be "postgres" or "pglite", not "${env.BENCH_DATABASE}"`)
 
 /** Undone in reverse order at the end, also when the run fails (no cluster or temp dir left behind). */
@@ -166,10 +171,18 @@ async function main(): Promise<void> {
     tokens[team] = { token, endpointId: `bench${team}` }
   }
 
-  const app = await buildApp({ store, ping: () => database.ping(), adminTokenHash: hashToken(generateToken('x')), publicBaseUrl: 'http://127.0.0.1' })
-  cleanups.push(() => app.close())
-  await app.listen({ host: '127.0.0.1', port: 0 })
-  const serviceUrl = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  // The service as server.ts builds it: a log line per request (to /dev/null, synchronously, as pino
+  // writes to stdout), metrics, and the per-token rate limit (set high enough never to refuse here).
+  const logger = pino({ level: 'info', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, pino.destination({ dest: '/dev/null', sync: true }))
+  const serve = async (hooks: Partial<Parameters<typeof buildApp>[0]>) => {
+    const app = await buildApp({ store, ping: () => database.ping(), adminTokenHash: hashToken(generateToken('x')), publicBaseUrl: 'http://127.0.0.1', ...hooks })
+    cleanups.push(() => app.close())
+    await app.listen({ host: '127.0.0.1', port: 0 })
+    return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
+  }
+  const serviceUrl = await serve({ logger, metrics: { metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined) }, rateLimit: { perMinute: 1_000_000_000 } })
+  // The same service without the three, in the same rounds: what they cost.
+  const bareServiceUrl = await serve({})
 
   // The baseline: what one indexed SELECT rendered as JSON costs through Fastify and the same database.
   const baseline = Fastify()
@@ -195,6 +208,12 @@ async function main(): Promise<void> {
   const cases: Case[] = [
     { name: target.baselineName, url: baselineUrl, paths: sample(USERS).map((n) => `/baseline?userName=user${n}%40big.example`) },
     { name: 'userName eq', url: serviceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(`userName eq "user${n}@big.example"`))) },
+    {
+      name: BARE_CASE,
+      url: bareServiceUrl,
+      team: 'big',
+      paths: sample(USERS).map((n) => scimPath('big', q(`userName eq "user${n}@big.example"`))),
+    },
     { name: 'externalId eq', url: serviceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(`externalId eq "ext-${n}"`))) },
     { name: 'emails[value eq]', url: serviceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(`emails[value eq "home${n}@mail.example"]`))) },
     { name: `userName eq at ${SMALL} users`, url: serviceUrl, team: 'small', paths: sample(SMALL).map((n) => scimPath('small', q(`userName eq "user${n}@small.example"`))) },
@@ -341,6 +360,8 @@ async function main(): Promise<void> {
     { a: 'userName eq', b: cases[0]!.name, what: 'req/s vs baseline' },
     { a: 'externalId eq', b: cases[0]!.name, what: 'req/s vs baseline' },
     { a: 'emails[value eq]', b: cases[0]!.name, what: 'req/s vs baseline' },
+    { a: BARE_CASE, b: cases[0]!.name, what: 'req/s vs baseline' },
+    { a: 'userName eq', b: BARE_CASE, what: 'req/s with the hooks vs without' },
     { a: 'page of 100, unfiltered', b: `page of 100, unfiltered, at ${SMALL} users`, what: `req/s vs ${SMALL} users` },
     { a: 'Okta connection test (count=2), 1 connection', b: 'userName eq, 1 connection', what: 'latency vs eq lookup (1 connection)' },
     { a: deepCursorCase, b: firstCursorCase, what: 'latency vs first cursor page', label: 'cursor page at 90%' },

@@ -5,6 +5,7 @@ import { registerJsonParsers } from './http/content-type.js'
 import { handleError, handleNotFound } from './http/errors.js'
 import { metricsRoutes, type Metrics } from './http/metrics.js'
 import { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js'
+import { CompletedRequestLog } from './http/request-log.js'
 import { adminRoutes } from './http/routes/admin/admin-routes.js'
 import { healthRoutes } from './http/routes/health.js'
 import { scimRoutes } from './http/routes/scim/scim-routes.js'
@@ -64,6 +65,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const random = deps.random ?? randomBytes
   const app = Fastify(<FastifyServerOptions>{
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
+    logController: new CompletedRequestLog(),
     ...(deps.https ? { https: deps.https } : {}),
     ...(deps.trustProxy !== undefined ? { trustProxy: deps.trustProxy } : {}),
     // A caller's X-Request-Id is kept when it is short and printable (it ends up in logs); else one is made.

@@ -29,7 +29,8 @@ t.test('logs never carry a token or an Authorization header', async (t) => {
   const rotated = (await admin(app, 'POST', '/teams/logs/scim/rotate', { actor: team.ownerAccountId })).json().token as string
   logger.info({ req: { headers: { authorization: `Bearer ${team.token}` } }, token: rotated }, 'a careless log line')
   const text = lines.join('')
-  t.ok(lines.length > 10, 'requests were logged')
+  // Three admin calls to set the team up, two SCIM calls and a rotation: one completion line each.
+  t.equal(lines.filter((l) => l.includes('"msg":"request completed"')).length, 6, 'requests were logged')
   for (const secret of [ADMIN_TOKEN, team.token, rotated, 'cpscim_wrong-token-value', 'hunter2-secret']) {
     t.notOk(text.includes(secret), `no ${secret.slice(0, 10)}… in the log`)
   }
@@ -54,8 +55,13 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
   const made = await scim(app, team, 'GET', '/Users', undefined, { 'x-request-id': 'bad id with spaces\u0000' })
   t.match(made.headers['x-request-id'], /^[0-9a-f-]{36}$/)
   t.match((await app.inject({ method: 'GET', url: '/healthz' })).headers['x-request-id'], /^[0-9a-f-]{36}$/)
-  const line = lines.map((l) => JSON.parse(l) as Record<string, unknown>).find((l) => l.reqId === 'okta-req-123' && l.msg === 'request completed')
+  const mine = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === 'okta-req-123')
+  t.equal(mine.length, 1, 'one line per request, written when it completes')
+  const [line] = mine
+  t.equal(line?.msg, 'request completed')
   t.same([line?.teamId, line?.endpointId], ['rid', team.endpointId])
+  t.match(line, { req: { method: 'GET', url: `${team.base}/Users` }, res: { statusCode: 200 } }, 'with the request and its status')
+  t.type(line?.responseTime, 'number')
 })
 
 t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, and nothing is written', async (t) => {

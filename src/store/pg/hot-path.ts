@@ -40,18 +40,13 @@ export function hotPath(db: Db, named: boolean) {
       .orderBy(scimUsers.createdAt, scimUsers.id)
       .limit(sql.placeholder('limit'))
       .prepare(name('scim_external_id_lookup')),
-    // The same condition filter-sql.ts writes for `emails.value eq` (index first, then the exact test).
+    // The index condition alone is exact here: scim_email_values(doc) holds every string email value,
+    // folded as `value` is (migration 0003), which is all `emails.value eq` asks. (filter-sql.ts adds
+    // the element test because it also serves `emails[type eq ... and value eq ...]`.)
     emailLookup: db
       .select()
       .from(scimUsers)
-      .where(
-        and(
-          eq(scimUsers.teamId, sql.placeholder('teamId')),
-          sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`,
-          sql`exists (select 1 from jsonb_array_elements(case when jsonb_typeof(${scimUsers.doc} -> 'emails') = 'array' then ${scimUsers.doc} -> 'emails' else '[]'::jsonb end) as scim_e
-            where jsonb_typeof(scim_e -> 'value') = 'string' and lower((scim_e ->> 'value') collate "C") = ${sql.placeholder('value')})`,
-        ),
-      )
+      .where(and(eq(scimUsers.teamId, sql.placeholder('teamId')), sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`))
       .orderBy(scimUsers.createdAt, scimUsers.id)
       .limit(sql.placeholder('limit'))
       .prepare(name('scim_email_lookup')),
