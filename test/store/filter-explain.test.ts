@@ -15,11 +15,16 @@ import { userSqlResource } from '../../src/store/pg/user-queries.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const TEAM = 'explain'
+const groupId = uuidOf('group-1')
 const USERS = 20_000
 
 /** The id generate_series gives user n: md5 text is 32 hex digits, which PostgreSQL reads as a uuid. */
 function userId(n: number): string {
-  const hex = createHash('md5').update(`user-${n}`).digest('hex')
+  return uuidOf(`user-${n}`)
+}
+
+function uuidOf(text: string): string {
+  const hex = createHash('md5').update(text).digest('hex')
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`
 }
 
@@ -36,6 +41,9 @@ const SEED = [
          'emails', jsonb_build_array(jsonb_build_object('value', 'user' || n || '@example.com', 'type', 'work', 'primary', true))),
        1, timestamptz '2026-01-01' + n * interval '1 minute', timestamptz '2026-01-01' + n * interval '1 minute'
      from generate_series(1, ${USERS}) n`,
+  // One group of 50 members, for groups.value eq: the members' rows, not a pass over the team.
+  `insert into scim_groups (team_id, id, display_name, doc) values ('${TEAM}', md5('group-1')::uuid, 'Engineering', '{"displayName": "Engineering"}')`,
+  `insert into scim_group_members (team_id, group_id, user_id) select '${TEAM}', md5('group-1')::uuid, md5('user-' || n)::uuid from generate_series(1, 50) n`,
   'analyze accounts',
   'analyze scim_users',
 ]
@@ -96,6 +104,9 @@ for (const db of await testDatabases(t)) {
       { filter: 'emails.value co "ER12345@"', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[value sw "user12345@"]', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[type eq "work" and value ew "12345@example.com"]', index: 'scim_users_email_trgm_idx' },
+      { filter: 'meta.created gt "2026-01-14T21:15:00Z"', index: 'scim_users_created_idx', matches: 5 },
+      { filter: `groups.value eq "${groupId}"`, index: ['scim_group_members_pkey', 'scim_users_pkey'], matches: 50 },
+      { filter: `groups[value eq "${groupId}"]`, index: ['scim_group_members_pkey', 'scim_users_pkey'], matches: 50 },
       // An incremental sync: the users changed since the last run, the last 5 minutes of the seed.
       { filter: 'meta.lastModified gt "2026-01-14T21:15:00Z"', index: 'scim_users_last_modified_idx', matches: 5 },
     ]
