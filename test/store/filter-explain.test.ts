@@ -104,6 +104,8 @@ for (const db of await testDatabases(t)) {
       { filter: 'emails.value co "ER12345@"', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[value sw "user12345@"]', index: 'scim_users_email_trgm_idx' },
       { filter: 'emails[type eq "work" and value ew "12345@example.com"]', index: 'scim_users_email_trgm_idx' },
+      // An eq narrows more than a substring: the values array is used, as filter-indexes.ts assumes (a lookup).
+      { filter: 'emails[value co "er1234" and value eq "user12345@example.com"]', index: 'scim_users_email_values_idx' },
       { filter: 'meta.created gt "2026-01-14T21:15:00Z"', index: 'scim_users_created_idx', matches: 5 },
       { filter: `groups.value eq "${groupId}"`, index: ['scim_group_members_pkey', 'scim_users_pkey'], matches: 50 },
       { filter: `groups[value eq "${groupId}"]`, index: ['scim_group_members_pkey', 'scim_users_pkey'], matches: 50 },
@@ -128,6 +130,10 @@ for (const db of await testDatabases(t)) {
       // The plan is only worth something if the query finds the users.
       t.equal((await built.page).length, matches, `${filter} finds its ${matches} user(s)`)
     }
+
+    // Migration 0007: email lookups must not read a GIN pending list (fast update off on that index).
+    const [options] = await db.rows<{ reloptions: string[] | string | null }>(sql`select reloptions from pg_class where relname = 'scim_users_email_values_idx'`)
+    t.match(String(options?.reloptions), /fastupdate=off/, 'the email index writes straight into the index')
 
     // The orders user-queries.ts lets a large team use: a page reads its rows along an index, no sort of the team.
     for (const path of ['userName', 'displayName', 'meta.created', 'meta.lastModified', 'id']) {

@@ -25,6 +25,18 @@ export type Filter =
   /** `emails[type eq "work"]`: `filter` applies to each value of the multi-valued `path` (no subAttr). */
   | { readonly kind: 'valuePath'; readonly path: AttrPath; readonly filter: Filter }
 
+export type Comparison = Extract<Filter, { kind: 'compare' }>
+
+/**
+ * The `value op x` comparisons joined by `and` at the top of a `[...]` filter: each must hold for
+ * the element that matches, so an index on `attr.value` can narrow the rows before the exact test.
+ */
+export function valueConjuncts(filter: Filter): Comparison[] {
+  if (filter.kind === 'and') return [...valueConjuncts(filter.left), ...valueConjuncts(filter.right)]
+  if (filter.kind === 'compare' && !filter.path.urn && !filter.path.subAttr && filter.path.attr.toLowerCase() === 'value') return [filter]
+  return []
+}
+
 /**
  * A PATCH path (RFC 7644 §3.5.2): attrPath, or valuePath with an optional sub-attribute after it,
  * e.g. `emails[type eq "work"].value`.

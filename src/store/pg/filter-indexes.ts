@@ -1,4 +1,4 @@
-import type { AttrPath, CompareOp, Filter } from '../../scim/filter/ast.js'
+import { valueConjuncts, type AttrPath, type CompareOp, type Filter } from '../../scim/filter/ast.js'
 import { formatFilter } from '../../scim/filter/format.js'
 
 /**
@@ -131,9 +131,3 @@ function pathOf({ urn, attr, subAttr }: AttrPath, resource: IndexedResource, com
   return compareValue && resource.valueOf?.includes(a) ? `${a}.value` : a
 }
 
-/** `value op "x"` conjuncts at the top of a `[...]` filter: each holds for the element that matches. */
-function valueConjuncts(filter: Filter): { op: CompareOp; value: unknown }[] {
-  if (filter.kind === 'and') return [...valueConjuncts(filter.left), ...valueConjuncts(filter.right)]
-  if (filter.kind === 'compare' && !filter.path.urn && !filter.path.subAttr && filter.path.attr.toLowerCase() === 'value') return [{ op: filter.op, value: filter.value }]
-  return []
-}

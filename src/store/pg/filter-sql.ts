@@ -2,7 +2,7 @@ import { sql, type SQL } from 'drizzle-orm'
 import { findAttribute, type AttributeDefinition } from '../../scim/core/attribute.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import type { ResourceSchemaView } from '../../scim/core/resource-input.js'
-import type { AttrPath, CompValue, CompareOp, Filter } from '../../scim/filter/ast.js'
+import { valueConjuncts, type AttrPath, type CompValue, type CompareOp, type Filter } from '../../scim/filter/ast.js'
 import { compileFilter } from '../../scim/filter/evaluate.js'
 import { formatAttrPath } from '../../scim/filter/format.js'
 import { ScimError } from '../../scim/protocol/scim-error.js'
@@ -93,8 +93,10 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
       const exists = sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
       const value = findAttribute(t.attribute.subAttributes, 'value')
-      const narrowed = value && !value.caseExact ? valueTerm(filter.filter) : undefined
-      const index = narrowed && indexedValues(resource, `${t.attribute.name}.value`, narrowed.op, narrowed.term)
+      // The same choice filter-indexes.ts makes: an eq (the values array) before a substring (trigrams).
+      const terms = value && !value.caseExact ? valueConjuncts(filter.filter).filter((c) => typeof c.value === 'string' && ['eq', 'co', 'sw', 'ew'].includes(c.op)) : []
+      const narrowed = terms.find((c) => c.op === 'eq') ?? terms[0]
+      const index = narrowed && indexedValues(resource, `${t.attribute.name}.value`, narrowed.op, narrowed.value as string)
       return index ? sql`(${index} and ${exists})` : exists
     }
   }
@@ -326,18 +328,6 @@ function elementsOf(json: SQL): SQL {
 /** LIKE's wildcards in user text are literals (backslash is PostgreSQL's default LIKE escape). */
 function escapeLike(text: string): string {
   return text.replace(/[\\%_]/g, (c) => `\\${c}`)
-}
-
-/**
- * A `value eq|co|sw|ew "x"` that every element matching `filter` must satisfy (a top-level
- * conjunct), if any: the index can then narrow `attr[...]` before the exact test.
- */
-function valueTerm(filter: Filter): { op: CompareOp; term: string } | undefined {
-  if (filter.kind === 'and') return valueTerm(filter.left) ?? valueTerm(filter.right)
-  if (filter.kind === 'compare' && ['eq', 'co', 'sw', 'ew'].includes(filter.op) && typeof filter.value === 'string' && !filter.path.urn && !filter.path.subAttr) {
-    return filter.path.attr.toLowerCase() === 'value' ? { op: filter.op, term: filter.value } : undefined
-  }
-  return undefined
 }
 
 /**
