@@ -41,7 +41,7 @@ export interface AppDeps {
   rateLimit?: RateLimitOptions
   /** Serve TLS directly with this certificate and key (PEM). */
   https?: { cert: string | Buffer; key: string | Buffer }
-  /** A pino logger (server.ts builds it with redaction); none in tests. */
+  /** A pino logger (http/logger.ts); none in tests. */
   logger?: FastifyBaseLogger
   clock?: Clock
   random?: RandomSource
@@ -56,16 +56,15 @@ declare module 'fastify' {
 
 export const DEFAULT_LIMITS: ServiceLimits = { maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1024 * 1024 }
 
-/** Paths never written to logs in any form: tokens travel in these. */
-export const REDACTED_PATHS = ['req.headers.authorization', 'req.headers["x-admin-token"]', 'token', '*.token', 'body.password']
 
 /** Builds the service without listening: what tests import and what server.ts runs. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
   const random = deps.random ?? randomBytes
+  const requestLog = new CompletedRequestLog()
   const app = Fastify(<FastifyServerOptions>{
     ...(deps.logger ? { loggerInstance: deps.logger } : { logger: false }),
-    logController: new CompletedRequestLog(),
+    logController: requestLog,
     ...(deps.https ? { https: deps.https } : {}),
     ...(deps.trustProxy !== undefined ? { trustProxy: deps.trustProxy } : {}),
     // A caller's X-Request-Id is kept when it is short and printable (it ends up in logs); else one is made.
@@ -83,6 +82,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     requestTimeout: 30_000,
     connectionTimeout: 35_000,
   })
+  if (deps.logger) requestLog.attach(app.log)
   registerJsonParsers(app)
   app.decorateRequest('publicBaseUrl', '')
   app.addHook('onRequest', async (request, reply) => {

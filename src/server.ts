@@ -1,13 +1,13 @@
-import { buildApp, REDACTED_PATHS } from './app.js'
+import { buildApp } from './app.js'
 import { resolveAdminToken } from './auth/admin-token.js'
 import { hashToken } from './auth/tokens.js'
+import { createLogger } from './http/logger.js'
 import { createMetrics } from './http/metrics.js'
 import { ConfigError, loadConfig } from './config.js'
 import { openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
 import { readFileSync } from 'node:fs'
 import { Redis } from 'ioredis'
-import pino from 'pino'
 
 /** The process: configuration, database and migrations, listen, graceful shutdown. */
 async function main(): Promise<void> {
@@ -21,7 +21,7 @@ async function main(): Promise<void> {
     }
     throw error
   }
-  const logger = pino({ level: config.logLevel, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } })
+  const logger = createLogger(config.logLevel)
   const database = await openDatabase({
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,

@@ -1,6 +1,6 @@
 import { hashesEqual, hashToken } from './tokens.js'
 import type { Clock } from '../provisioning/clock.js'
-import type { TeamStore } from '../store/team-store.js'
+import type { ConnectionWithUsers, ListQuery, ListResult, ScimUserRecord, TeamStore } from '../store/team-store.js'
 
 /** How stale lastUsedAt may get: one write a minute per endpoint instead of one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
@@ -10,23 +10,36 @@ export interface ScimPrincipal {
   readonly endpointId: string
 }
 
+export interface VerifiedScimRequest {
+  readonly principal: ScimPrincipal
+  /** The users matching `usersQuery`, when the store read them with the token; see TeamStore.findConnectionWithUsers. */
+  readonly users: ListResult<ScimUserRecord> | undefined
+}
+
 /**
  * DESIGN.md §2: a token opens only its own endpointId, and only while SCIM is enabled and the
- * team's SSO is active. Every refusal looks the same to the caller (a 401).
+ * team's SSO is active. Every refusal looks the same to the caller (a 401). With `usersQuery`
+ * (a request for a list of Users), the store may answer it in the token's own round trip; those
+ * users leave here only with a verified principal.
  */
 export async function verifyScimToken(
   store: TeamStore,
   token: string,
   endpointId: string,
   clock: Clock,
-): Promise<ScimPrincipal | null> {
+  usersQuery?: ListQuery,
+): Promise<VerifiedScimRequest | null> {
   const presented = hashToken(token)
-  const credential = await store.findConnectionByTokenHash(presented)
-  if (!credential || !hashesEqual(credential.tokenHash, presented)) return null
+  const found: ConnectionWithUsers | null = usersQuery
+    ? await store.findConnectionWithUsers(presented, usersQuery)
+    : await store.findConnectionByTokenHash(presented).then((credential) => credential && { credential, users: undefined })
+  if (!found) return null
+  const { credential } = found
+  if (!hashesEqual(credential.tokenHash, presented)) return null
   if (credential.endpointId !== endpointId.toLowerCase() || !credential.ssoActive) return null
   const now = clock().getTime()
   if (!credential.lastUsedAt || now - credential.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
     await store.touchConnection(credential.teamId, credential.endpointId)
   }
-  return { teamId: credential.teamId, endpointId: credential.endpointId }
+  return { principal: { teamId: credential.teamId, endpointId: credential.endpointId }, users: found.users }
 }

@@ -77,6 +77,9 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
         ? `token:${hashToken(authorization.slice(7).trim()).slice(0, 32)}`
         : `ip:${request.ip}`
     },
+    // The X-RateLimit-* headers only on a refusal, with Retry-After: no identity provider reads them on
+    // a success, and every response would carry three more headers.
+    addHeadersOnExceeding: { 'x-ratelimit-limit': false, 'x-ratelimit-remaining': false, 'x-ratelimit-reset': false },
     errorResponseBuilder: (_request, context) =>
       new ScimError(429, `Too many requests for this token: the limit is ${context.max} per minute; retry after ${context.after}`),
   })

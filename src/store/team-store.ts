@@ -43,6 +43,11 @@ export interface ConnectionCredential {
   readonly ssoActive: boolean
 }
 
+export interface ConnectionWithUsers {
+  readonly credential: ConnectionCredential
+  readonly users: ListResult<ScimUserRecord> | undefined
+}
+
 export interface AuditEventInput {
   readonly source: 'admin' | 'scim'
   readonly action: string
@@ -194,6 +199,12 @@ export interface TeamStore {
   disableConnection(teamId: string, endpointId: string): Promise<void>
   /** Global by nature: the token is all a SCIM request carries until it is verified. */
   findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null>
+  /**
+   * The same, and in the same round trip the token's team's users matching `query` when the store
+   * can answer it whole that way (the eq lookups IdPs make before every write); `users` is
+   * undefined otherwise. The caller shows them only once the credential is verified.
+   */
+  findConnectionWithUsers(tokenHash: string, query: ListQuery): Promise<ConnectionWithUsers | null>
   touchConnection(teamId: string, endpointId: string): Promise<void>
 
   appendEvent(teamId: string, event: AuditEventInput): Promise<void>

@@ -1,7 +1,7 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
-import pino from 'pino'
-import { buildApp, REDACTED_PATHS } from '../../src/app.js'
+import { buildApp } from '../../src/app.js'
+import { createLogger } from '../../src/http/logger.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
@@ -19,7 +19,7 @@ t.test('logs never carry a token or an Authorization header', async (t) => {
       done()
     },
   })
-  const logger = pino({ level: 'trace', redact: { paths: REDACTED_PATHS, censor: '[redacted]' } }, sink)
+  const logger = createLogger('trace', sink)
   const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
   t.teardown(() => app.close())
   await db!.reset()
@@ -45,7 +45,7 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
       done()
     },
   })
-  const logger = pino({ level: 'info' }, sink)
+  const logger = createLogger('info', sink)
   const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
   t.teardown(() => app.close())
   await db!.reset()

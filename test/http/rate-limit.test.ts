@@ -31,12 +31,14 @@ t.test('per-token limit: 429 with Retry-After and a SCIM error; other tokens and
   await db!.reset()
   // scimTeam spends admin-token requests, not SCIM-token ones.
   const team = await scimTeam(app, 'limits')
-  const statuses: number[] = []
-  for (let i = 0; i < 6; i++) statuses.push((await scim(app, team, 'GET', '/Users')).statusCode)
-  t.same(statuses, [200, 200, 200, 200, 200, 429])
+  const responses = []
+  for (let i = 0; i < 6; i++) responses.push(await scim(app, team, 'GET', '/Users'))
+  t.same(responses.map((r) => r.statusCode), [200, 200, 200, 200, 200, 429])
+  t.notOk(Object.keys(responses[0]!.headers).some((name) => name.startsWith('x-ratelimit-')), 'no limit headers on a success')
   const refused = await scim(app, team, 'GET', '/Users')
   t.equal(refused.statusCode, 429)
   t.match(refused.headers['retry-after'], /^\d+$/)
+  t.equal(refused.headers['x-ratelimit-limit'], '5', 'the limit is named on a refusal')
   t.same(refused.json().schemas, ['urn:ietf:params:scim:api:messages:2.0:Error'])
   t.equal(refused.json().status, '429')
   const other = await scimTeam(app, 'limits2')

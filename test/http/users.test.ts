@@ -354,6 +354,42 @@ for (const db of await testDatabases(t)) {
       t.equal(lower.statusCode, 200)
     })
 
+    t.test('eq lookups read with the token show users only to a verified caller of their own team', async (t) => {
+      // GET /Users with an eq filter is answered in the bearer check's own round trip (scim-routes.ts):
+      // every refusal must still be a 401 that shows nothing, whatever the filter.
+      const ada = (await scim(app, team, 'POST', '/Users', { ...user('ada@example.com'), externalId: 'ext-ada' })).json()
+      const other = await scimTeam(app, 't2')
+      await scim(app, other, 'POST', '/Users', { ...user('ada@example.com'), externalId: 'ext-ada' })
+      const lookups = ['userName eq "ada@example.com"', 'externalId eq "ext-ada"', 'emails[value eq "ada@example.com"]', 'emails.value eq "ADA@example.com"']
+      const get = (caller: Pick<ScimTeam, 'token' | 'base'>, filter: string) => scim(app, caller, 'GET', `/Users?filter=${encodeURIComponent(filter)}`)
+      for (const filter of lookups) {
+        const found = await get(team, filter)
+        t.equal(found.statusCode, 200, filter)
+        t.same(found.json().Resources.map((r: { id: string }) => r.id), [ada.id], `${filter}: the team's own user`)
+        for (const [why, caller] of [
+          ['another team’s token', { token: other.token, base: team.base }],
+          ['an unknown token', { token: 'cpscim_nope', base: team.base }],
+          ['an unknown endpoint', { token: team.token, base: '/scim/v2/00000000000000000000000000000000' }],
+        ] as const) {
+          const res = await get(caller, filter)
+          t.equal(res.statusCode, 401, `${filter}: ${why}`)
+          t.notOk(res.body.includes(ada.id) || res.body.includes('ext-ada'), `${filter}: ${why} sees nothing`)
+        }
+      }
+      const unparsable = 'userName eq'
+      t.equal((await get({ token: 'cpscim_nope', base: team.base }, unparsable)).statusCode, 401, 'a stranger with a broken filter: 401 first')
+      t.equal((await get(team, unparsable)).json().scimType, 'invalidFilter', 'the caller with a broken filter: 400 invalidFilter')
+
+      const rotated = (await admin(app, 'POST', '/teams/t1/scim/rotate', { actor: team.ownerAccountId })).json().token as string
+      t.equal((await get(team, lookups[0]!)).statusCode, 401, 'the rotated-out token')
+      t.equal((await get({ ...team, token: rotated }, lookups[0]!)).statusCode, 200, 'the new token')
+      await admin(app, 'DELETE', '/teams/t1/sso', { actor: team.ownerAccountId })
+      t.equal((await get({ ...team, token: rotated }, lookups[0]!)).statusCode, 401, 'SSO turned off')
+      await admin(app, 'PUT', '/teams/t1/sso', { body: { protocol: 'saml' } })
+      await admin(app, 'DELETE', '/teams/t1/scim', { actor: team.ownerAccountId })
+      t.equal((await get({ ...team, token: rotated }, lookups[0]!)).statusCode, 401, 'SCIM disabled')
+    })
+
     t.test('every write and rejection is in the audit log', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
       await scim(app, team, 'POST', '/Users', user('ada@example.com'))

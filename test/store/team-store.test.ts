@@ -96,6 +96,47 @@ for (const db of await testDatabases(t)) {
       t.equal(inTransaction?.endpointId, 'e1', 'inside a transaction too (unnamed)')
     })
 
+    t.test('the token and an eq lookup in one statement: the same users listUsers finds, only of the token’s team', async (t) => {
+      const ID3 = '33333333-3333-4333-8333-333333333333'
+      await store.upsertTeam('t1', 'T1')
+      await store.upsertTeam('t2', 'T2')
+      await store.setSso('t1', 'saml')
+      await store.insertConnection('t1', 'e1', 'hash-1')
+      await store.insertConnection('t2', 'e2', 'hash-2')
+      const a = await store.createAccount({ email: 'a@x.io', displayName: null })
+      await store.insertUser('t1', { ...record(ID1, a.id, 'Ada'), externalId: 'shared', doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] } })
+      await store.insertUser('t1', { ...record(ID2, a.id, 'Bob'), externalId: 'shared', created: new Date('2026-01-02T00:00:00.000Z') })
+      // The same values in another team: never part of t1's answer, nor t1's part of t2's.
+      await store.insertUser('t2', { ...record(ID3, a.id, 'Ada'), externalId: 'shared', doc: { userName: 'Ada', emails: [{ value: 'ada@x.io' }] } })
+      const credential = { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true }
+      const query = (filter: string, count = 10) => ({ filter: parseFilter(filter), startIndex: 1, count })
+      const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
+      for (const candidate of [store, unnamed]) {
+        for (const filter of ['userName eq "ADA"', 'externalId eq "shared"', 'emails.value eq "ada@x.io"', 'emails[value eq "ADA@x.io"]', 'userName eq "nobody"']) {
+          const found = await candidate.findConnectionWithUsers('hash-1', query(filter))
+          t.same(found?.credential, credential, filter)
+          // Decoded as drizzle decodes the same rows (Dates, jsonb), in listUsers' order.
+          t.strictSame(found?.users, await candidate.listUsers('t1', query(filter)), `${filter}: as listUsers`)
+        }
+        const ada = (await candidate.findConnectionWithUsers('hash-1', query('userName eq "ada"')))?.users?.resources[0]
+        t.ok(ada?.created instanceof Date && ada.lastModified instanceof Date && typeof ada.doc === 'object', 'timestamps and the document decoded')
+        const other = await candidate.findConnectionWithUsers('hash-2', query('userName eq "ada"'))
+        t.same(other?.credential, { teamId: 't2', endpointId: 'e2', tokenHash: 'hash-2', lastUsedAt: null, ssoActive: false }, 'the credential says SSO is off')
+        t.same(other?.users?.resources.map((u) => u.id), [ID3], 'only the token’s own team')
+        t.equal(await candidate.findConnectionWithUsers('hash-unknown', query('userName eq "ada"')), null, 'an unknown token finds nothing')
+        const more = await candidate.findConnectionWithUsers('hash-1', query('externalId eq "shared"', 1))
+        t.same([more?.credential, more?.users], [credential, undefined], 'more matches than the page: left to listUsers, which counts them')
+        const notHot = await candidate.findConnectionWithUsers('hash-1', query('displayName eq "x"'))
+        t.same([notHot?.credential, notHot?.users], [credential, undefined], 'a filter that is not an eq lookup: the token only')
+        const paged = await candidate.findConnectionWithUsers('hash-1', { ...query('userName eq "ada"'), startIndex: 2 })
+        t.equal(paged?.users, undefined, 'not the first page: the token only')
+      }
+      await store.disableConnection('t1', 'e1')
+      t.equal(await store.findConnectionWithUsers('hash-1', query('userName eq "ada"')), null, 'a disabled connection finds nothing')
+      const inTransaction = await store.transaction((tx) => tx.findConnectionWithUsers('hash-2', query('userName eq "ada"')))
+      t.same(inTransaction?.users?.resources.map((u) => u.id), [ID3], 'inside a transaction too (unnamed)')
+    })
+
     t.test('readiness needs the migrations', async (t) => {
       await t.resolves(db.database.ping())
       const empty = await openDatabase({})

@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery } from './group-queries.js'
-import { hotLookup, hotPath, type HotPath } from './hot-path.js'
+import { hotPath, hotQuery, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
 import {
@@ -11,6 +11,7 @@ import {
   type AuditEvent,
   type AuditEventInput,
   type ConnectionCredential,
+  type ConnectionWithUsers,
   type ListQuery,
   type ListResult,
   type Member,
@@ -291,6 +292,25 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
+  findConnectionWithUsers(tokenHash: string, query: ListQuery): Promise<ConnectionWithUsers | null> {
+    return this.run(async () => {
+      const hot = hotQuery(query)
+      if (!hot) {
+        const credential = (await this.hot.tokenLookup.execute({ tokenHash }))[0]
+        return credential ? { credential, users: undefined } : null
+      }
+      const rows = await this.hot.tokenAnd[hot.lookup].execute({ tokenHash, value: hot.value, limit: query.count + 1 })
+      const [first] = rows
+      if (!first) return null
+      const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
+      // The lateral join's row without a match has null user columns (id is never null otherwise).
+      const matches = rows.flatMap((row) => (row.id === null ? [] : [toRecord(row as UserRow)]))
+      // As listUsers: a short answer is the whole result, so it is also the exact total.
+      const credential = { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive }
+      return { credential, users: matches.length <= query.count ? { totalResults: matches.length, resources: matches } : undefined }
+    })
+  }
+
   touchConnection(teamId: string, endpointId: string): Promise<void> {
     return this.run(async () => {
       await this.db
@@ -396,7 +416,7 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
-      const hot = query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0 ? hotLookup(query.filter) : undefined
+      const hot = hotQuery(query)
       if (hot) {
         // One more row than the page: a short answer is the whole result, so it is also the exact total.
         const rows = await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })
@@ -560,7 +580,8 @@ function fromGroupRecord(group: ScimGroupRecord) {
   }
 }
 
-type UserRow = typeof scimUsers.$inferSelect
+/** The columns toRecord reads (the hot path selects just these, hot-path.ts). */
+type UserRow = Omit<typeof scimUsers.$inferSelect, 'teamId'>
 
 function toRecord(row: UserRow): ScimUserRecord {
   return {

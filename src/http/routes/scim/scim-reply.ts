@@ -32,11 +32,14 @@ export function projectionOf(request: FastifyRequest, view: ResourceSchemaView):
 }
 
 /** A list request (query string or SearchRequest body) as a store query plus its projection. */
-export function listQuery(
-  params: Record<string, unknown>,
-  view: ResourceSchemaView,
-  maxResults: number,
-): { query: ListQuery; projection: ProjectionRequest; cursorKey: string | undefined } {
+export interface ParsedListRequest {
+  readonly query: ListQuery
+  readonly projection: ProjectionRequest
+  /** What a cursor is bound to; undefined without cursor paging. */
+  readonly cursorKey: string | undefined
+}
+
+export function listQuery(params: Record<string, unknown>, view: ResourceSchemaView, maxResults: number): ParsedListRequest {
   const request = parseListRequest(params, { maxResults, defaultCount: maxResults })
   const projection = { attributes: request.attributes, excludedAttributes: request.excludedAttributes }
   checkProjection(projection, view)

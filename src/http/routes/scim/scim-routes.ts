@@ -2,6 +2,7 @@ import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
 import { discoveryRoutes } from './discovery.js'
+import type { ParsedListRequest } from './scim-reply.js'
 import { groupRoutes } from './groups.js'
 import { rootSearchRoutes } from './root-search.js'
 import { userRoutes } from './users.js'
@@ -9,13 +10,28 @@ import type { Clock } from '../../../provisioning/clock.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { ServiceLimits } from '../../../scim/core/discovery.js'
-import type { TeamStore } from '../../../store/team-store.js'
+import type { ListResult, ScimUserRecord, TeamStore } from '../../../store/team-store.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the SCIM bearer check: the team and endpoint this request acts for. */
     scim?: ScimPrincipal
+    /** Set by the SCIM bearer check on a route with `usersReadAhead`: the list it read with the token. */
+    usersReadAhead?: UsersReadAhead
   }
+  interface FastifyContextConfig {
+    /**
+     * A route answering a list of Users names it here (undefined when the request does not parse):
+     * the bearer check then reads it in the token's own round trip where the store can.
+     */
+    usersReadAhead?: (request: FastifyRequest) => ParsedListRequest | undefined
+  }
+}
+
+/** A list request as the route parsed it, and the users read with the token (undefined: not read). */
+export interface UsersReadAhead {
+  readonly list: ParsedListRequest
+  readonly users: ListResult<ScimUserRecord> | undefined
 }
 
 export interface ScimRouteDeps {
@@ -42,9 +58,12 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     verifyErrorLogLevel: 'info',
     auth: async (token: string, request: FastifyRequest) => {
       const { endpointId } = request.params as { endpointId: string }
-      const found = await verifyScimToken(deps.store, token, endpointId, deps.clock)
-      if (!found) return false
+      const list = request.routeOptions.config.usersReadAhead?.(request)
+      const verified = await verifyScimToken(deps.store, token, endpointId, deps.clock, list?.query)
+      if (!verified) return false
+      const found = verified.principal
       request.scim = found
+      if (list) request.usersReadAhead = { list, users: verified.users }
       // The request's own logger (Fastify makes one per request) takes the team: a child of it per
       // request would make each request's logger a prototype, which V8 pays for on every request.
       const log = request.log as typeof request.log & { setBindings?: (bindings: Record<string, string>) => void }

@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
+import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim, type ParsedListRequest } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
 import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
-import type { ScimUserRecord } from '../../../store/team-store.js'
+import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
 
 export interface UserRouteDeps {
   users: UserProvisioning
@@ -48,16 +48,27 @@ export async function userResponses(
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   const render = async (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
     (await userResponses(request, [user], projection, deps.users))[0]!
-  const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const { query, projection, cursorKey } = listQuery(params, userView, deps.maxResults)
-    const result = await deps.users.list(principal(request), query)
+  const list = async (request: FastifyRequest, { query, projection, cursorKey }: ParsedListRequest, readAhead?: ListResult<ScimUserRecord>) => {
+    const result = readAhead ?? (await deps.users.list(principal(request), query))
     const resources = await userResponses(request, result.resources, projection, deps.users)
     return listBody(query, cursorKey, result.totalResults, resources, result.nextAfterId)
   }
+  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps.maxResults)
 
-  app.get('/Users', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
+  // The lookups IdPs make before every write come this way: the bearer check reads them with the token.
+  const usersReadAhead = (request: FastifyRequest) => {
+    try {
+      return parsedQuery(request)
+    } catch {
+      return undefined // reported by the handler, after the bearer check: a stranger gets a 401, not a 400
+    }
+  }
+  app.get('/Users', { config: { usersReadAhead } }, async (request, reply) => {
+    const ahead = request.usersReadAhead
+    return sendScim(reply, 200, await list(request, ahead?.list ?? parsedQuery(request), ahead?.users))
+  })
 
-  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, searchBody(request.body))))
+  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps.maxResults))))
 
   app.post('/Users', async (request, reply) => {
     const projection = projectionOf(request, userView)
