@@ -1,5 +1,6 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { AdminError } from '../provisioning/admin-error.js'
+import { requestScope } from './request-log.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { SCIM_CONTENT_TYPE } from '../scim/protocol/media-type.js'
 import { StoreTimeout, StoreUnavailable } from '../store/team-store.js'
@@ -16,8 +17,9 @@ function isScimUrl(url: string): boolean {
 export function handleError(error: unknown, request: FastifyRequest, reply: FastifyReply): void {
   const scim = isScimUrl(request.url)
   const known = classify(error)
-  if (known.status >= 500) request.log.error({ err: error }, 'request failed')
-  else request.log.info({ err: error instanceof Error ? { message: error.message, code: (error as FastifyError).code } : error }, 'request rejected')
+  const scope = requestScope(request)
+  if (known.status >= 500) request.log.error({ ...scope, err: error }, 'request failed')
+  else request.log.info({ ...scope, err: error instanceof Error ? { message: error.message, code: (error as FastifyError).code } : error }, 'request rejected')
   if (known.status === 503) reply.header('retry-after', '5')
   if (scim) {
     const scimError =

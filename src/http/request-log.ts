@@ -3,7 +3,7 @@ import { LogController, type FastifyBaseLogger, type FastifyReply, type FastifyR
 /**
  * One log line per request, written when it completes and carrying the request, instead of
  * Fastify's two (its "incoming request" line costs as much again and says nothing this one does
- * not). SCIM requests name their team and endpoint (set by the bearer check, scim-routes.ts).
+ * not). SCIM requests' lines name their team and endpoint (from the bearer check, scim-routes.ts).
  */
 export class CompletedRequestLog extends LogController {
   private completed: FastifyBaseLogger | undefined
@@ -21,16 +21,16 @@ export class CompletedRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    if (error || !this.completed) {
-      const line = { req: request, res: reply, responseTime: reply.elapsedTime }
-      if (error) reply.log.error({ ...line, err: error }, 'request errored')
-      else reply.log.info(line, 'request completed')
-      return
-    }
     const scim = request.scim
-    this.completed.info(
-      { reqId: request.id, teamId: scim?.teamId, endpointId: scim?.endpointId, req: request, res: reply, responseTime: reply.elapsedTime },
-      'request completed',
-    )
+    const line = { teamId: scim?.teamId, endpointId: scim?.endpointId, req: request, res: reply, responseTime: reply.elapsedTime }
+    if (error) request.log.error({ ...line, err: error }, 'request errored')
+    else if (this.completed) this.completed.info({ reqId: request.id, ...line }, 'request completed')
+    else request.log.info(line, 'request completed')
   }
+}
+
+/** What a request's log lines say it acted for: the team and endpoint of an authenticated SCIM request. */
+export function requestScope(request: FastifyRequest): { teamId?: string; endpointId?: string } {
+  const scim = request.scim
+  return scim ? { teamId: scim.teamId, endpointId: scim.endpointId } : {}
 }

@@ -62,6 +62,16 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
   t.same([line?.teamId, line?.endpointId], ['rid', team.endpointId])
   t.match(line, { req: { method: 'GET', url: `${team.base}/Users` }, res: { statusCode: 200 } }, 'with the request and its status')
   t.type(line?.responseTime, 'number')
+  await scim(app, team, 'GET', '/Users?filter=userName%20eq', undefined, { 'x-request-id': 'okta-req-400' })
+  const rejected = lines.map((l) => JSON.parse(l) as Record<string, unknown>).filter((l) => l.reqId === 'okta-req-400')
+  t.same(
+    rejected.map((l) => [l.msg, l.teamId, l.endpointId]),
+    [
+      ['request rejected', 'rid', team.endpointId],
+      ['request completed', 'rid', team.endpointId],
+    ],
+    'the rejection names the team too',
+  )
 })
 
 t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, and nothing is written', async (t) => {

@@ -61,27 +61,17 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
       const list = request.routeOptions.config.usersReadAhead?.(request)
       const verified = await verifyScimToken(deps.store, token, endpointId, deps.clock, list?.query)
       if (!verified) return false
-      const found = verified.principal
-      request.scim = found
+      // Log lines name the team from here on (request-log.ts reads it): not bound into the logger,
+      // which would re-serialise its bindings on every request for the rare line that needs them.
+      request.scim = verified.principal
       if (list) request.usersReadAhead = { list, users: verified.users }
-      // The request's own logger (Fastify makes one per request) takes the team: a child of it per
-      // request would make each request's logger a prototype, which V8 pays for on every request.
-      const log = request.log as typeof request.log & { setBindings?: (bindings: Record<string, string>) => void }
-      if (log.setBindings) log.setBindings({ teamId: found.teamId, endpointId: found.endpointId })
-      else request.log = request.log.child({ teamId: found.teamId, endpointId: found.endpointId })
       return true
     },
     errorResponse: (error: Error) => ({ error: error.message }),
   })
   // preParsing: after the rate limit (a route-level onRequest hook, so floods of bad tokens are
   // counted) and before the body is read (no parsing for unauthenticated callers).
-  app.addHook('preParsing', (request, reply, payload, done) =>
-    app.verifyBearerAuth!(request, reply, (error?: Error) => {
-      // The response log line ("request completed") comes from reply.log: give it the team too.
-      if (!error) reply.log = request.log
-      done(error, payload)
-    }),
-  )
+  app.addHook('preParsing', (request, reply, payload, done) => app.verifyBearerAuth!(request, reply, (error?: Error) => done(error, payload)))
 
   discoveryRoutes(app, { limits: deps.limits })
   userRoutes(app, {
