@@ -7,14 +7,13 @@ import type { ListQuery } from '../team-store.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import { userView } from '../../scim/core/user-resource.js'
 
-/**
- * The eq lookups IdPs make before every write, each one index probe: the team's users whose
- * attribute equals the `value` placeholder, at most `limit` of them, in creation order where more
- * than one can match. `team` is the team's id, or the verified token's team in the fused statement.
- */
 /** A placeholder for the team id, or the connection's team_id column in the fused statement. */
 type TeamRef = SQLWrapper
 
+/**
+ * The eq lookups IdPs make before every write, each one index probe: the team's users whose
+ * attribute equals the `value` placeholder.
+ */
 const lookups = {
   userNameLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), eq(sql`lower(${scimUsers.userName} collate "C")`, sql.placeholder('value'))),
   externalIdLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), eq(scimUsers.externalId, sql.placeholder('value'))),
@@ -44,25 +43,17 @@ export function hotPath(db: Db, named: boolean) {
     ssoActive: sql<boolean>`coalesce(${ssoConfigs.active}, false)`,
   }
   const tokenIs = and(eq(scimConnections.tokenHash, sql.placeholder('tokenHash')), isNull(scimConnections.disabledAt))
-  const lookup = (which: HotLookup) =>
-    preparedRows(
-      db,
-      db.select(userColumns(scimUsers)).from(scimUsers).where(lookups[which](sql.placeholder('teamId'))).orderBy(scimUsers.createdAt, scimUsers.id).limit(sql.placeholder('limit')),
-      name(`scim_${which}`),
-    )
+  // At most `limit` matches, in creation order (externalId and emails may match more than one user).
+  const matchesOf = (which: HotLookup, team: TeamRef) =>
+    db.select(userColumns(scimUsers)).from(scimUsers).where(lookups[which](team)).orderBy(scimUsers.createdAt, scimUsers.id).limit(sql.placeholder('limit'))
+  const lookup = (which: HotLookup) => preparedRows(db, matchesOf(which, sql.placeholder('teamId')), name(`scim_${which}`))
   /**
    * The token's lookup and an eq lookup in one statement, the lookup scoped by the token's own team:
    * one round trip instead of two for the requests IdPs make most. A row per match, or one whose
    * user columns are null; no row when the token is unknown or disabled.
    */
   const tokenAndLookup = (which: HotLookup) => {
-    const matches = db
-      .select(userColumns(scimUsers))
-      .from(scimUsers)
-      .where(lookups[which](scimConnections.teamId))
-      .orderBy(scimUsers.createdAt, scimUsers.id)
-      .limit(sql.placeholder('limit'))
-      .as('matches')
+    const matches = matchesOf(which, scimConnections.teamId).as('matches')
     return preparedRows(
       db,
       db
