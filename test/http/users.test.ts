@@ -379,6 +379,14 @@ for (const db of await testDatabases(t)) {
       const unparsable = 'userName eq'
       t.equal((await get({ token: 'cpscim_nope', base: team.base }, unparsable)).statusCode, 401, 'a stranger with a broken filter: 401 first')
       t.equal((await get(team, unparsable)).json().scimType, 'invalidFilter', 'the caller with a broken filter: 400 invalidFilter')
+      // PostgreSQL cannot bind U+0000 (a filter's JSON string escape): a statement carrying it would
+      // fail, token check and all. Sent raw, the parser refuses it first.
+      for (const filter of [String.raw`userName eq "a\u0000b"`, String.raw`externalId eq "\u0000"`, String.raw`emails[value eq "a\u0000@b.c"]`, 'userName eq "a\u0000b"']) {
+        t.equal((await get({ token: 'cpscim_nope', base: team.base }, filter)).statusCode, 401, `a stranger: 401 for ${JSON.stringify(filter)}`)
+        t.equal((await get({ token: other.token, base: team.base }, filter)).statusCode, 401, `another team's token: 401 for ${JSON.stringify(filter)}`)
+        const own = await get(team, filter)
+        t.same([own.statusCode, own.json().scimType], [400, 'invalidFilter'], `the caller: 400 invalidFilter for ${JSON.stringify(filter)}`)
+      }
 
       const rotated = (await admin(app, 'POST', '/teams/t1/scim/rotate', { actor: team.ownerAccountId })).json().token as string
       t.equal((await get(team, lookups[0]!)).statusCode, 401, 'the rotated-out token')

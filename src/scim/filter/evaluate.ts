@@ -127,7 +127,7 @@ type Ordering = 'eq' | 'gt' | 'ge' | 'lt' | 'le'
  * turn a lone surrogate into U+FFFD), yet in JavaScript "\ud83d" is a substring of "😀". Refused, so
  * that the SQL compiler, which validates through here, never sends them either.
  */
-const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
+export const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** The test one value must pass; `op` is never "ne" (the caller negates "eq"). */
 function valueMatcher({ attribute, label }: Target, op: Exclude<CompareOp, 'ne'>, value: string | number | boolean): (v: unknown) => boolean {

@@ -3,6 +3,7 @@ import type { Db } from './database.js'
 import { preparedRows } from './prepared-rows.js'
 import { scimConnections, scimUsers, ssoConfigs } from './schema.js'
 import type { Filter } from '../../scim/filter/ast.js'
+import { UNSTORABLE } from '../../scim/filter/evaluate.js'
 import type { ListQuery } from '../team-store.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import { userView } from '../../scim/core/user-resource.js'
@@ -61,7 +62,9 @@ export function hotPath(db: Db, named: boolean) {
         .from(scimConnections)
         .leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId))
         .leftJoinLateral(matches, sql`true`)
-        .where(tokenIs),
+        .where(tokenIs)
+        // The lateral subquery's order, kept whatever join order the planner picks.
+        .orderBy(matches.createdAt, matches.id),
       name(`scim_token_${which}`),
     )
   }
@@ -92,6 +95,13 @@ function userColumns<T extends Record<UserColumn, unknown>>(from: T): Pick<T, Us
  * prepared statement compares it (folded where the attribute is not caseExact).
  */
 export function hotLookup(filter: Filter | undefined): { lookup: HotLookup; value: string } | undefined {
+  // A value PostgreSQL cannot bind (U+0000) fails the whole statement, the token check with it: left
+  // to the general path, whose validation answers 400 invalidFilter, after the token alone (401 first).
+  const found = eqLookup(filter)
+  return found && !UNSTORABLE.test(found.value) ? found : undefined
+}
+
+function eqLookup(filter: Filter | undefined): { lookup: HotLookup; value: string } | undefined {
   if (!filter) return undefined
   if (filter.kind === 'valuePath') {
     const { path } = filter
