@@ -1,6 +1,6 @@
 import { hashesEqual, hashToken } from './tokens.js'
 import type { Clock } from '../provisioning/clock.js'
-import type { ConnectionWithUsers, ListQuery, ListResult, ScimUserRecord, TeamStore } from '../store/team-store.js'
+import type { ListQuery, ListResult, ScimUserRecord, TeamStore } from '../store/team-store.js'
 
 /** How stale lastUsedAt may get: one write a minute per endpoint instead of one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
@@ -12,7 +12,7 @@ export interface ScimPrincipal {
 
 export interface VerifiedScimRequest {
   readonly principal: ScimPrincipal
-  /** The users matching `usersQuery`, when the store read them with the token; see TeamStore.findConnectionWithUsers. */
+  /** The users matching `usersQuery`, when the store read them with the token; see TeamStore.findConnectionByTokenHash. */
   readonly users: ListResult<ScimUserRecord> | undefined
 }
 
@@ -30,9 +30,7 @@ export async function verifyScimToken(
   usersQuery?: ListQuery,
 ): Promise<VerifiedScimRequest | null> {
   const presented = hashToken(token)
-  const found: ConnectionWithUsers | null = usersQuery
-    ? await store.findConnectionWithUsers(presented, usersQuery)
-    : await store.findConnectionByTokenHash(presented).then((credential) => credential && { credential, users: undefined })
+  const found = await store.findConnectionByTokenHash(presented, usersQuery)
   if (!found) return null
   const { credential } = found
   if (!hashesEqual(credential.tokenHash, presented)) return null

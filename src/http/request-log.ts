@@ -21,16 +21,17 @@ export class CompletedRequestLog extends LogController {
   override incomingRequest(): void {}
 
   override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
-    const scim = request.scim
-    const line = { teamId: scim?.teamId, endpointId: scim?.endpointId, req: request, res: reply, responseTime: reply.elapsedTime }
+    const line = { ...requestScope(request), req: request, res: reply, responseTime: reply.elapsedTime }
+    // Without a logger (tests), `completed` is unset and there is nothing to write.
     if (error) request.log.error({ ...line, err: error }, 'request errored')
-    else if (this.completed) this.completed.info({ reqId: request.id, ...line }, 'request completed')
-    else request.log.info(line, 'request completed')
+    else this.completed?.info({ reqId: request.id, ...line }, 'request completed')
   }
 }
 
-/** What a request's log lines say it acted for: the team and endpoint of an authenticated SCIM request. */
-export function requestScope(request: FastifyRequest): { teamId?: string; endpointId?: string } {
-  const scim = request.scim
-  return scim ? { teamId: scim.teamId, endpointId: scim.endpointId } : {}
+/**
+ * What a request's log lines say it acted for: the team and endpoint of an authenticated SCIM
+ * request (undefined otherwise; pino leaves undefined fields out).
+ */
+export function requestScope(request: FastifyRequest): { teamId: string | undefined; endpointId: string | undefined } {
+  return { teamId: request.scim?.teamId, endpointId: request.scim?.endpointId }
 }

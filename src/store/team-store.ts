@@ -197,14 +197,13 @@ export interface TeamStore {
   insertConnection(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection>
   rotateConnectionToken(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection>
   disableConnection(teamId: string, endpointId: string): Promise<void>
-  /** Global by nature: the token is all a SCIM request carries until it is verified. */
-  findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null>
   /**
-   * The same, and in the same round trip the token's team's users matching `query` when the store
+   * Global by nature: the token is all a SCIM request carries until it is verified. With
+   * `usersQuery`, also the token's team's users matching it, in the same round trip, when the store
    * can answer it whole that way (the eq lookups IdPs make before every write); `users` is
    * undefined otherwise. The caller shows them only once the credential is verified.
    */
-  findConnectionWithUsers(tokenHash: string, query: ListQuery): Promise<ConnectionWithUsers | null>
+  findConnectionByTokenHash(tokenHash: string, usersQuery?: ListQuery): Promise<ConnectionWithUsers | null>
   touchConnection(teamId: string, endpointId: string): Promise<void>
 
   appendEvent(teamId: string, event: AuditEventInput): Promise<void>

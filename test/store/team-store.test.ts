@@ -86,14 +86,14 @@ for (const db of await testDatabases(t)) {
       await store.insertUser('t1', { ...record(ID1, a.id, 'Ada'), externalId: 'ext-1', doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] } })
       const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
       for (const candidate of [store, unnamed]) {
-        t.same(await candidate.findConnectionByTokenHash('hash-1'), { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true })
+        t.same((await candidate.findConnectionByTokenHash('hash-1'))?.credential, { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true })
         t.equal(await candidate.findConnectionByTokenHash('hash-2'), null)
         for (const [filter, total] of [['userName eq "ADA"', 1], ['externalId eq "ext-1"', 1], ['externalId eq "EXT-1"', 0], ['emails.value eq "ada@x.io"', 1], ['emails[value eq "nobody@x.io"]', 0]] as const) {
           t.equal((await candidate.listUsers('t1', { filter: parseFilter(filter), startIndex: 1, count: 10 })).totalResults, total, filter)
         }
       }
       const inTransaction = await store.transaction((tx) => tx.findConnectionByTokenHash('hash-1'))
-      t.equal(inTransaction?.endpointId, 'e1', 'inside a transaction too (unnamed)')
+      t.equal(inTransaction?.credential.endpointId, 'e1', 'inside a transaction too (unnamed)')
     })
 
     t.test('the token and an eq lookup in one statement: the same users listUsers finds, only of the token’s team', async (t) => {
@@ -113,27 +113,27 @@ for (const db of await testDatabases(t)) {
       const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
       for (const candidate of [store, unnamed]) {
         for (const filter of ['userName eq "ADA"', 'externalId eq "shared"', 'emails.value eq "ada@x.io"', 'emails[value eq "ADA@x.io"]', 'userName eq "nobody"']) {
-          const found = await candidate.findConnectionWithUsers('hash-1', query(filter))
+          const found = await candidate.findConnectionByTokenHash('hash-1', query(filter))
           t.same(found?.credential, credential, filter)
           // Decoded as drizzle decodes the same rows (Dates, jsonb), in listUsers' order.
           t.strictSame(found?.users, await candidate.listUsers('t1', query(filter)), `${filter}: as listUsers`)
         }
-        const ada = (await candidate.findConnectionWithUsers('hash-1', query('userName eq "ada"')))?.users?.resources[0]
+        const ada = (await candidate.findConnectionByTokenHash('hash-1', query('userName eq "ada"')))?.users?.resources[0]
         t.ok(ada?.created instanceof Date && ada.lastModified instanceof Date && typeof ada.doc === 'object', 'timestamps and the document decoded')
-        const other = await candidate.findConnectionWithUsers('hash-2', query('userName eq "ada"'))
+        const other = await candidate.findConnectionByTokenHash('hash-2', query('userName eq "ada"'))
         t.same(other?.credential, { teamId: 't2', endpointId: 'e2', tokenHash: 'hash-2', lastUsedAt: null, ssoActive: false }, 'the credential says SSO is off')
         t.same(other?.users?.resources.map((u) => u.id), [ID3], 'only the token’s own team')
-        t.equal(await candidate.findConnectionWithUsers('hash-unknown', query('userName eq "ada"')), null, 'an unknown token finds nothing')
-        const more = await candidate.findConnectionWithUsers('hash-1', query('externalId eq "shared"', 1))
+        t.equal(await candidate.findConnectionByTokenHash('hash-unknown', query('userName eq "ada"')), null, 'an unknown token finds nothing')
+        const more = await candidate.findConnectionByTokenHash('hash-1', query('externalId eq "shared"', 1))
         t.same([more?.credential, more?.users], [credential, undefined], 'more matches than the page: left to listUsers, which counts them')
-        const notHot = await candidate.findConnectionWithUsers('hash-1', query('displayName eq "x"'))
+        const notHot = await candidate.findConnectionByTokenHash('hash-1', query('displayName eq "x"'))
         t.same([notHot?.credential, notHot?.users], [credential, undefined], 'a filter that is not an eq lookup: the token only')
-        const paged = await candidate.findConnectionWithUsers('hash-1', { ...query('userName eq "ada"'), startIndex: 2 })
+        const paged = await candidate.findConnectionByTokenHash('hash-1', { ...query('userName eq "ada"'), startIndex: 2 })
         t.equal(paged?.users, undefined, 'not the first page: the token only')
       }
       await store.disableConnection('t1', 'e1')
-      t.equal(await store.findConnectionWithUsers('hash-1', query('userName eq "ada"')), null, 'a disabled connection finds nothing')
-      const inTransaction = await store.transaction((tx) => tx.findConnectionWithUsers('hash-2', query('userName eq "ada"')))
+      t.equal(await store.findConnectionByTokenHash('hash-1', query('userName eq "ada"')), null, 'a disabled connection finds nothing')
+      const inTransaction = await store.transaction((tx) => tx.findConnectionByTokenHash('hash-2', query('userName eq "ada"')))
       t.same(inTransaction?.users?.resources.map((u) => u.id), [ID3], 'inside a transaction too (unnamed)')
     })
 

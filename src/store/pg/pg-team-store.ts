@@ -10,7 +10,6 @@ import {
   type Account,
   type AuditEvent,
   type AuditEventInput,
-  type ConnectionCredential,
   type ConnectionWithUsers,
   type ListQuery,
   type ListResult,
@@ -286,28 +285,20 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  findConnectionByTokenHash(tokenHash: string): Promise<ConnectionCredential | null> {
+  findConnectionByTokenHash(tokenHash: string, usersQuery?: ListQuery): Promise<ConnectionWithUsers | null> {
     return this.run(async () => {
-      return (await this.hot.tokenLookup.execute({ tokenHash }))[0] ?? null
-    })
-  }
-
-  findConnectionWithUsers(tokenHash: string, query: ListQuery): Promise<ConnectionWithUsers | null> {
-    return this.run(async () => {
-      const hot = hotQuery(query)
+      const hot = usersQuery && hotQuery(usersQuery)
       if (!hot) {
-        const credential = (await this.hot.tokenLookup.execute({ tokenHash }))[0]
+        const [credential] = await this.hot.tokenLookup.execute({ tokenHash })
         return credential ? { credential, users: undefined } : null
       }
-      const rows = await this.hot.tokenAnd[hot.lookup].execute({ tokenHash, value: hot.value, limit: query.count + 1 })
+      const rows = await this.hot.tokenAnd[hot.lookup].execute({ tokenHash, value: hot.value, limit: usersQuery.count + 1 })
       const [first] = rows
       if (!first) return null
       const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
       // The lateral join's row without a match has null user columns (id is never null otherwise).
       const matches = rows.flatMap((row) => (row.id === null ? [] : [toRecord(row as UserRow)]))
-      // As listUsers: a short answer is the whole result, so it is also the exact total.
-      const credential = { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive }
-      return { credential, users: matches.length <= query.count ? { totalResults: matches.length, resources: matches } : undefined }
+      return { credential: { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive }, users: wholeResult(matches, usersQuery.count) }
     })
   }
 
@@ -418,9 +409,8 @@ export class PgTeamStore implements TeamStore {
     return this.run(async () => {
       const hot = hotQuery(query)
       if (hot) {
-        // One more row than the page: a short answer is the whole result, so it is also the exact total.
-        const rows = await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })
-        if (rows.length <= query.count) return { totalResults: rows.length, resources: rows.map(toRecord) }
+        const whole = wholeResult((await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })).map(toRecord), query.count)
+        if (whole) return whole
       }
       const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query, this.options.filterMatchBudget ?? DEFAULT_FILTER_MATCH_BUDGET)
       return { totalResults, resources: rows.map(toRecord), nextAfterId }
@@ -578,6 +568,14 @@ function fromGroupRecord(group: ScimGroupRecord) {
     version: group.version,
     lastModified: group.lastModified,
   }
+}
+
+/**
+ * A hot lookup reads one row more than the page: a shorter answer is the whole result, so its
+ * length is also the exact total; a longer one is left to the general list, which counts.
+ */
+function wholeResult(users: ScimUserRecord[], count: number): ListResult<ScimUserRecord> | undefined {
+  return users.length <= count ? { totalResults: users.length, resources: users } : undefined
 }
 
 /** The columns toRecord reads (the hot path selects just these, hot-path.ts). */
