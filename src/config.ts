@@ -27,6 +27,9 @@ const EnvSchema = z.object({
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
+  MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
+  CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
 })
 
 export interface Config {
@@ -57,6 +60,15 @@ export interface Config {
   readonly redisUrl: string | undefined
   /** Serve HTTPS with these PEM files. */
   readonly tls: { readonly certFile: string; readonly keyFile: string } | undefined
+  /** After SIGTERM, the process exits non-zero if in-flight work has not finished within this (ms). */
+  readonly shutdownTimeoutMs: number
+  /** Apply pending migrations at start (under an advisory lock); false when a one-shot job runs dist/migrate.js. */
+  readonly migrateOnStart: boolean
+  /**
+   * The HMAC key that signs list cursors (RFC 9865), shared by every replica. Unset: one is generated
+   * once and kept in the database, so replicas on one database share it anyway.
+   */
+  readonly cursorSecret: string | undefined
 }
 
 export class ConfigError extends Error {
@@ -102,5 +114,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
+    shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
+    migrateOnStart: e.MIGRATE_ON_START === 'true',
+    cursorSecret: e.CURSOR_SECRET,
   })
 }

@@ -22,6 +22,9 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
       rateLimitPerMinute: 6000,
       redisUrl: undefined,
       tls: undefined,
+      shutdownTimeoutMs: 25000,
+      migrateOnStart: true,
+      cursorSecret: undefined,
     },
   )
   t.ok(Object.isFrozen(config))
