@@ -3,8 +3,19 @@ import type { Clock } from './clock.js'
 import { generateEndpointId, generateToken, hashToken, SCIM_TOKEN_PREFIX, type RandomSource } from '../auth/tokens.js'
 import { StoreConflict, type AuditEvent, type ScimConnection, type TeamStore } from '../store/team-store.js'
 
+/**
+ * What the Compound app shows the Owner: `active` (identity providers get through), `suspended`
+ * (enabled, but every SCIM request is refused until the reason is mended), or `disabled`.
+ */
+export type ScimState = 'active' | 'suspended' | 'disabled'
+
+/** Why an enabled connection refuses requests: the team has no active SSO configuration (DESIGN.md §1). */
+export type SuspendedReason = 'sso_inactive'
+
 export interface ScimStatus {
   enabled: boolean
+  state: ScimState
+  suspendedReason: SuspendedReason | null
   endpointUrl: string | null
   createdAt: string | null
   rotatedAt: string | null
@@ -79,9 +90,12 @@ export class ScimConnections {
       async (tx) => {
         const latest = await tx.getLatestConnection(teamId)
         const enabled = Boolean(latest && !latest.disabledAt)
+        const ssoActive = enabled && (await tx.getSso(teamId))?.active === true
         return {
           result: {
             enabled,
+            state: !enabled ? 'disabled' : ssoActive ? 'active' : 'suspended',
+            suspendedReason: enabled && !ssoActive ? 'sso_inactive' : null,
             endpointUrl: latest && enabled ? this.endpointUrl(baseUrl, latest.endpointId) : null,
             createdAt: latest?.createdAt.toISOString() ?? null,
             rotatedAt: latest?.rotatedAt?.toISOString() ?? null,

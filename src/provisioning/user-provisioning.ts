@@ -16,6 +16,7 @@ import {
   type GroupMemberRow,
   type ListQuery,
   type ListResult,
+  type Role,
   type ScimUserRecord,
   type TeamStore,
 } from '../store/team-store.js'
@@ -26,6 +27,9 @@ export interface ScimContext {
 }
 
 export const DIFFERENT_TEAM = 'User is already a member of a different team'
+
+const OWNER_EMAIL =
+  "The Team Owner's email is their Compound sign-in and cannot be changed through SCIM: change it in Compound, or send the Owner's current email"
 
 type UserAction = 'user.create' | 'user.replace' | 'user.patch' | 'user.delete'
 
@@ -77,12 +81,12 @@ export class UserProvisioning {
         const result = await this.update(tx, ctx, existing, doc)
         return { ...result, value: { user: result.user, created: false } }
       }
-      const account = await this.accountFor(tx, doc)
+      const { account, found } = await this.accountFor(tx, doc)
       const id = this.newId()
       const active = doc.active as boolean
-      if (active) await this.ensureMember(tx, ctx.teamId, account.id)
-      else await this.ensureNotMember(tx, ctx.teamId, account.id, id)
-      await this.syncProfile(tx, account, doc)
+      const role = active ? await this.ensureMember(tx, ctx.teamId, account.id) : await this.ensureNotMember(tx, ctx.teamId, account.id, id)
+      // A new account was made from this very document; a found one takes the profile only as a member here.
+      if (found && role) await this.syncProfile(tx, account, role, doc)
       const now = this.clock()
       const user: ScimUserRecord = {
         id,
@@ -155,15 +159,22 @@ export class UserProvisioning {
   ): Promise<{ user: ScimUserRecord; outcome: Outcome }> {
     const active = doc.active as boolean
     let outcome: Outcome = 'updated'
+    let role: Role | null
     if (current.active && !active) {
-      await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
+      role = await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
       outcome = 'deactivated'
     } else if (!current.active && active) {
-      await this.ensureMember(tx, ctx.teamId, current.accountId)
+      role = await this.ensureMember(tx, ctx.teamId, current.accountId)
       outcome = 'reactivated'
+    } else {
+      role = await this.roleHere(tx, ctx.teamId, current.accountId)
     }
-    const account = await tx.getAccount(current.accountId)
-    if (account) await this.syncProfile(tx, account, doc)
+    // The account is shared: once it has left this team (and perhaps joined another), this team's
+    // writes change its own SCIM user only (test/http/tenant-isolation.test.ts).
+    if (role) {
+      const account = await tx.getAccount(current.accountId)
+      if (account) await this.syncProfile(tx, account, role, doc)
+    }
     const user: ScimUserRecord = {
       ...current,
       userName: doc.userName as string,
@@ -180,7 +191,7 @@ export class UserProvisioning {
   }
 
   /** Finds the account by the user's email, or creates it (DESIGN.md §1, Provision). */
-  private async accountFor(tx: TeamStore, doc: Record<string, unknown>): Promise<Account> {
+  private async accountFor(tx: TeamStore, doc: Record<string, unknown>): Promise<{ account: Account; found: boolean }> {
     const email = accountEmail(doc)
     if (!email) {
       throw ScimError.badRequest(
@@ -188,41 +199,54 @@ export class UserProvisioning {
         'Compound identifies people by email: give the user an email (emails, or a userName that is an email address)',
       )
     }
-    return (await tx.findAccountByEmail(email)) ?? tx.createAccount({ email, displayName: accountDisplayName(doc) })
+    const existing = await tx.findAccountByEmail(email)
+    if (existing) return { account: existing, found: true }
+    return { account: await tx.createAccount({ email, displayName: accountDisplayName(doc) }), found: false }
   }
 
-  /** Adds the account as Member; an existing member of this team keeps its role. */
-  private async ensureMember(tx: TeamStore, teamId: string, accountId: string): Promise<void> {
+  /** The account's role on this team, or null when it is not a member here. */
+  private async roleHere(tx: TeamStore, teamId: string, accountId: string): Promise<Role | null> {
+    const membership = await tx.findMembershipOfAccount(accountId)
+    return membership?.teamId === teamId ? membership.role : null
+  }
+
+  /** Adds the account as Member; an existing member of this team keeps its role. Returns its role here. */
+  private async ensureMember(tx: TeamStore, teamId: string, accountId: string): Promise<Role> {
     const membership = await tx.findMembershipOfAccount(accountId)
     if (membership && membership.teamId !== teamId) throw new ScimError(409, DIFFERENT_TEAM, 'uniqueness')
-    if (!membership) await tx.addMember(teamId, accountId, 'member')
+    if (membership) return membership.role
+    await tx.addMember(teamId, accountId, 'member')
+    return 'member'
   }
 
   /**
    * Removes the account from the team as `userId` stops standing for it, unless another active
    * SCIM user still does (two IdP users with one email are one account), or it is the Owner (Team
-   * Owners cannot be deprovisioned).
+   * Owners cannot be deprovisioned). Returns the account's role here afterwards (null: not a member).
    */
-  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string, userId: string): Promise<void> {
+  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string, userId: string): Promise<Role | null> {
     const membership = await tx.findMembershipOfAccount(accountId)
-    if (membership?.teamId !== teamId) return
-    if (await tx.hasOtherActiveUser(teamId, accountId, userId)) return
+    if (membership?.teamId !== teamId) return null
+    if (await tx.hasOtherActiveUser(teamId, accountId, userId)) return membership.role
     if (membership.role === 'owner') {
       throw new ScimError(403, 'Team Owners cannot be deprovisioned through SCIM; transfer ownership in Compound first')
     }
     await tx.removeMember(teamId, accountId)
+    return null
   }
 
-  /** Profile updates reach the account; an email another account owns is a conflict. */
-  private async syncProfile(tx: TeamStore, account: Account, doc: Record<string, unknown>): Promise<void> {
+  /**
+   * Profile updates reach the account of a member of this team (the caller checks membership).
+   * The Owner's email is their Compound sign-in: SCIM never changes it. An email another account
+   * already holds leaves the account's email as it is, with the same answer as any other email, so
+   * that no team can probe for accounts outside it (README, "What a team can learn").
+   */
+  private async syncProfile(tx: TeamStore, account: Account, role: Role, doc: Record<string, unknown>): Promise<void> {
     const changes: { email?: string; displayName?: string | null } = {}
     const email = accountEmail(doc)
     if (email && foldCase(email) !== foldCase(account.email)) {
-      const owner = await tx.findAccountByEmail(email)
-      if (owner && owner.id !== account.id) {
-        throw new ScimError(409, `The email ${email} belongs to another Compound account`, 'uniqueness')
-      }
-      changes.email = email
+      if (role === 'owner') throw new ScimError(403, OWNER_EMAIL)
+      if (!(await tx.findAccountByEmail(email))) changes.email = email
     }
     const displayName = accountDisplayName(doc)
     if (displayName !== null && displayName !== account.displayName) changes.displayName = displayName
@@ -284,7 +308,8 @@ function toScimError(error: unknown): ScimError | undefined {
       case 'oneTeamPerAccount':
         return new ScimError(409, DIFFERENT_TEAM, 'uniqueness', { cause: error })
       case 'accountEmail':
-        return new ScimError(409, 'The email belongs to another Compound account', 'uniqueness', { cause: error })
+        // Only after the retries: another request kept creating the same account meanwhile.
+        return new ScimError(409, 'Another request changed this account at the same time; retry', undefined, { cause: error })
       default:
         return undefined
     }

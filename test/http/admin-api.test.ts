@@ -122,6 +122,8 @@ for (const db of await testDatabases(t)) {
       const status = await admin(app, 'GET', '/teams/t1/scim', { actor: ownerAccountId })
       t.equal(status.statusCode, 200)
       t.equal(status.json().enabled, true)
+      t.equal(status.json().state, 'active')
+      t.equal(status.json().suspendedReason, null)
       t.equal(status.json().endpointUrl, body.endpointUrl)
       t.notOk(JSON.stringify(status.json()).includes(body.token), 'status never shows the token')
       t.notOk(JSON.stringify(status.json()).includes(hashToken(body.token)), 'nor its hash')
@@ -153,6 +155,8 @@ for (const db of await testDatabases(t)) {
       t.equal(members.length, 1, 'members stay on the team')
       const status = (await admin(app, 'GET', '/teams/t1/scim', { actor: team.ownerAccountId })).json()
       t.equal(status.enabled, false)
+      t.equal(status.state, 'disabled')
+      t.equal(status.suspendedReason, null)
       t.equal(status.endpointUrl, null)
 
       t.equal((await admin(app, 'POST', '/teams/t1/scim/rotate', { actor: team.ownerAccountId })).json().error.code, 'scim_not_enabled')
@@ -173,14 +177,20 @@ for (const db of await testDatabases(t)) {
       t.equal((await scim(app, team, 'GET', '/Users')).statusCode, 200, 'token unchanged by refused calls')
     })
 
-    t.test('SSO removed: SCIM answers 401 until SSO is active again', async (t) => {
+    t.test('SSO removed: SCIM answers 401 until SSO is active again, and the status says it is suspended', async (t) => {
       const team = await scimTeam(app, 't1')
+      const status = async () => (await admin(app, 'GET', '/teams/t1/scim', { actor: team.ownerAccountId })).json()
       t.equal((await admin(app, 'DELETE', '/teams/t1/sso')).statusCode, 204)
       const refused = await scim(app, team, 'GET', '/Users')
       t.equal(refused.statusCode, 401)
       t.equal(refused.json().schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error')
+      t.match(await status(), { enabled: true, state: 'suspended', suspendedReason: 'sso_inactive', endpointUrl: `${BASE_URL}/scim/v2/${team.endpointId}/` })
       await admin(app, 'PUT', '/teams/t1/sso', { body: { protocol: 'saml' } })
       t.equal((await scim(app, team, 'GET', '/Users')).statusCode, 200)
+      t.match(await status(), { enabled: true, state: 'active', suspendedReason: null })
+      await admin(app, 'DELETE', '/teams/t1/sso')
+      await admin(app, 'DELETE', '/teams/t1/scim', { actor: team.ownerAccountId })
+      t.match(await status(), { enabled: false, state: 'disabled', suspendedReason: null }, 'a disabled connection is disabled, whatever SSO says')
     })
 
     t.test('the audit log records admin actions, newest first, paged', async (t) => {

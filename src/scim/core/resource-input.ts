@@ -13,6 +13,14 @@ export interface ResourceSchemaView {
 /** Input documents deeper than this are refused: no real resource nests beyond a few levels. */
 const MAX_STRING_LENGTH = 65_536
 const MAX_MULTI_VALUES = 100
+/**
+ * The attributes a Compound account's email and sign-in come from (provisioning/account-profile.ts):
+ * a control character there (an escape sequence, a NUL) would reach logs, emails and the Compound
+ * app's screens. Other strings keep theirs: RFC 7643 lets addresses.formatted hold newlines.
+ */
+const IDENTIFIERS = new Set(['userName', 'emails.value'])
+// C0 controls, DEL and C1 controls (Unicode general category Cc).
+const CONTROL_CHARACTER = /\p{Cc}/u
 // OneLogin's Enterprise template keys the extension with its SCIM 1.1 URN (test/idp/onelogin.test.ts "SCIM 1.1 enterprise URN as a POST body key").
 const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
 
@@ -112,6 +120,9 @@ function normalizeSingle(value: unknown, definition: AttributeDefinition, path: 
     default:
       if (typeof value !== 'string') throw invalidValue(`"${path}" must be a string`)
       if (value.length > MAX_STRING_LENGTH) throw invalidValue(`"${path}" is longer than ${MAX_STRING_LENGTH} characters`)
+      if (IDENTIFIERS.has(path) && CONTROL_CHARACTER.test(value)) {
+        throw invalidValue(`"${path}" must not contain control characters`)
+      }
       return value
   }
 }

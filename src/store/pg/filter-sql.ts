@@ -1,4 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
+import { caseFolded } from './case-folded.js'
 import { findAttribute, type AttributeDefinition } from '../../scim/core/attribute.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import type { ResourceSchemaView } from '../../scim/core/resource-input.js'
@@ -254,7 +255,7 @@ function stringComparison(expression: SQL, attribute: AttributeDefinition, op: O
   // Equality is byte equality under any deterministic collation, so caseExact eq keeps the column's
   // own collation: `collate "C"` there would keep PostgreSQL off scim_users_external_id_idx.
   if (attribute.caseExact && op === 'eq') return sql`(${expression} = ${value})`
-  const left = attribute.caseExact ? sql`(${expression} collate "C")` : sql`lower(${expression} collate "C")`
+  const left = attribute.caseExact ? sql`(${expression} collate "C")` : caseFolded(expression)
   const wanted = attribute.caseExact ? value : foldCase(value)
   switch (op) {
     case 'co':
@@ -378,7 +379,7 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
     throw notSortable(label, 'cannot be sorted on')
   }
   const text = (expression: SQL, definition: AttributeDefinition) =>
-    definition.caseExact ? sql`(${expression} collate "C")` : sql`lower(${expression} collate "C")`
+    definition.caseExact ? sql`(${expression} collate "C")` : caseFolded(expression)
   switch (t.kind) {
     case 'column':
       return t.attribute.type === 'string' && !t.column.uuid ? text(t.column.column, t.attribute) : t.column.column

@@ -1,5 +1,6 @@
 import { and, eq, isNull, sql, type SQLWrapper } from 'drizzle-orm'
 import type { Db } from './database.js'
+import { caseFolded } from './case-folded.js'
 import { preparedRows } from './prepared-rows.js'
 import { scimConnections, scimUsers, ssoConfigs } from './schema.js'
 import type { Filter } from '../../scim/filter/ast.js'
@@ -16,7 +17,7 @@ type TeamRef = SQLWrapper
  * attribute equals the `value` placeholder.
  */
 const lookups = {
-  userNameLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), eq(sql`lower(${scimUsers.userName} collate "C")`, sql.placeholder('value'))),
+  userNameLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), eq(caseFolded(scimUsers.userName), sql.placeholder('value'))),
   externalIdLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), eq(scimUsers.externalId, sql.placeholder('value'))),
   // The index condition alone is exact here: scim_email_values(doc) holds every string email value,
   // folded as `value` is (migration 0003), which is all `emails.value eq` asks. (filter-sql.ts adds

@@ -1,10 +1,12 @@
 import { and, desc, eq, isNull, lt, sql } from 'drizzle-orm'
 import type { Db } from './database.js'
+import { caseFolded } from './case-folded.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery } from './group-queries.js'
 import { hotPath, hotQuery, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
+import { foldCase } from '../../scim/core/case-fold.js'
 import {
   DEFAULT_FILTER_MATCH_BUDGET,
   type Account,
@@ -24,7 +26,7 @@ import {
   type TeamStore,
 } from '../team-store.js'
 
-type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
+export type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
 export interface PgTeamStoreOptions {
   /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
@@ -99,10 +101,7 @@ export class PgTeamStore implements TeamStore {
 
   findAccountByEmail(email: string): Promise<Account | null> {
     return this.run(async () => {
-      const [row] = await this.db
-        .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
-        .from(accounts)
-        .where(eq(sql`lower(${accounts.email})`, email.toLowerCase()))
+      const [row] = await accountByEmailQuery(this.db, email)
       return row ?? null
     })
   }
@@ -351,10 +350,7 @@ export class PgTeamStore implements TeamStore {
 
   findUserByUserName(teamId: string, userName: string, options: { lock?: boolean } = {}): Promise<ScimUserRecord | null> {
     return this.run(async () => {
-      const query = this.db
-        .select()
-        .from(scimUsers)
-        .where(and(eq(scimUsers.teamId, teamId), eq(sql`lower(${scimUsers.userName})`, userName.toLowerCase())))
+      const query = userByUserNameQuery(this.db, teamId, userName)
       const [row] = options.lock ? await query.for('update') : await query
       return row ? toRecord(row) : null
     })
@@ -537,6 +533,25 @@ export class PgTeamStore implements TeamStore {
       return row!.value
     })
   }
+}
+
+/**
+ * The account with this email, ASCII case folded: one probe of accounts_email_key, which is built on
+ * the same expression (every create looks the account up; a scan of all accounts would grow with them).
+ */
+export function accountByEmailQuery(db: Executor, email: string) {
+  return db
+    .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
+    .from(accounts)
+    .where(eq(caseFolded(accounts.email), foldCase(email)))
+}
+
+/** The team's user with this userName, folded as scim_users_user_name_key is (one probe of it). */
+export function userByUserNameQuery(db: Executor, teamId: string, userName: string) {
+  return db
+    .select()
+    .from(scimUsers)
+    .where(and(eq(scimUsers.teamId, teamId), eq(caseFolded(scimUsers.userName), foldCase(userName))))
 }
 
 /** Rows written by a statement: node-postgres says rowCount, PGlite affectedRows. */
