@@ -21,6 +21,8 @@ export interface AppDeps {
   store: TeamStore
   /** Readiness: resolves when the database answers and is migrated. */
   ping: () => Promise<void>
+  /** True once the process is shutting down: /readyz answers 503 so load balancers stop routing here. */
+  draining?: () => boolean
   /** SHA-256 hex of the admin API token (configured or generated at first start). */
   adminTokenHash: string
   /** No trailing slash. The origin identity providers reach; see `baseUrlFromRequest`. */
@@ -96,7 +98,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const directory = new TeamDirectory(deps.store)
   const connections = new ScimConnections(deps.store, random, clock)
 
-  healthRoutes(app, deps.ping)
+  healthRoutes(app, deps.ping, deps.draining)
   if (deps.metrics) metricsRoutes(app, deps.metrics.metrics, deps.metrics.tokenHash)
   const observe = deps.metrics?.metrics.observeOutcome
   await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })

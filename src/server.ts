@@ -4,9 +4,10 @@ import { hashToken } from './auth/tokens.js'
 import { createLogger } from './http/logger.js'
 import { createMetrics } from './http/metrics.js'
 import { ConfigError, loadConfig } from './config.js'
-import { openDatabase } from './store/pg/database.js'
+import { describeError, openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
 import { readFileSync } from 'node:fs'
+import type { ServerResponse } from 'node:http'
 import { Redis } from 'ioredis'
 
 /** The process: configuration, database and migrations, listen, graceful shutdown. */
@@ -28,7 +29,14 @@ async function main(): Promise<void> {
     statementTimeoutMs: config.statementTimeoutMs,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
   })
-  await database.migrate()
+  if (config.migrateOnStart) {
+    await database.migrate()
+  } else {
+    // A one-shot job owns the schema; without it the first query would fail with a less helpful message.
+    await database.ping().catch((error: unknown) => {
+      throw new Error('the database is unreachable or not migrated (MIGRATE_ON_START=false: run `node dist/migrate.js` first)', { cause: error })
+    })
+  }
   const store = new PgTeamStore(database.db, false, { preparedStatements: config.preparedStatements, filterMatchBudget: config.filterMatchBudget })
   const admin = await resolveAdminToken(config.adminApiToken, store)
   if (admin.generated) {
@@ -54,9 +62,11 @@ async function main(): Promise<void> {
   }
   redis?.on('error', warnRedis)
 
+  let draining = false
   const app = await buildApp({
     store,
     ping: () => database.ping(),
+    draining: () => draining,
     adminTokenHash: admin.hash,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
@@ -69,23 +79,45 @@ async function main(): Promise<void> {
     },
     logger,
   })
+  // Responses not yet sent: once draining, each must tell its client to hang up (RFC 9112 §9.6),
+  // or its connection turns into an idle keep-alive one that app.close() waits on for Fastify's
+  // keepAliveTimeout (72 s), long after Compose (10 s) or Kubernetes (30 s) has killed the process.
+  const unsent = new Set<ServerResponse>()
+  const hangUpAfter = (response: ServerResponse) => {
+    if (!response.headersSent) response.setHeader('connection', 'close')
+  }
+  app.server.on('request', (_request, response: ServerResponse) => {
+    if (draining) return hangUpAfter(response)
+    unsent.add(response)
+    response.once('close', () => unsent.delete(response))
+  })
+
   await app.listen({ port: config.port, host: config.host })
   logger.info(
     { database: database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL', publicBaseUrl: config.publicBaseUrl },
     'compound-scim ready',
   )
 
-  let closing = false
   const shutdown = (signal: string) => {
-    if (closing) return
-    closing = true
-    logger.info({ signal }, 'shutting down: finishing in-flight requests')
-    // app.close() stops accepting connections and waits for in-flight requests to finish.
+    if (draining) return
+    draining = true
+    logger.info({ signal, inFlight: unsent.size }, 'shutting down: finishing in-flight requests')
+    // Exiting before the orchestrator's kill, and non-zero, says the drain did not finish.
+    setTimeout(() => {
+      logger.error({ inFlight: unsent.size, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed with requests unfinished')
+      process.exit(1)
+    }, config.shutdownTimeoutMs).unref()
+    for (const response of unsent) hangUpAfter(response)
+    // app.close() stops listening, closes idle connections, answers 503 to requests arriving on open
+    // ones (return503OnClosing), and resolves once the last connection has closed.
     app
       .close()
       .then(() => database.close())
       .then(() => redis?.quit())
-      .then(() => process.exit(0))
+      .then(() => {
+        logger.info('shutdown complete')
+        process.exit(0)
+      })
       .catch((error) => {
         logger.error({ err: error }, 'shutdown failed')
         process.exit(1)
@@ -95,7 +127,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'))
 }
 
-main().catch((error) => {
-  process.stderr.write(`compound-scim failed to start: ${error instanceof Error ? error.stack : String(error)}\n`)
+main().catch((error: unknown) => {
+  process.stderr.write(`compound-scim failed to start: ${describeError(error)}\n`)
   process.exit(1)
 })

@@ -65,10 +65,41 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   return {
     kind: 'postgres',
     db,
-    migrate: () => migrateNodePg(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
+    migrate: () => migrateUnderLock(url),
     ping: () => ping(db),
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
     close: () => pool.end(),
+  }
+}
+
+/**
+ * The advisory lock key every replica and `dist/migrate.js` take around migrations; fixed for good,
+ * since processes of different versions must still exclude each other (ASCII "scimmigr" as an int8).
+ */
+const MIGRATION_LOCK_KEY = '8314605255764043634'
+
+/**
+ * drizzle's migrator takes no lock: replicas starting together on an empty database each run
+ * `CREATE SCHEMA IF NOT EXISTS drizzle` and the first migration, and all but one fail on duplicate
+ * keys in pg_namespace and pg_type (IF NOT EXISTS does not serialise concurrent creators). A
+ * session-level advisory lock makes them take turns; whoever comes second finds nothing to apply.
+ * It runs on a connection of its own, outside the pool: the lock belongs to that session, and
+ * neither the wait nor a migration that rewrites a large table is cut short by the request path's
+ * statement timeout.
+ */
+async function migrateUnderLock(url: string): Promise<void> {
+  const client = new pg.Client({ connectionString: url })
+  // A connection lost mid-migration rejects the statement in flight, which is the error reported.
+  client.on('error', () => undefined)
+  await client.connect()
+  try {
+    await client.query('select pg_advisory_lock($1)', [MIGRATION_LOCK_KEY])
+    await migrateNodePg(drizzleNodePg(client, { schema }), { migrationsFolder: MIGRATIONS_FOLDER })
+    await client.query('select pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY])
+  } finally {
+    // Ending the session also releases the lock when a migration failed while holding it; a failure
+    // to end must not hide the migration's own error.
+    await client.end().catch(() => undefined)
   }
 }
 
@@ -84,6 +115,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
   return {
     kind: 'pglite',
     db,
+    // One process at a time can open a PGlite directory, so there is no one to take turns with.
     migrate: () => migratePglite(db as never, { migrationsFolder: MIGRATIONS_FOLDER }),
     ping: () => ping(db),
     close: async () => {
@@ -95,4 +127,32 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 /** Ready means reachable and migrated: the last table of the schema must exist. */
 async function ping(db: Db): Promise<void> {
   await db.execute(sql`select 1 from ${schema.serviceSettings} limit 1`)
+}
+
+/** What PostgreSQL says besides its message (pg's DatabaseError fields), in the order worth reading. */
+const POSTGRES_FIELDS = ['code', 'detail', 'hint', 'where', 'schema', 'table', 'constraint'] as const
+
+/**
+ * An error and its causes, for a crash message: drizzle wraps a driver error as DrizzleQueryError
+ * ("Failed query: <sql>") with PostgreSQL's error on `.cause`, and a stack shows neither that cause
+ * nor the SQLSTATE, detail or hint that say what went wrong. The stack follows, for the code path.
+ */
+export function describeError(error: unknown): string {
+  const lines: string[] = []
+  let current: unknown = error
+  for (let depth = 0; current !== undefined && depth < 8; depth++) {
+    const prefix = depth === 0 ? '' : 'caused by: '
+    if (!(current instanceof Error)) {
+      lines.push(`${prefix}${String(current)}`)
+      break
+    }
+    lines.push(`${prefix}${current.message || current.name}`)
+    const fields = current as unknown as Partial<Record<(typeof POSTGRES_FIELDS)[number], unknown>>
+    for (const field of POSTGRES_FIELDS) if (fields[field]) lines.push(`  ${field}: ${String(fields[field])}`)
+    // A refused connection to "localhost" is an AggregateError with an empty message: one per address tried.
+    if (current instanceof AggregateError) for (const inner of current.errors) lines.push(`  ${inner instanceof Error ? inner.message : String(inner)}`)
+    current = current.cause
+  }
+  if (error instanceof Error && error.stack) lines.push(error.stack)
+  return lines.join('\n')
 }
