@@ -45,6 +45,33 @@ t.test('ResourceTypes and Schemas come from the validator definitions', async (t
   t.equal((await scim(app, team, 'GET', `/Schemas/${URN.enterpriseUser}`)).json().name, 'EnterpriseUser')
 })
 
+interface ServedAttribute {
+  name: string
+  type: string
+  referenceTypes?: string[]
+  subAttributes?: ServedAttribute[]
+}
+
+t.test('/Schemas gives referenceTypes to every reference attribute, as strict clients need (RFC 7643 §7)', async (t) => {
+  // python-scim's scim2-client fails to build its models from a /Schemas that has a reference without them.
+  const schemas = (await scim(app, team, 'GET', '/Schemas')).json()
+  const references: string[] = []
+  const walk = (schema: string, attributes: ServedAttribute[], prefix: string) => {
+    for (const a of attributes) {
+      if (a.type === 'reference') {
+        references.push(`${schema} ${prefix}${a.name}`)
+        t.ok(Array.isArray(a.referenceTypes) && a.referenceTypes.length > 0, `${schema} ${prefix}${a.name} has referenceTypes`)
+      }
+      walk(schema, a.subAttributes ?? [], `${prefix}${a.name}.`)
+    }
+  }
+  for (const schema of schemas.Resources) walk(schema.name, schema.attributes, '')
+  t.same(references.sort(), ['EnterpriseUser manager.$ref', 'Group members.$ref', 'User groups.$ref', 'User photos.value', 'User profileUrl'])
+  const user = schemas.Resources.find((s: { id: string }) => s.id === URN.user)
+  const photos = user.attributes.find((a: ServedAttribute) => a.name === 'photos')
+  t.same(photos.subAttributes.find((a: ServedAttribute) => a.name === 'value').referenceTypes, ['external'], 'RFC 7643 §8.7.1')
+})
+
 t.test('discovery endpoints are read-only: other methods are 405', async (t) => {
   for (const path of ['/ServiceProviderConfig', '/ResourceTypes', '/Schemas', `/Schemas/${URN.user}`]) {
     for (const method of ['POST', 'PUT', 'PATCH', 'DELETE'] as const) {

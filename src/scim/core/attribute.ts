@@ -36,14 +36,31 @@ export interface SchemaDefinition {
   readonly attributes: readonly AttributeDefinition[]
 }
 
-type Options = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description'>>
+type Options = Partial<Omit<AttributeDefinition, 'name' | 'type' | 'description' | 'referenceTypes'>>
 
-/** Builds a definition with RFC 7643 §2.2 defaults: optional, readWrite, returned by default, caseExact false. */
+/**
+ * Builds a definition with RFC 7643 §2.2 defaults: optional, readWrite, returned by default, caseExact false.
+ * RFC 7643 §7 gives `referenceTypes` to reference attributes only, and strict clients (python-scim's
+ * scim2-client) cannot build a model from a reference without it, so the overloads demand it there
+ * and refuse it elsewhere.
+ */
+export function attribute(
+  name: string,
+  type: 'reference',
+  description: string,
+  options: Options & { readonly referenceTypes: readonly [string, ...string[]] },
+): AttributeDefinition
+export function attribute(
+  name: string,
+  type: Exclude<AttributeType, 'reference'>,
+  description: string,
+  options?: Options,
+): AttributeDefinition
 export function attribute(
   name: string,
   type: AttributeType,
   description: string,
-  options: Options = {},
+  options: Options & { readonly referenceTypes?: readonly string[] } = {},
 ): AttributeDefinition {
   return {
     name,

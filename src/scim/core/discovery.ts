@@ -1,5 +1,14 @@
 import type { AttributeDefinition, SchemaDefinition } from './attribute.js'
-import { URN, type ResourceTypeDefinition } from './schemas.js'
+import { groupResourceType, URN, userResourceType, type ResourceTypeDefinition } from './schemas.js'
+
+/** The resource types this service serves (RFC 7644 §4: what /ResourceTypes lists). */
+export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType]
+
+/** Every schema the resource types use, core then extensions (RFC 7644 §4: what /Schemas lists). */
+export const SCHEMAS: readonly SchemaDefinition[] = RESOURCE_TYPES.flatMap((type) => [
+  type.schema,
+  ...type.extensions.map((e) => e.schema),
+])
 
 /** Limits advertised in /ServiceProviderConfig and enforced by the list and PATCH code. */
 export interface ServiceLimits {

@@ -14,18 +14,23 @@ export const URN = {
   schema: 'urn:ietf:params:scim:schemas:core:2.0:Schema',
 } as const
 
-/** The sub-attributes shared by multi-valued attributes (RFC 7643 §2.4). */
+/** The value sub-attribute of a multi-valued attribute whose values are strings. */
+function stringValue(name: string): AttributeDefinition {
+  return attribute('value', 'string', `The value of the ${name} entry.`)
+}
+
+/** The sub-attributes shared by multi-valued attributes (RFC 7643 §2.4), around the given `value`. */
 function multiValued(
   name: string,
   description: string,
-  valueType: 'string' | 'reference' | 'binary',
+  value: AttributeDefinition,
   canonicalTypes: readonly string[],
   extra: readonly AttributeDefinition[] = [],
 ): AttributeDefinition {
   return attribute(name, 'complex', description, {
     multiValued: true,
     subAttributes: [
-      attribute('value', valueType, `The value of the ${name} entry.`),
+      value,
       attribute('display', 'string', 'A human-readable name, primarily used for display purposes.'),
       attribute('type', 'string', `A label indicating the ${name} entry's function.`, {
         canonicalValues: canonicalTypes,
@@ -99,10 +104,16 @@ export const userSchema: SchemaDefinition = {
       mutability: 'writeOnly',
       returned: 'never',
     }),
-    multiValued('emails', 'Email addresses for the user.', 'string', ['work', 'home', 'other']),
-    multiValued('phoneNumbers', 'Phone numbers for the user.', 'string', ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
-    multiValued('ims', 'Instant messaging addresses for the user.', 'string', ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
-    multiValued('photos', 'URLs of photos of the user.', 'reference', ['photo', 'thumbnail']),
+    multiValued('emails', 'Email addresses for the user.', stringValue('emails'), ['work', 'home', 'other']),
+    multiValued('phoneNumbers', 'Phone numbers for the user.', stringValue('phoneNumbers'), ['work', 'home', 'mobile', 'fax', 'pager', 'other']),
+    multiValued('ims', 'Instant messaging addresses for the user.', stringValue('ims'), ['aim', 'gtalk', 'icq', 'xmpp', 'msn', 'skype', 'qq', 'yahoo']),
+    // RFC 7643 §4.1.2: a photo is a URL to an image anywhere, not a SCIM resource.
+    multiValued(
+      'photos',
+      'URLs of photos of the user.',
+      attribute('value', 'reference', 'The URL of a photo of the user.', { referenceTypes: ['external'] }),
+      ['photo', 'thumbnail'],
+    ),
     attribute('addresses', 'complex', 'Physical mailing addresses for this user.', {
       multiValued: true,
       subAttributes: [
@@ -124,6 +135,7 @@ export const userSchema: SchemaDefinition = {
       returned: 'request',
       subAttributes: [
         attribute('value', 'string', 'The id of the group.', { mutability: 'readOnly' }),
+        // Group only: RFC 7643 §8.7.1 had ["User", "Group"], which verified erratum 8471 corrects.
         attribute('$ref', 'reference', 'The URI of the group.', { mutability: 'readOnly', referenceTypes: ['Group'] }),
         attribute('display', 'string', 'The displayName of the group.', { mutability: 'readOnly' }),
         attribute('type', 'string', 'How the membership was derived.', {
@@ -132,9 +144,14 @@ export const userSchema: SchemaDefinition = {
         }),
       ],
     }),
-    multiValued('entitlements', 'Entitlements of the user.', 'string', []),
-    multiValued('roles', 'Roles of the user.', 'string', []),
-    multiValued('x509Certificates', 'X.509 certificates of the user.', 'binary', []),
+    multiValued('entitlements', 'Entitlements of the user.', stringValue('entitlements'), []),
+    multiValued('roles', 'Roles of the user.', stringValue('roles'), []),
+    multiValued(
+      'x509Certificates',
+      'X.509 certificates of the user.',
+      attribute('value', 'binary', 'A DER-encoded X.509 certificate, base64-encoded (RFC 7643 §4.1.2).'),
+      [],
+    ),
   ],
 }
 
@@ -199,6 +216,8 @@ export const groupSchema: SchemaDefinition = {
         multiValued: true,
         subAttributes: [
           attribute('value', 'string', 'The id of the member User.', { mutability: 'immutable', caseExact: true }),
+          // User only, where RFC 7643 §4.2 also allows nested Groups: a member that is not a User of the
+          // team is refused (src/provisioning/group-provisioning.ts); test/unit/schemas-rfc.test.ts lists it.
           attribute('$ref', 'reference', 'The URI of the member User.', { mutability: 'immutable', referenceTypes: ['User'] }),
           attribute('display', 'string', "The member's name as the client gave it, else its userName.", { mutability: 'immutable' }),
           attribute('type', 'string', 'The type of the member.', { mutability: 'immutable', canonicalValues: ['User'] }),

@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
-import { resourceTypeDocument, schemaDocument, serviceProviderConfig, type ServiceLimits } from '../../../scim/core/discovery.js'
-import { groupResourceType, userResourceType, type ResourceTypeDefinition } from '../../../scim/core/schemas.js'
+import {
+  RESOURCE_TYPES,
+  resourceTypeDocument,
+  SCHEMAS,
+  schemaDocument,
+  serviceProviderConfig,
+  type ServiceLimits,
+} from '../../../scim/core/discovery.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
-
-const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType]
-const SCHEMAS = RESOURCE_TYPES.flatMap((type) => [type.schema, ...type.extensions.map((e) => e.schema)])
 
 /** RFC 7644 §4: the discovery endpoints, read-only (other methods are 405). */
 export function discoveryRoutes(app: FastifyInstance, deps: { limits: ServiceLimits }): void {
