@@ -1,4 +1,5 @@
 import { execFileSync, spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -186,8 +187,10 @@ async function main(): Promise<void> {
   // instead of standard output), metrics, and the per-token rate limit (set high enough never to
   // refuse here).
   const logger = createLogger('info', pino.destination({ dest: '/dev/null', sync: true }))
+  // One key for every instance, and for the deep cursor the bench makes below.
+  const cursorKey = randomBytes(32)
   const serve = async (hooks: Partial<Parameters<typeof buildApp>[0]>) => {
-    const app = await buildApp({ store, ping: () => database.ping(), adminTokenHash: hashToken(generateToken('x')), publicBaseUrl: 'http://127.0.0.1', ...hooks })
+    const app = await buildApp({ store, ping: () => database.ping(), adminTokenHash: hashToken(generateToken('x')), publicBaseUrl: 'http://127.0.0.1', cursorKey, ...hooks })
     cleanups.push(() => app.close())
     await app.listen({ host: '127.0.0.1', port: 0 })
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
@@ -259,11 +262,11 @@ async function main(): Promise<void> {
   if (runs(firstCursorCase) || runs(deepCursorCase)) {
     // Cursor pages follow the primary key (team_id, id). The page at CURSOR_POSITION (0-based) continues
     // after the id just before it, with the cursor the route itself would issue for this query: the same
-    // fingerprint input (listQuery's cursorKey) and encodeCursor.
+    // binding (listQuery's cursor), key and encodeCursor.
     const [before, first] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id offset $2 limit 2', ['big', CURSOR_POSITION - 1])
     if (!before || !first) throw new Error(`no user at position ${CURSOR_POSITION} of team big`)
-    const { cursorKey } = listQuery(Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)), userView, DEFAULT_LIMITS.maxResults)
-    const deepPath = scimPath('big', `cursor=${encodeURIComponent(encodeCursor(before.id, cursorKey!))}&${CURSOR_PAGE}`)
+    const { cursor } = listQuery(Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)), userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey })
+    const deepPath = scimPath('big', `cursor=${encodeURIComponent(encodeCursor(before.id, cursor!.binding, cursorKey))}&${CURSOR_PAGE}`)
     cases.find((c) => c.name === deepCursorCase)!.paths.push(deepPath)
 
     // Checked once before the rounds: a refused or misplaced cursor would measure an error page.

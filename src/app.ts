@@ -47,6 +47,11 @@ export interface AppDeps {
   logger?: FastifyBaseLogger
   clock?: Clock
   random?: RandomSource
+  /**
+   * Signs list cursors (RFC 9865): CURSOR_SECRET or the key kept in the database (auth/cursor-key.ts),
+   * so every replica accepts the others' cursors. Absent (tests): a random key for this process.
+   */
+  cursorKey?: Buffer | string
 }
 
 declare module 'fastify' {
@@ -109,6 +114,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     users: new UserProvisioning(deps.store, clock, observe ? { observe } : {}),
     groups: new GroupProvisioning(deps.store, clock, observe ? { observe } : {}),
     limits: DEFAULT_LIMITS,
+    cursorKey: deps.cursorKey ?? random(32),
   })
   return app
 }

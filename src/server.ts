@@ -1,5 +1,6 @@
 import { buildApp } from './app.js'
 import { resolveAdminToken } from './auth/admin-token.js'
+import { resolveCursorKey } from './auth/cursor-key.js'
 import { hashToken } from './auth/tokens.js'
 import { createLogger } from './http/logger.js'
 import { createMetrics } from './http/metrics.js'
@@ -48,6 +49,7 @@ async function main(): Promise<void> {
   } else if (admin.source === 'stored') {
     logger.info('using the admin API token generated at first start (set ADMIN_API_TOKEN to replace it)')
   }
+  const cursorKey = await resolveCursorKey(config.cursorSecret, store)
 
   // Rate-limit counters shared by replicas; commands fail fast while Redis is away (the store then
   // counts in-process), and the client keeps reconnecting in the background.
@@ -68,6 +70,7 @@ async function main(): Promise<void> {
     ping: () => database.ping(),
     draining: () => draining,
     adminTokenHash: admin.hash,
+    cursorKey,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
     baseUrlFromRequest: config.trustProxy !== false && !config.publicBaseUrlConfigured,

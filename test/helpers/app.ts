@@ -7,14 +7,17 @@ import type { TestDatabase } from './databases.js'
 
 export const ADMIN_TOKEN = 'cpadmin_test-admin-token-0123456789abcdefghijklmnop'
 export const BASE_URL = 'https://scim.example.test'
+/** What CURSOR_SECRET would be: tests can sign cursors as the service does (or with another key). */
+export const CURSOR_KEY = 'test-cursor-key-0123456789abcdefghijklmnop'
 
-export async function testApp(db: TestDatabase, options: { clock?: Clock } = {}): Promise<FastifyInstance> {
+export async function testApp(db: TestDatabase, options: { clock?: Clock; cursorKey?: string } = {}): Promise<FastifyInstance> {
   return buildApp({
     // Metrics on, as in production: /metrics is part of the route set the contract test compares.
     metrics: { metrics: createMetrics() },
     store: db.store,
     ping: () => db.database.ping(),
     adminTokenHash: hashToken(ADMIN_TOKEN),
+    cursorKey: options.cursorKey ?? CURSOR_KEY,
     publicBaseUrl: BASE_URL,
     ...(options.clock ? { clock: options.clock } : {}),
   })

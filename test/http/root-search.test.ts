@@ -38,6 +38,18 @@ for (const db of await testDatabases(t)) {
       t.same((await run({ count: 0 })).body.Resources, [])
     })
 
+    t.test('a startIndex past any result (even past 2^63) is an empty page, never a 5xx (RFC 7644 §3.4.2.4)', async (t) => {
+      for (const startIndex of [1e20, '1e20', '9223372036854775807', 9223372036854775807, '1e308']) {
+        const res = await run({ startIndex, count: 5 })
+        t.equal(res.status, 200, `startIndex ${JSON.stringify(startIndex)}`)
+        t.same(res.body.Resources ?? [], [])
+        t.equal(res.body.totalResults, 5, 'the exact total still')
+        t.ok(Number.isSafeInteger(res.body.startIndex))
+      }
+      t.same((await run({ startIndex: -1e20, count: 1 })).body.startIndex, 1, 'below 1 counts as 1')
+      t.same([(await run({ startIndex: 'abc' })).status, (await run({ startIndex: 'abc' })).body.scimType], [400, 'invalidValue'])
+    })
+
     t.test('a filter applies to each type that has its attributes', async (t) => {
       const both = await run({ filter: 'displayName eq "engineering"' })
       t.same(ids(both.body).sort(), [users[1], groups[0]].sort(), 'User.displayName and Group.displayName')

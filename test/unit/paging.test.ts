@@ -33,3 +33,22 @@ t.test('the total is exact, and counted only when the page cannot tell', async (
     t.same(result.rows, Array.from({ length: size }, (_, i) => i + 1).slice(startIndex - 1, startIndex - 1 + count))
   }
 })
+
+t.test('an offset PostgreSQL cannot take (startIndex past 2^53) is an empty page without a query', async (t) => {
+  for (const startIndex of [1e20, 2 ** 63, Number.MAX_SAFE_INTEGER + 2]) {
+    let paged = false
+    const result = await pageWithTotal(
+      startIndex,
+      100,
+      async () => {
+        paged = true
+        throw new Error('value "99999999999999999999" is out of range for type bigint')
+      },
+      async () => 250,
+    )
+    t.same(result, { totalResults: 250, rows: [] }, String(startIndex))
+    t.notOk(paged, 'no page query')
+  }
+  const s = source(250)
+  t.same(await pageWithTotal(Number.MAX_SAFE_INTEGER, 100, s.page, s.total), { totalResults: 250, rows: [] }, 'the largest exact startIndex is still asked for')
+})

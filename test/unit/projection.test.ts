@@ -1,7 +1,11 @@
 import t from 'tap'
-import { project } from '../../src/scim/core/projection.js'
+import { groupView } from '../../src/scim/core/group-resource.js'
+import { compileProjection, MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES, projectionFor, projectionNames, type ProjectionRequest } from '../../src/scim/core/projection.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { errorOf } from '../helpers/scim-error.js'
+
+const project = (resource: Record<string, unknown>, request: ProjectionRequest, view: typeof userView) => compileProjection(request, view).apply(resource)
 
 const user = renderUser(
   {
@@ -45,8 +49,81 @@ t.test('excludedAttributes with a value filter drops only the matching values', 
 
 t.test('a bad value filter in a projection is 400 invalidPath or invalidFilter', async (t) => {
   for (const attributes of ['emails[shoe eq "x"]', 'emails[type eq', 'userName[type eq "x"]']) {
-    const error = t.throws(() => project(user, { attributes }, userView)) as ScimError
+    const error = t.throws(() => compileProjection({ attributes }, userView)) as ScimError
     t.type(error, ScimError, attributes)
     t.equal(error.status, 400)
   }
+})
+
+t.test('a list holds at most MAX_PROJECTION_NAMES names of at most MAX_PROJECTION_NAME_LENGTH characters (400 tooMany)', async (t) => {
+  t.equal(MAX_PROJECTION_NAMES, 200)
+  const names = (n: number) => Array.from({ length: n }, () => 'userName').join(',')
+  for (const field of ['attributes', 'excludedAttributes'] as const) {
+    t.doesNotThrow(() => compileProjection({ [field]: names(MAX_PROJECTION_NAMES) }, userView), `${field}: exactly the limit`)
+    t.doesNotThrow(() => compileProjection({ [field]: `,${names(MAX_PROJECTION_NAMES)},, ,` }, userView), `${field}: blank items do not count`)
+    const error = errorOf(() => compileProjection({ [field]: names(MAX_PROJECTION_NAMES + 1) }, userView))
+    t.same([error.status, error.scimType], [400, 'tooMany'])
+    t.match(error.detail, `${field} names more than ${MAX_PROJECTION_NAMES} attributes`)
+  }
+  const padded = `emails[value eq "${'a'.repeat(MAX_PROJECTION_NAME_LENGTH - 19)}"]`
+  t.equal(padded.length, MAX_PROJECTION_NAME_LENGTH)
+  t.doesNotThrow(() => compileProjection({ attributes: padded }, userView), 'a name of exactly the limit')
+  const long = errorOf(() => compileProjection({ excludedAttributes: `emails[value eq "${'a'.repeat(MAX_PROJECTION_NAME_LENGTH - 18)}"]` }, userView))
+  t.same([long.status, long.scimType], [400, 'tooMany'])
+  t.match(long.detail, `longer than ${MAX_PROJECTION_NAME_LENGTH} characters`)
+  t.same(projectionNames({ attributes: 'userName, emails[value eq "a,b"]', excludedAttributes: ' ' }), { attributes: ['userName', 'emails[value eq "a,b"]'], excludedAttributes: [] })
+  const huge = errorOf(() => projectionNames({ attributes: 'id,'.repeat(200_000) }))
+  t.equal(huge.scimType, 'tooMany', 'a list of 200,000 names is refused, not resolved')
+})
+
+t.test('a compiled projection is resolved once: errors come from compiling, applying never throws', async (t) => {
+  const projection = compileProjection({ attributes: 'userName,emails[type eq "work"].value' }, userView)
+  for (let i = 0; i < 3; i++) t.same(projection.apply(user), { schemas: user.schemas, id: user.id, userName: 'ada@x.io', emails: [{ value: 'ada@work.io' }, { value: 'a,b@work.io' }], meta: { resourceType: 'User' } })
+  const none = compileProjection({}, userView)
+  t.equal(none.apply(user), user, 'no lists: the resource as rendered')
+  t.equal(errorOf(() => compileProjection({ excludedAttributes: 'shoeSize' }, userView)).scimType, 'invalidPath')
+})
+
+t.test('shows: what the response holds, so routes read groups and members only when shown', async (t) => {
+  t.notOk(compileProjection({}, userView).shows('groups'), 'groups is returned on request only')
+  t.ok(compileProjection({ attributes: 'groups.display' }, userView).shows('groups'))
+  t.ok(compileProjection({ attributes: 'urn:ietf:params:scim:schemas:core:2.0:User:GROUPS' }, userView).shows('groups'))
+  t.notOk(compileProjection({ attributes: 'userName' }, userView).shows('groups'))
+  t.ok(compileProjection({}, groupView).shows('members'))
+  t.notOk(compileProjection({ excludedAttributes: 'members' }, groupView).shows('members'))
+  t.ok(compileProjection({ excludedAttributes: 'members.display' }, groupView).shows('members'), 'only a sub-attribute is dropped')
+  t.ok(compileProjection({ attributes: 'members[value eq "x"]' }, groupView).shows('members'))
+  t.notOk(compileProjection({ attributes: 'displayName' }, groupView).shows('members'))
+  t.ok(compileProjection({ attributes: 'displayName' }, groupView).selective)
+  t.notOk(compileProjection({ excludedAttributes: 'displayName' }, groupView).selective)
+})
+
+t.test('projectionFor keeps the names a type has, for a search across types', async (t) => {
+  const names = projectionNames({ attributes: 'userName,members,displayName' })
+  const users = projectionFor(names, userView)
+  t.same([...users.known].sort(), ['displayName', 'userName'])
+  t.same(Object.keys(users.projection.apply(user)).sort(), ['id', 'meta', 'schemas', 'userName'])
+  t.same([...projectionFor(names, groupView).known].sort(), ['displayName', 'members'])
+})
+
+t.test('value filters hold at most MAX_PROJECTION_FILTER_COMPARISONS comparisons across both lists (400 tooMany)', async (t) => {
+  t.equal(MAX_PROJECTION_FILTER_COMPARISONS, 20)
+  const chain = (n: number) => `emails[${Array.from({ length: n }, (_, i) => `value eq "${i}"`).join(' or ')}]`
+  t.doesNotThrow(() => compileProjection({ attributes: chain(10), excludedAttributes: `${chain(5)},${chain(5)}` }, userView), 'exactly the limit')
+  for (const request of [{ attributes: chain(21) }, { attributes: chain(10), excludedAttributes: chain(11) }, { excludedAttributes: Array.from({ length: 21 }, () => 'emails[type eq "work"]').join(',') }]) {
+    const error = errorOf(() => compileProjection(request, userView))
+    t.same([error.status, error.scimType], [400, 'tooMany'], JSON.stringify(request).slice(0, 80))
+    t.match(error.detail, `more than ${MAX_PROJECTION_FILTER_COMPARISONS} comparisons`)
+  }
+  const across = errorOf(() => projectionFor(projectionNames({ attributes: chain(21) }), userView))
+  t.equal(across.scimType, 'tooMany', 'a search across types refuses it too, instead of calling the name unknown')
+})
+
+t.test('a name given twice is applied once, with the same result', async (t) => {
+  const once = compileProjection({ attributes: 'userName,emails[type eq "work"].value' }, userView).apply(user)
+  const twice = compileProjection({ attributes: 'userName,USERNAME,urn:ietf:params:scim:schemas:core:2.0:User:userName,emails[type eq "work"].value,emails[TYPE eq "work"].value' }, userView).apply(user)
+  t.same(twice, once)
+  const excluded = compileProjection({ excludedAttributes: 'emails[type eq "home"],emails[type eq "home"],name.givenName,name.givenName' }, userView).apply(user)
+  t.same((excluded.emails as { type: string }[]).map((e) => e.type), ['work', 'work'])
+  t.same(excluded.name, { familyName: 'Lovelace' })
 })

@@ -2,17 +2,20 @@ import { findAttribute, type AttributeDefinition } from './attribute.js'
 import type { ResourceSchemaView } from './resource-input.js'
 import { isObject } from './resource-input.js'
 import type { Filter } from '../filter/ast.js'
-import { matchesValueFilter } from '../filter/evaluate.js'
+import { compileFilter } from '../filter/evaluate.js'
+import { formatFilter } from '../filter/format.js'
 import { parsePatchPath } from '../filter/parser.js'
 import { ScimError } from '../protocol/scim-error.js'
 
 /** A resolved attribute reference: the key in the resource (an extension URN or a core name) and an optional sub-path. */
 interface Selector {
+  /** The same for two names that select the same values. */
+  readonly key: string
   readonly extension?: string
   readonly attr: string
   readonly subAttr?: string
-  /** `emails[type eq "work"]`: only the values matching the filter (RFC 7644 §3.10). */
-  readonly filter?: { readonly filter: Filter; readonly attribute: AttributeDefinition }
+  /** `emails[type eq "work"]`: only the values matching the filter (RFC 7644 §3.10), compiled once. */
+  readonly filter?: (value: unknown) => boolean
 }
 
 export interface ProjectionRequest {
@@ -21,61 +24,118 @@ export interface ProjectionRequest {
 }
 
 /**
- * RFC 7644 §3.4.2.5 and §3.9: `attributes` keeps only the named attributes (plus those returned
- * "always": id, schemas, meta.resourceType); `excludedAttributes` drops the named ones. Names are
- * resolved against the schema, so an unknown name is a 400 invalidPath instead of a silent no-op.
+ * Most names `attributes` or `excludedAttributes` may hold. The User schema has 84 attribute and
+ * sub-attribute paths (Group 14): every one of them, with and without its schema URN, fits. More is
+ * no projection a client needs, and RFC 7644 §3.12 lets the server refuse it (tooMany) rather than
+ * spend the request on it.
  */
-export function project(
-  resource: Record<string, unknown>,
-  request: ProjectionRequest,
-  view: ResourceSchemaView,
-): Record<string, unknown> {
-  const include = parseList(request.attributes, view)
-  if (include.length > 0) return includeOnly(resource, include)
-  const exclude = parseList(request.excludedAttributes, view)
-  if (exclude.length > 0) return excludeSome(resource, exclude)
-  return resource
+export const MAX_PROJECTION_NAMES = 200
+/** Longest name: a URN-qualified sub-attribute is under 100 characters; the rest is room for a value filter (an email is at most 254). */
+export const MAX_PROJECTION_NAME_LENGTH = 512
+/**
+ * Most comparisons the value filters of both lists hold in all (`emails[type eq "work"]` is one).
+ * Each is run on every value of every resource of the page, so this, not the number of names,
+ * bounds what a projection costs per resource: twenty keep a page of 1,000 to tens of milliseconds.
+ */
+export const MAX_PROJECTION_FILTER_COMPARISONS = 20
+
+/** The names of both lists, split and held to the limits. */
+export interface ProjectionNames {
+  readonly attributes: readonly string[]
+  readonly excludedAttributes: readonly string[]
+}
+
+/**
+ * RFC 7644 §3.4.2.5 and §3.9, resolved once per request and applied to each resource: `attributes`
+ * keeps only the named attributes (plus those returned "always": id, schemas, meta.resourceType);
+ * `excludedAttributes` drops the named ones.
+ */
+export interface Projection {
+  /** The resource as the response shows it; the input is not changed. */
+  apply(resource: Record<string, unknown>): Record<string, unknown>
+  /** Whether the response shows the core attribute `name`: what is not shown need not be read. */
+  shows(name: string): boolean
+  /** `attributes` named something: only the named attributes are returned. */
+  readonly selective: boolean
+}
+
+/**
+ * The projection of a request on one resource type. Names are resolved against the schema, so an
+ * unknown name is a 400 invalidPath instead of a silent no-op, before anything is read or written.
+ */
+export function compileProjection(request: ProjectionRequest, view: ResourceSchemaView): Projection {
+  const names = projectionNames(request)
+  const budget = { comparisons: MAX_PROJECTION_FILTER_COMPARISONS }
+  const resolveAll = (list: readonly string[]) => list.map((name) => resolve(name, view, budget))
+  return compiled(resolveAll(names.attributes), resolveAll(names.excludedAttributes), view)
 }
 
 /**
  * The part of a projection that names attributes of `view` (a search across resource types names
- * attributes of several); undefined when it names none of them, so that nothing is filtered out.
+ * attributes of several, RFC 7644 §3.4.3), and which names those were. A type none of whose
+ * attributes is named is returned whole.
  */
-export function projectionFor(request: ProjectionRequest, view: ResourceSchemaView): { projection: ProjectionRequest; known: string[] } {
-  const known: string[] = []
-  const keep = (list: string | undefined) => {
-    const names = (list ?? '').split(',').map((n) => n.trim()).filter((n) => n !== '')
-    const kept = names.filter((name) => {
+export function projectionFor(names: ProjectionNames, view: ResourceSchemaView): { projection: Projection; known: ReadonlySet<string> } {
+  const known = new Set<string>()
+  const budget = { comparisons: MAX_PROJECTION_FILTER_COMPARISONS }
+  const keep = (list: readonly string[]) =>
+    list.flatMap((name) => {
+      let selector: Selector
       try {
-        resolve(name, view)
-        return true
-      } catch {
-        return false
+        selector = resolve(name, view, budget)
+      } catch (error) {
+        if (error instanceof ScimError && error.scimType === 'tooMany') throw error
+        return []
       }
+      known.add(name)
+      return [selector]
     })
-    known.push(...kept)
-    return kept.length > 0 ? kept.join(',') : undefined
+  return { projection: compiled(keep(names.attributes), keep(names.excludedAttributes), view), known }
+}
+
+/** Splits both lists, refusing one longer than MAX_PROJECTION_NAMES or a name longer than MAX_PROJECTION_NAME_LENGTH (400 tooMany). */
+export function projectionNames(request: ProjectionRequest): ProjectionNames {
+  return { attributes: parseNames(request.attributes, 'attributes'), excludedAttributes: parseNames(request.excludedAttributes, 'excludedAttributes') }
+}
+
+function compiled(allIncluded: Selector[], allExcluded: Selector[], view: ResourceSchemaView): Projection {
+  const include = distinct(allIncluded)
+  const exclude = distinct(allExcluded)
+  const names = (selectors: Selector[], whole: boolean) =>
+    new Set(selectors.filter((s) => !s.extension && (!whole || (!s.subAttr && !s.filter))).map((s) => s.attr))
+  const included = names(include, false)
+  const excluded = names(exclude, true)
+  return {
+    apply: (resource) => (include.length > 0 ? includeOnly(resource, include) : exclude.length > 0 ? excludeSome(resource, exclude) : resource),
+    shows: (name) => {
+      const definition = findAttribute(view.core.attributes, name)
+      if (!definition) return false
+      if (include.length > 0) return included.has(definition.name)
+      return !excluded.has(definition.name) && definition.returned !== 'request' && definition.returned !== 'never'
+    },
+    selective: include.length > 0,
   }
-  return { projection: { attributes: keep(request.attributes), excludedAttributes: keep(request.excludedAttributes) }, known }
 }
 
-/** Validates a projection without applying it (used before a write, so a bad list changes nothing). */
-export function checkProjection(request: ProjectionRequest, view: ResourceSchemaView): void {
-  parseList(request.attributes, view)
-  parseList(request.excludedAttributes, view)
-}
-
-function parseList(list: string | undefined, view: ResourceSchemaView): Selector[] {
-  if (list === undefined || list.trim() === '') return []
-  return splitNames(list)
-    .map((item) => item.trim())
-    .filter((item) => item !== '')
-    .map((item) => resolve(item, view))
-}
-
-/** Commas separate names, except inside a value filter's brackets or quotes. */
-function splitNames(list: string): string[] {
+/**
+ * Commas separate names, except inside a value filter's brackets or quotes; blank items are
+ * skipped. The split stops at the first name past either limit, so a list of a million names
+ * costs no more than one at the limit.
+ */
+function parseNames(list: string | undefined, field: 'attributes' | 'excludedAttributes'): string[] {
+  if (list === undefined) return []
   const names: string[] = []
+  const add = (item: string) => {
+    const name = item.trim()
+    if (name === '') return
+    if (name.length > MAX_PROJECTION_NAME_LENGTH) {
+      throw ScimError.badRequest('tooMany', `A name in ${field} is longer than ${MAX_PROJECTION_NAME_LENGTH} characters: "${name.slice(0, 40)}..."`)
+    }
+    if (names.length === MAX_PROJECTION_NAMES) {
+      throw ScimError.badRequest('tooMany', `${field} names more than ${MAX_PROJECTION_NAMES} attributes; name each attribute once`)
+    }
+    names.push(name)
+  }
   let depth = 0
   let quoted = false
   let start = 0
@@ -85,15 +145,36 @@ function splitNames(list: string): string[] {
     else if (!quoted && c === '[') depth++
     else if (!quoted && c === ']') depth = Math.max(0, depth - 1)
     else if (!quoted && depth === 0 && c === ',') {
-      names.push(list.slice(start, i))
+      add(list.slice(start, i))
       start = i + 1
     }
   }
-  names.push(list.slice(start))
+  add(list.slice(start))
   return names
 }
 
-function resolve(path: string, view: ResourceSchemaView): Selector {
+/** A name given twice selects the same values twice: applying it once gives the same resource. */
+function distinct(selectors: Selector[]): Selector[] {
+  const byKey = new Map<string, Selector>()
+  for (const selector of selectors) if (!byKey.has(selector.key)) byKey.set(selector.key, selector)
+  return [...byKey.values()]
+}
+
+/** The comparisons of a value filter: what it costs for each value it is run on. */
+function comparisons(filter: Filter): number {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return comparisons(filter.left) + comparisons(filter.right)
+    case 'not':
+    case 'valuePath':
+      return comparisons(filter.filter)
+    default:
+      return 1
+  }
+}
+
+function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: number }): Selector {
   const lower = path.toLowerCase()
   const schemas = [view.core, ...view.extensions]
   const schema = schemas.find((s) => lower === s.id.toLowerCase() || lower.startsWith(`${s.id.toLowerCase()}:`))
@@ -105,7 +186,7 @@ function resolve(path: string, view: ResourceSchemaView): Selector {
     if (schema !== view.core) {
       extension = schema.id
       attributes = [...schema.attributes]
-      if (rest === '') return { extension, attr: '' }
+      if (rest === '') return { key: extension, extension, attr: '' }
     }
   }
   // `emails[type eq "work"]` selects the matching values (RFC 7644 §3.10 allows the form).
@@ -126,20 +207,40 @@ function resolve(path: string, view: ResourceSchemaView): Selector {
   if (valueFilter && (!definition.multiValued || definition.type !== 'complex')) {
     throw ScimError.badRequest('invalidPath', `"${path}": only multi-valued complex attributes take a [filter]`)
   }
-  // Checked once here against the attribute, so a wrong filter is a 400 before any resource is read.
-  if (valueFilter) matchesValueFilter({}, valueFilter, definition)
-  const filter = valueFilter ? { filter: { filter: valueFilter, attribute: definition } } : {}
-  if (subName === undefined) return { ...(extension ? { extension } : {}), attr: definition.name, ...filter }
-  const sub = findAttribute(definition.subAttributes, subName)
-  if (!sub) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
-  return { ...(extension ? { extension } : {}), attr: definition.name, subAttr: sub.name, ...filter }
+  const sub = subName === undefined ? undefined : findAttribute(definition.subAttributes, subName)
+  if (subName !== undefined && !sub) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
+  if (valueFilter) {
+    budget.comparisons -= comparisons(valueFilter)
+    if (budget.comparisons < 0) {
+      throw ScimError.badRequest('tooMany', `The value filters in attributes and excludedAttributes hold more than ${MAX_PROJECTION_FILTER_COMPARISONS} comparisons in all`)
+    }
+  }
+  const key = [extension ?? '', definition.name, sub?.name ?? '', valueFilter ? formatFilter(valueFilter) : ''].join('|')
+  return {
+    key,
+    ...(extension ? { extension } : {}),
+    attr: definition.name,
+    ...(sub ? { subAttr: sub.name } : {}),
+    // Compiled once here, so a wrong filter is a 400 before any resource is read and each value costs one test.
+    ...(valueFilter ? { filter: valueTest(valueFilter, definition, extension, view) } : {}),
+  }
+}
+
+/**
+ * `attr[filter]` as a test of one value: the compiled filter of a resource holding that value alone
+ * (a value path matches a resource when one of its values matches, RFC 7644 §3.4.2.2).
+ */
+function valueTest(filter: Filter, definition: AttributeDefinition, extension: string | undefined, view: ResourceSchemaView): (value: unknown) => boolean {
+  const matches = compileFilter({ kind: 'valuePath', path: { ...(extension ? { urn: extension } : {}), attr: definition.name }, filter }, view)
+  return extension
+    ? (value) => matches({ [extension]: { [definition.name]: [value] } })
+    : (value) => matches({ [definition.name]: [value] })
 }
 
 /** The values a selector picks from a multi-valued attribute (all, or those matching its filter). */
 function picked(value: unknown, selector: Selector): unknown {
   if (!selector.filter || !Array.isArray(value)) return value
-  const { filter, attribute } = selector.filter
-  return value.filter((item) => matchesValueFilter(item, filter, attribute))
+  return value.filter(selector.filter)
 }
 
 function includeOnly(resource: Record<string, unknown>, selectors: Selector[]): Record<string, unknown> {
@@ -190,13 +291,14 @@ function excludeSome(resource: Record<string, unknown>, selectors: Selector[]): 
     }
     if (selector.filter && Array.isArray(target[selector.attr])) {
       // Exclude only the matching values (and only their sub-attribute when one is named).
-      const matching = new Set(picked(target[selector.attr], selector) as unknown[])
-      const kept = (target[selector.attr] as unknown[]).flatMap((item) => {
-        if (!matching.has(item)) return [item]
-        if (!selector.subAttr || !isObject(item)) return []
-        const { [selector.subAttr]: _dropped, ...rest } = item
-        return [rest]
-      })
+      const kept: unknown[] = []
+      for (const item of target[selector.attr] as unknown[]) {
+        if (!selector.filter(item)) kept.push(item)
+        else if (selector.subAttr && isObject(item)) {
+          const { [selector.subAttr]: _dropped, ...rest } = item
+          kept.push(rest)
+        }
+      }
       if (kept.length > 0) target[selector.attr] = kept
       else delete target[selector.attr]
       continue

@@ -1,30 +1,49 @@
-import { createHash } from 'node:crypto'
+import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ScimError } from './scim-error.js'
 
+/** The server's secret for cursors: CURSOR_SECRET, or the key kept in the database (auth/cursor-key.ts). */
+export type CursorKey = Buffer | string
+
+/** What this service issues is about 110 characters; anything much longer was not issued here. */
+const MAX_CURSOR_LENGTH = 256
+const SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/
+/** Resource ids are UUIDs in canonical form (8-4-4-4-12 hex), which the uuid column accepts. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
+
 /**
- * RFC 9865 cursors: opaque to clients, here the id to continue after plus a fingerprint of the
- * query it belongs to, so a cursor replayed with another filter is refused (invalidCursor) instead
- * of silently paging a different result. Keyset cursors never expire.
+ * RFC 9865 cursors: opaque to clients, here the id to continue after and an HMAC-SHA256 over it and
+ * the query it belongs to, under the server's key. A cursor replayed with another filter, altered,
+ * or made up is refused (invalidCursor) instead of paging a different result or reaching SQL.
+ * Keyset cursors never expire; changing the key invalidates them all.
  */
-export function encodeCursor(afterId: string, query: string): string {
-  return Buffer.from(JSON.stringify({ a: afterId, q: fingerprint(query) })).toString('base64url')
+export function encodeCursor(afterId: string, query: string, key: CursorKey): string {
+  const payload = Buffer.from(JSON.stringify({ a: afterId })).toString('base64url')
+  return `${payload}.${signature(payload, query, key)}`
 }
 
-/** The id to continue after; throws 400 invalidCursor for a cursor this query did not issue. */
-export function decodeCursor(cursor: string, query: string): string {
-  let decoded: unknown
-  try {
-    decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'))
-  } catch {
-    decoded = undefined
-  }
-  const { a, q } = (decoded ?? {}) as { a?: unknown; q?: unknown }
-  if (typeof a !== 'string' || !/^[0-9a-f-]{36}$/.test(a) || q !== fingerprint(query)) {
+/** The id to continue after; throws 400 invalidCursor for a cursor this server did not issue for this query. */
+export function decodeCursor(cursor: string, query: string, key: CursorKey): string {
+  const shape = cursor.length <= MAX_CURSOR_LENGTH ? SHAPE.exec(cursor) : null
+  // Compared as text, so the one signature verifies (base64url's spare bits cannot vary it).
+  const verified = shape !== null && timingSafeEqual(Buffer.from(shape[2]!), Buffer.from(signature(shape[1]!, query, key)))
+  const afterId = verified ? idOf(shape[1]!) : undefined
+  if (afterId === undefined) {
     throw ScimError.badRequest('invalidCursor', 'The cursor is not one this list issued for this filter; start again with cursor= (empty)')
   }
-  return a
+  return afterId
 }
 
-function fingerprint(query: string): string {
-  return createHash('sha256').update(query).digest('base64url').slice(0, 16)
+/** The newline cannot occur in base64url, so payload and query cannot be shifted into each other. */
+function signature(payload: string, query: string, key: CursorKey): string {
+  return createHmac('sha256', key).update(`scim-cursor-v1\n${payload}\n${query}`).digest('base64url')
+}
+
+/** A signed payload is one this server wrote; the id is still checked, as anything reaching SQL is. */
+function idOf(payload: string): string | undefined {
+  try {
+    const { a } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { a?: unknown }
+    return typeof a === 'string' && UUID.test(a) ? a : undefined
+  } catch {
+    return undefined
+  }
 }

@@ -22,10 +22,12 @@ function pick(params: Record<string, unknown>, name: string): unknown {
 /**
  * RFC 7644 §3.4.2 list parameters from a query string or a SearchRequest body (§3.4.3):
  * startIndex below 1 counts as 1, count below 0 as 0, count above maxResults is capped.
+ * A startIndex past Number.MAX_SAFE_INTEGER counts as that: no result is that long, so the page is
+ * empty either way (§3.4.2.4), and the number stays exact (and within PostgreSQL's bigint).
  */
 export function parseListRequest(params: Record<string, unknown>, limits: { maxResults: number; defaultCount: number }): ListRequest {
   const filter = optionalString(pick(params, 'filter'), 'filter')
-  const startIndex = Math.max(1, integer(pick(params, 'startIndex'), 'startIndex') ?? 1)
+  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, integer(pick(params, 'startIndex'), 'startIndex') ?? 1))
   const count = Math.min(limits.maxResults, Math.max(0, integer(pick(params, 'count'), 'count') ?? limits.defaultCount))
   const sortOrder = optionalString(pick(params, 'sortOrder'), 'sortOrder')?.toLowerCase()
   if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {

@@ -9,7 +9,9 @@ export async function pageWithTotal<T>(
   page: (limit: number, offset: number) => Promise<T[]>,
   total: () => Promise<number>,
 ): Promise<{ totalResults: number; rows: T[] }> {
-  if (count === 0) return { totalResults: await total(), rows: [] }
+  // No table holds 2^53 rows, and OFFSET past 2^63 is an error ("out of range for type bigint"):
+  // such a page is empty without asking (list-request.ts clamps startIndex to this already).
+  if (count === 0 || !Number.isSafeInteger(startIndex)) return { totalResults: await total(), rows: [] }
   const rows = await page(count, startIndex - 1)
   if (rows.length > 0 && rows.length < count) return { totalResults: startIndex - 1 + rows.length, rows }
   if (rows.length === 0 && startIndex === 1) return { totalResults: 0, rows }

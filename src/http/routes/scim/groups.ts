@@ -3,7 +3,8 @@ import { header, listBody, listQuery, notModified, projectionOf, queryParams, se
 import { principal } from './scim-routes.js'
 import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
 import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
-import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
+import type { Projection } from '../../../scim/core/projection.js'
+import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { etag } from '../../../scim/core/user-resource.js'
 import { parsePatchRequest } from '../../../scim/patch/index.js'
 
@@ -11,35 +12,29 @@ export interface GroupRouteDeps {
   groups: GroupProvisioning
   maxResults: number
   maxOperations: number
+  cursorKey: CursorKey
 }
 
 /** Whether a projection returns `members`: when it does not, the member rows are never read. */
-export function wantsMembers(projection: ProjectionRequest): boolean {
-  const names = (list: string | undefined) =>
-    (list ?? '').split(',').map((name) => name.trim().toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:group:/, ''))
-  if (projection.attributes?.trim()) return names(projection.attributes).some((name) => name === 'members' || name.startsWith('members.') || name.startsWith('members['))
-  return !names(projection.excludedAttributes).includes('members')
+export function wantsMembers(projection: Projection): boolean {
+  return projection.shows('members')
 }
 
 const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
 
 /** A Group as this request's response shows it: locations, members when loaded, then the projection. */
-export function groupResponse(request: FastifyRequest, { group, members }: GroupWithMembers, projection: ProjectionRequest): Record<string, unknown> {
-  return project(
-    renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`),
-    projection,
-    groupView,
-  )
+export function groupResponse(request: FastifyRequest, { group, members }: GroupWithMembers, projection: Projection): Record<string, unknown> {
+  return projection.apply(renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`))
 }
 
 /** /Groups (RFC 7644 §3.3-3.6, RFC 7643 §4.2). */
 export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   const render = groupResponse
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const { query, projection, cursorKey } = listQuery(params, groupView, deps.maxResults)
+    const { query, projection, cursor } = listQuery(params, groupView, deps)
     const result = await deps.groups.list(principal(request), query, wantsMembers(projection))
     const resources = result.resources.map((g) => render(request, g, projection))
-    return listBody(query, cursorKey, result.totalResults, resources, result.nextAfterId)
+    return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)
   }
 
   app.get('/Groups', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
@@ -78,7 +73,7 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
     reply.header('etag', etag(saved.version))
     // RFC 7644 §3.5.2 allows 204; a group may hold more members than one response should carry, and
     // Microsoft Entra ID expects 204. The resource comes back only when attributes are asked for.
-    if (!projection.attributes) return reply.code(204).send()
+    if (!projection.selective) return reply.code(204).send()
     return sendScim(reply, 200, render(request, await deps.groups.get(principal(request), id, wantsMembers(projection)), projection))
   })
 

@@ -6,7 +6,7 @@ import { userResponses } from './users.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import { groupView } from '../../../scim/core/group-resource.js'
-import { projectionFor, type ProjectionRequest } from '../../../scim/core/projection.js'
+import { projectionFor, projectionNames, type Projection } from '../../../scim/core/projection.js'
 import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
 import { userView } from '../../../scim/core/user-resource.js'
 import type { Filter } from '../../../scim/filter/ast.js'
@@ -19,7 +19,7 @@ import { ScimError } from '../../../scim/protocol/scim-error.js'
 interface SearchableType {
   readonly view: ResourceSchemaView
   total(request: FastifyRequest, filter: Filter | undefined): Promise<number>
-  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: ProjectionRequest): Promise<unknown[]>
+  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: Projection): Promise<unknown[]>
 }
 
 /**
@@ -48,7 +48,7 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
   app.post('/.search', async (request, reply) => {
     const query = parseListRequest(searchBody(request.body), { maxResults: deps.maxResults, defaultCount: deps.maxResults })
     const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
-    const requested = { attributes: query.attributes, excludedAttributes: query.excludedAttributes }
+    const names = projectionNames({ attributes: query.attributes, excludedAttributes: query.excludedAttributes })
     const errors: ScimError[] = []
     const applicable = types.filter((type) => {
       if (!filter) return true
@@ -62,10 +62,10 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
       }
     })
     if (applicable.length === 0) throw errors[0]!
-    const projections = applicable.map((type) => projectionFor(requested, type.view))
-    const named = [requested.attributes, requested.excludedAttributes].join(',').split(',').map((n) => n.trim()).filter((n) => n !== '')
-    const unknown = named.filter((name) => !projections.some((p) => p.known.includes(name)))
-    if (unknown.length > 0) throw ScimError.badRequest('invalidPath', `Unknown attribute "${unknown[0]}" in attributes or excludedAttributes`)
+    // Resolved once for each type, then applied to each resource of the page.
+    const projections = applicable.map((type) => projectionFor(names, type.view))
+    const unknown = [...names.attributes, ...names.excludedAttributes].find((name) => !projections.some((p) => p.known.has(name)))
+    if (unknown !== undefined) throw ScimError.badRequest('invalidPath', `Unknown attribute "${unknown}" in attributes or excludedAttributes`)
 
     let skip = query.startIndex - 1
     let remaining = query.count

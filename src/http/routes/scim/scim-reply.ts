@@ -1,11 +1,11 @@
 import type { FastifyReply, FastifyRequest } from 'fastify'
-import { checkProjection, type ProjectionRequest } from '../../../scim/core/projection.js'
+import { compileProjection, type Projection } from '../../../scim/core/projection.js'
 import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
 import { etag } from '../../../scim/core/user-resource.js'
 import type { AttrPath } from '../../../scim/filter/ast.js'
 import { formatFilter } from '../../../scim/filter/format.js'
 import { parseFilter, parsePatchPath } from '../../../scim/filter/parser.js'
-import { decodeCursor, encodeCursor } from '../../../scim/protocol/cursor.js'
+import { decodeCursor, encodeCursor, type CursorKey } from '../../../scim/protocol/cursor.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
 import { SCIM_CONTENT_TYPE } from '../../../scim/protocol/media-type.js'
 import { parseListRequest } from '../../../scim/protocol/list-request.js'
@@ -23,35 +23,44 @@ export function header(request: FastifyRequest, name: string): string | undefine
   return Array.isArray(value) ? value.join(',') : value
 }
 
-/** `attributes` / `excludedAttributes` of the query string, checked against the schema before any work. */
-export function projectionOf(request: FastifyRequest, view: ResourceSchemaView): ProjectionRequest {
+/** `attributes` / `excludedAttributes` of the query string, resolved against the schema before any work. */
+export function projectionOf(request: FastifyRequest, view: ResourceSchemaView): Projection {
   const params = queryParams(request)
-  const projection = { attributes: params.attributes, excludedAttributes: params.excludedAttributes }
-  checkProjection(projection, view)
-  return projection
+  return compileProjection({ attributes: params.attributes, excludedAttributes: params.excludedAttributes }, view)
 }
 
 /** A list request (query string or SearchRequest body) as a store query plus its projection. */
 export interface ParsedListRequest {
   readonly query: ListQuery
-  readonly projection: ProjectionRequest
-  /** What a cursor is bound to; undefined without cursor paging. */
-  readonly cursorKey: string | undefined
+  /** Resolved once here, then applied to each resource of the page. */
+  readonly projection: Projection
+  /** Cursor paging: what the next cursor is bound to and signed with; undefined with index paging. */
+  readonly cursor: ListCursor | undefined
 }
 
-export function listQuery(params: Record<string, unknown>, view: ResourceSchemaView, maxResults: number): ParsedListRequest {
+export interface ListCursor {
+  readonly binding: string
+  readonly key: CursorKey
+}
+
+export interface ListOptions {
+  readonly maxResults: number
+  /** The server's key for cursors (RFC 9865), the same on every replica. */
+  readonly cursorKey: CursorKey
+}
+
+export function listQuery(params: Record<string, unknown>, view: ResourceSchemaView, { maxResults, cursorKey }: ListOptions): ParsedListRequest {
   const request = parseListRequest(params, { maxResults, defaultCount: maxResults })
-  const projection = { attributes: request.attributes, excludedAttributes: request.excludedAttributes }
-  checkProjection(projection, view)
+  const projection = compileProjection({ attributes: request.attributes, excludedAttributes: request.excludedAttributes }, view)
   const filter = request.filter === undefined ? undefined : parseFilter(request.filter)
   const sortBy = request.sortBy === undefined ? undefined : sortPath(request.sortBy)
   // What a cursor is bound to: the resource type and the filter (formatted, so spelling does not matter).
-  const cursorKey = request.cursor === undefined ? undefined : `${view.core.id}|${filter ? formatFilter(filter) : ''}`
-  const afterId = request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursorKey!)
+  const cursor = request.cursor === undefined ? undefined : { binding: `${view.core.id}|${filter ? formatFilter(filter) : ''}`, key: cursorKey }
+  const afterId = request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursor!.binding, cursorKey)
   return {
     query: { filter, startIndex: request.startIndex, count: request.count, sortBy, descending: request.sortOrder === 'descending', afterId },
     projection,
-    cursorKey,
+    cursor,
   }
 }
 
@@ -70,11 +79,11 @@ function sortPath(sortBy: string): AttrPath {
 }
 
 /** A ListResponse for index or cursor paging (RFC 9865 adds nextCursor and drops startIndex). */
-export function listBody(query: ListQuery, cursorKey: string | undefined, totalResults: number, resources: readonly unknown[], nextAfterId: string | undefined) {
+export function listBody(query: ListQuery, cursor: ListCursor | undefined, totalResults: number, resources: readonly unknown[], nextAfterId: string | undefined) {
   const body = listResponse(totalResults, query.startIndex, resources)
-  if (cursorKey === undefined) return body
+  if (cursor === undefined) return body
   const { startIndex: _startIndex, ...cursorBody } = body
-  return nextAfterId ? { ...cursorBody, nextCursor: encodeCursor(nextAfterId, cursorKey) } : cursorBody
+  return nextAfterId ? { ...cursorBody, nextCursor: encodeCursor(nextAfterId, cursor.binding, cursor.key) } : cursorBody
 }
 
 /** RFC 7644 §3.14: If-None-Match naming the current version (or *) makes a GET a 304. */

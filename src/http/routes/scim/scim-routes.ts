@@ -10,6 +10,7 @@ import type { Clock } from '../../../provisioning/clock.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { ServiceLimits } from '../../../scim/core/discovery.js'
+import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import type { ListResult, ScimUserRecord, TeamStore } from '../../../store/team-store.js'
 
 declare module 'fastify' {
@@ -40,6 +41,8 @@ export interface ScimRouteDeps {
   users: UserProvisioning
   groups: GroupProvisioning
   limits: ServiceLimits
+  /** Signs list cursors (RFC 9865); the same on every replica. */
+  cursorKey: CursorKey
 }
 
 /** The principal of an authenticated SCIM request; the routes below only run after the bearer check. */
@@ -78,11 +81,13 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     users: deps.users,
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
+    cursorKey: deps.cursorKey,
   })
   rootSearchRoutes(app, { users: deps.users, groups: deps.groups, maxResults: deps.limits.maxResults })
   groupRoutes(app, {
     groups: deps.groups,
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
+    cursorKey: deps.cursorKey,
   })
 }

@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim, type ParsedListRequest } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
-import { project, type ProjectionRequest } from '../../../scim/core/projection.js'
+import type { Projection } from '../../../scim/core/projection.js'
+import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
 import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
@@ -11,17 +12,10 @@ export interface UserRouteDeps {
   users: UserProvisioning
   maxResults: number
   maxOperations: number
+  cursorKey: CursorKey
 }
 
 const location = (request: FastifyRequest, id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
-
-/** `groups` is returned on request only (schemas.ts): does this projection ask for it? */
-function wantsGroups(projection: ProjectionRequest): boolean {
-  return (projection.attributes ?? '')
-    .split(',')
-    .map((name) => name.trim().toLowerCase().replace(/^urn:ietf:params:scim:schemas:core:2\.0:user:/, ''))
-    .some((name) => name === 'groups' || name.startsWith('groups.') || name.startsWith('groups['))
-}
 
 /**
  * Users as this request's response shows them: locations, `groups` when asked for (one query for
@@ -30,30 +24,27 @@ function wantsGroups(projection: ProjectionRequest): boolean {
 export async function userResponses(
   request: FastifyRequest,
   users: readonly ScimUserRecord[],
-  projection: ProjectionRequest,
+  projection: Projection,
   provisioning: UserProvisioning,
 ): Promise<Record<string, unknown>[]> {
-  const groups = wantsGroups(projection) && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id)) : undefined
+  // `groups` is returned on request only (schemas.ts), so it is read only when asked for.
+  const groups = projection.shows('groups') && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id)) : undefined
   const groupLocation = (id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Groups/${id}`
   return users.map((user) =>
-    project(
-      renderUser(user, location(request, user.id), groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) }))),
-      projection,
-      userView,
-    ),
+    projection.apply(renderUser(user, location(request, user.id), groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) })))),
   )
 }
 
 /** /Users (RFC 7644 §3.3-3.6). Handlers parse, call provisioning, and render. */
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
-  const render = async (request: FastifyRequest, user: ScimUserRecord, projection: ProjectionRequest) =>
+  const render = async (request: FastifyRequest, user: ScimUserRecord, projection: Projection) =>
     (await userResponses(request, [user], projection, deps.users))[0]!
-  const list = async (request: FastifyRequest, { query, projection, cursorKey }: ParsedListRequest, readAhead?: ListResult<ScimUserRecord>) => {
+  const list = async (request: FastifyRequest, { query, projection, cursor }: ParsedListRequest, readAhead?: ListResult<ScimUserRecord>) => {
     const result = readAhead ?? (await deps.users.list(principal(request), query))
     const resources = await userResponses(request, result.resources, projection, deps.users)
-    return listBody(query, cursorKey, result.totalResults, resources, result.nextAfterId)
+    return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)
   }
-  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps.maxResults)
+  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps)
 
   // The lookups IdPs make before every write come this way: the bearer check reads them with the token.
   const usersReadAhead = (request: FastifyRequest) => {
@@ -68,7 +59,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     return sendScim(reply, 200, await list(request, ahead?.list ?? parsedQuery(request), ahead?.users))
   })
 
-  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps.maxResults))))
+  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps))))
 
   app.post('/Users', async (request, reply) => {
     const projection = projectionOf(request, userView)
