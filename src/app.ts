@@ -2,7 +2,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyInstance, type FastifyServ
 import { randomBytes, randomUUID } from 'node:crypto'
 import type { RandomSource } from './auth/tokens.js'
 import { registerJsonParsers } from './http/content-type.js'
-import { handleError, handleNotFound } from './http/errors.js'
+import { handleClientError, handleError, handleNotFound } from './http/errors.js'
 import { metricsRoutes, type Metrics } from './http/metrics.js'
 import { registerRateLimit, type RateLimitOptions } from './http/rate-limit.js'
 import { CompletedRequestLog } from './http/request-log.js'
@@ -82,7 +82,13 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     },
     // IdPs join the endpoint URL (which ends in "/") and resource paths in different ways:
     // "//Users", "/Users/" and "/users" must all reach the same route.
-    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true },
+    // The longest path parameter the contracts allow is a team id (128 characters, admin-input.ts);
+    // endpoint ids (32 hex), resource ids (UUIDs) and schema URNs are shorter. Longer is a 414 (errors.ts).
+    routerOptions: { caseSensitive: false, ignoreTrailingSlash: true, ignoreDuplicateSlashes: true, maxParamLength: 128 },
+    // The router's own refusals (a bad URL encoding, an over-long segment) and what Node's HTTP parser
+    // refuses (431, 414, 408, 400) leave in the URL's dialect too.
+    frameworkErrors: handleError,
+    clientErrorHandler: handleClientError,
     bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
     // Well under Entra's 60-second limit: a request must arrive within 30 s, and its database work is
     // bounded by the statement timeout (10 s) and the pool's connection timeout (5 s).

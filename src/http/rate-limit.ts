@@ -21,23 +21,43 @@ if current == 1 then redis.call('PEXPIRE', KEYS[1], ARGV[1]) end
 return {current, redis.call('PTTL', KEYS[1])}`
 
 /**
+ * This process's own fixed-window counters, for when Redis is absent or down. Every request without a
+ * valid token brings a key of its own (a hash of whatever it sent), so the map is capped: past
+ * `maxKeys` the least recently counted key goes, and with it only a count that was not growing.
+ * A Map iterates in insertion order, and a key is re-inserted on every count, so the first key is
+ * always the least recent; expired windows are dropped from the front as they come up.
+ */
+export class LocalCounters {
+  private readonly counts = new Map<string, { current: number; resetAt: number }>()
+
+  constructor(private readonly maxKeys = 10_000) {}
+
+  get size(): number {
+    return this.counts.size
+  }
+
+  count(key: string, window: number, now = Date.now()): { current: number; ttl: number } {
+    let entry = this.counts.get(key)
+    if (entry) this.counts.delete(key)
+    if (!entry || entry.resetAt <= now) entry = { current: 0, resetAt: now + window }
+    entry.current++
+    this.counts.set(key, entry)
+    for (const [oldest, { resetAt }] of this.counts) {
+      if (this.counts.size <= this.maxKeys && resetAt > now) break
+      this.counts.delete(oldest)
+    }
+    return { current: entry.current, ttl: entry.resetAt - now }
+  }
+}
+
+/**
  * A rate-limit store that counts in Redis, so the limit holds across replicas, and falls back to
  * this process's own counters whenever Redis does not answer: a Redis outage never takes
  * provisioning down with it.
  */
 function fallbackStore(redis: Redis | undefined, onRedisError: (error: Error) => void) {
-  const local = new Map<string, { current: number; resetAt: number }>()
-  const countLocally = (key: string, window: number, cb: Callback) => {
-    const now = Date.now()
-    let entry = local.get(key)
-    if (!entry || entry.resetAt <= now) {
-      entry = { current: 0, resetAt: now + window }
-      local.set(key, entry)
-      if (local.size > 10_000) for (const [k, v] of local) if (v.resetAt <= now) local.delete(k)
-    }
-    entry.current++
-    cb(null, { current: entry.current, ttl: entry.resetAt - now })
-  }
+  const local = new LocalCounters()
+  const countLocally = (key: string, window: number, cb: Callback) => cb(null, local.count(key, window))
   return class FallbackStore {
     incr(key: string, cb: Callback, timeWindow: number) {
       if (!redis || redis.status !== 'ready') return countLocally(key, timeWindow, cb)

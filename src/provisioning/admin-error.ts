@@ -12,6 +12,9 @@ export type AdminErrorCode =
   | 'method_not_allowed'
   | 'unsupported_media_type'
   | 'payload_too_large'
+  | 'request_timeout'
+  | 'uri_too_long'
+  | 'headers_too_large'
   | 'rate_limited'
   | 'service_unavailable'
   | 'internal_error'
@@ -29,6 +32,9 @@ const STATUS: Record<AdminErrorCode, number> = {
   method_not_allowed: 405,
   unsupported_media_type: 415,
   payload_too_large: 413,
+  request_timeout: 408,
+  uri_too_long: 414,
+  headers_too_large: 431,
   rate_limited: 429,
   service_unavailable: 503,
   internal_error: 500,

@@ -220,6 +220,15 @@ t.test('SCIM discovery, and 405 on every other method of its paths', async (t) =
   await rawCall(t, 'POST', `${acme.base}/Schemas`, 415, { authorization: `Bearer ${acme.token}`, 'content-type': 'text/plain' }, 'test')
 })
 
+t.test('SCIM endpoints the service does not offer: 501 after the bearer check', async (t) => {
+  for (const method of ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] as const) {
+    await scimCall(t, acme, method, '/Me', 501, method === 'GET' || method === 'DELETE' ? undefined : {})
+  }
+  await scimCall(t, acme, 'POST', '/Bulk', 501, { schemas: ['urn:ietf:params:scim:api:messages:2.0:BulkRequest'], Operations: [] })
+  await scimCall(t, { ...acme, token: 'cpscim_unknown' }, 'POST', '/Bulk', 401, {})
+  await scimCall(t, { ...acme, token: 'cpscim_unknown' }, 'GET', '/Me', 401)
+})
+
 let adaId = ''
 let ownerUserId = ''
 

@@ -11,6 +11,7 @@ import type { GroupProvisioning } from '../../../provisioning/group-provisioning
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { ServiceLimits } from '../../../scim/core/discovery.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
+import { ScimError } from '../../../scim/protocol/scim-error.js'
 import type { ListResult, ScimUserRecord, TeamStore } from '../../../store/team-store.js'
 
 declare module 'fastify' {
@@ -89,5 +90,26 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     maxResults: deps.limits.maxResults,
     maxOperations: deps.limits.maxOperations,
     cursorKey: deps.cursorKey,
+  })
+  unsupportedRoutes(app)
+}
+
+/**
+ * Endpoints RFC 7644 defines and this service does not offer answer 501 (after the bearer check, like
+ * every SCIM route) rather than 404, which an identity provider could read as a missing resource.
+ */
+function unsupportedRoutes(app: FastifyInstance): void {
+  // RFC 7644 §3.11: "If the service provider does not support /Me, it SHOULD respond with 501".
+  app.route({
+    method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'],
+    url: '/Me',
+    config: { ignoresBody: true },
+    handler: async () => {
+      throw new ScimError(501, '/Me is not supported: requests are made by an identity provider, not a user; use /Users/{id}')
+    },
+  })
+  // RFC 7644 §3.7: /ServiceProviderConfig says bulk.supported is false.
+  app.post('/Bulk', { config: { ignoresBody: true } }, async () => {
+    throw new ScimError(501, 'Bulk operations are not supported (bulk.supported is false in /ServiceProviderConfig); send each operation on its own')
   })
 }
