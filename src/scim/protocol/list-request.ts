@@ -68,7 +68,8 @@ function listParam(value: unknown, name: string): string | undefined {
 
 function integer(value: unknown, name: string): number | undefined {
   if (value === undefined || value === null || value === '') return undefined
-  const number = typeof value === 'number' ? value : Number(value)
+  // Only a number or its text: Number() of an object runs the client's own toString/valueOf keys.
+  const number = typeof value === 'number' ? value : typeof value === 'string' ? Number(value) : Number.NaN
   if (!Number.isInteger(number)) throw ScimError.badRequest('invalidValue', `"${name}" must be an integer`)
   return number
 }
