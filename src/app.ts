@@ -25,6 +25,8 @@ export interface AppDeps {
   draining?: () => boolean
   /** SHA-256 hex of the admin API token (configured or generated at first start). */
   adminTokenHash: string
+  /** SHA-256 hex of ADMIN_API_TOKEN_PREVIOUS: also accepted while a new admin token is rolled out. */
+  adminTokenPreviousHash?: string | undefined
   /** No trailing slash. The origin identity providers reach; see `baseUrlFromRequest`. */
   publicBaseUrl: string
   /**
@@ -37,8 +39,11 @@ export interface AppDeps {
    * proxied deployment without PUBLIC_BASE_URL, so Location and meta.location say https://.
    */
   baseUrlFromRequest?: boolean
-  /** Prometheus metrics; GET /metrics needs this token (SHA-256 hex) when set. */
-  metrics?: { metrics: Metrics; tokenHash?: string | undefined }
+  /**
+   * Prometheus metrics; GET /metrics needs this token (SHA-256 hex) when set, or during a roll the
+   * previous one (METRICS_TOKEN_PREVIOUS).
+   */
+  metrics?: { metrics: Metrics; tokenHash?: string | undefined; previousTokenHash?: string | undefined }
   /** Per-token request limits; none when absent (tests). */
   rateLimit?: RateLimitOptions
   /** Serve TLS directly with this certificate and key (PEM). */
@@ -110,9 +115,9 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const connections = new ScimConnections(deps.store, random, clock)
 
   healthRoutes(app, deps.ping, deps.draining)
-  if (deps.metrics) metricsRoutes(app, deps.metrics.metrics, deps.metrics.tokenHash)
+  if (deps.metrics) metricsRoutes(app, deps.metrics.metrics, deps.metrics.tokenHash, deps.metrics.previousTokenHash, clock)
   const observe = deps.metrics?.metrics.observeOutcome
-  await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, directory, connections })
+  await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, adminTokenPreviousHash: deps.adminTokenPreviousHash, clock, directory, connections })
   await app.register(scimRoutes, {
     prefix: '/scim/v2/:endpointId',
     store: deps.store,

@@ -13,6 +13,7 @@ const EnvSchema = z.object({
     .optional(),
   DATA_DIR: z.string().min(1).default('./data'),
   ADMIN_API_TOKEN: z.string().min(32, 'must be at least 32 characters').optional(),
+  ADMIN_API_TOKEN_PREVIOUS: z.string().min(32, 'must be at least 32 characters').optional(),
   PUBLIC_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
   LOG_LEVEL: LogLevel.default('info'),
   TRUST_PROXY: z
@@ -23,6 +24,7 @@ const EnvSchema = z.object({
   STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(100).max(50_000).default(10_000),
   FILTER_MATCH_BUDGET: z.coerce.number().int().min(100).max(10_000_000).default(DEFAULT_FILTER_MATCH_BUDGET),
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
+  METRICS_TOKEN_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
   REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
@@ -30,6 +32,10 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
   MIGRATE_ON_START: z.enum(['true', 'false']).default('true'),
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  // Read for one rule only (PUBLIC_BASE_URL in production); nothing else changes with it.
+  NODE_ENV: z.string().optional(),
 })
 
 export interface Config {
@@ -39,6 +45,8 @@ export interface Config {
   readonly databaseUrl: string | undefined
   readonly dataDir: string
   readonly adminApiToken: string | undefined
+  /** Also accepted while ADMIN_API_TOKEN is rolled out to every replica (its use is logged). */
+  readonly adminApiTokenPrevious: string | undefined
   /** No trailing slash. */
   readonly publicBaseUrl: string
   readonly logLevel: z.infer<typeof LogLevel>
@@ -54,6 +62,8 @@ export interface Config {
   readonly filterMatchBudget: number
   /** GET /metrics needs it as a bearer token when set; open otherwise. */
   readonly metricsToken: string | undefined
+  /** Also accepted while METRICS_TOKEN is rolled out to every replica (its use is logged). */
+  readonly metricsTokenPrevious: string | undefined
   /** Requests per token per minute. */
   readonly rateLimitPerMinute: number
   /** Shares rate-limit counters across replicas; unset, each process counts alone. */
@@ -69,6 +79,10 @@ export interface Config {
    * once and kept in the database, so replicas on one database share it anyway.
    */
   readonly cursorSecret: string | undefined
+  /** PostgreSQL connections per process (PGlite has one). */
+  readonly databasePoolSize: number
+  /** Audit events older than this many days are deleted (hourly, and by dist/prune.js); 0 keeps them all. */
+  readonly auditRetentionDays: number
 }
 
 export class ConfigError extends Error {
@@ -81,8 +95,12 @@ export class ConfigError extends Error {
 /**
  * The only reader of the environment. Empty strings count as unset, so `.env` files with
  * `KEY=` lines behave like missing keys. Every problem is reported, one line each.
+ *
+ * `serving`: the process answers HTTP (server.ts), so the settings that shape its URLs must be
+ * right; the one-shot jobs (dist/migrate.js, dist/prune.js) run in the same production image
+ * without them.
  */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfig(env: Record<string, string | undefined> = process.env, { serving = false }: { serving?: boolean } = {}): Config {
   const present = Object.fromEntries(
     Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
   )
@@ -96,6 +114,21 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
     throw new ConfigError(['TLS_CERT_FILE, TLS_KEY_FILE: give both to serve HTTPS, or neither'])
   }
+  const problems: string[] = []
+  // A previous token without a current one would be the only token, and a roll that never ends.
+  if (e.ADMIN_API_TOKEN_PREVIOUS && !e.ADMIN_API_TOKEN) problems.push('ADMIN_API_TOKEN_PREVIOUS: set ADMIN_API_TOKEN too (the previous token is accepted only beside the current one)')
+  if (e.METRICS_TOKEN_PREVIOUS && !e.METRICS_TOKEN) problems.push('METRICS_TOKEN_PREVIOUS: set METRICS_TOKEN too (the previous token is accepted only beside the current one)')
+  // The default (http://localhost:$PORT) would go to identity providers as the endpoint URL, and
+  // behind TRUST_PROXY the URL would follow whatever Host the admin API was called with.
+  if (serving && e.NODE_ENV === 'production' && !e.PUBLIC_BASE_URL) {
+    problems.push(
+      'PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are ' +
+        (e.TRUST_PROXY && e.TRUST_PROXY !== 'false'
+          ? 'built from whatever host the admin API was called on (TRUST_PROXY is set)'
+          : `http://localhost:${e.PORT}, which identity providers cannot reach`),
+    )
+  }
+  if (problems.length > 0) throw new ConfigError(problems)
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
     port: e.PORT,
@@ -103,6 +136,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     databaseUrl: e.DATABASE_URL,
     dataDir: e.DATA_DIR,
     adminApiToken: e.ADMIN_API_TOKEN,
+    adminApiTokenPrevious: e.ADMIN_API_TOKEN_PREVIOUS,
     publicBaseUrl,
     logLevel: e.LOG_LEVEL,
     publicBaseUrlConfigured: e.PUBLIC_BASE_URL !== undefined,
@@ -111,11 +145,14 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     statementTimeoutMs: e.STATEMENT_TIMEOUT_MS,
     filterMatchBudget: e.FILTER_MATCH_BUDGET,
     metricsToken: e.METRICS_TOKEN,
+    metricsTokenPrevious: e.METRICS_TOKEN_PREVIOUS,
     rateLimitPerMinute: e.RATE_LIMIT_PER_MINUTE,
     redisUrl: e.REDIS_URL,
     tls: e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } : undefined,
     shutdownTimeoutMs: e.SHUTDOWN_TIMEOUT_MS,
     migrateOnStart: e.MIGRATE_ON_START === 'true',
     cursorSecret: e.CURSOR_SECRET,
+    databasePoolSize: e.DATABASE_POOL_SIZE,
+    auditRetentionDays: e.AUDIT_RETENTION_DAYS,
   })
 }

@@ -1,4 +1,5 @@
 import { buildApp } from './app.js'
+import { scheduleAuditPruning } from './audit-retention.js'
 import { resolveAdminToken } from './auth/admin-token.js'
 import { resolveCursorKey } from './auth/cursor-key.js'
 import { hashToken } from './auth/tokens.js'
@@ -15,7 +16,7 @@ import { Redis } from 'ioredis'
 async function main(): Promise<void> {
   let config
   try {
-    config = loadConfig()
+    config = loadConfig(undefined, { serving: true })
   } catch (error) {
     if (error instanceof ConfigError) {
       process.stderr.write(`${error.message}\n`)
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
     url: config.databaseUrl,
     dataDir: config.databaseUrl ? undefined : config.dataDir,
     statementTimeoutMs: config.statementTimeoutMs,
+    poolSize: config.databasePoolSize,
     onPoolError: (error) => logger.warn({ err: error }, 'database connection lost'),
   })
   if (config.migrateOnStart) {
@@ -70,6 +72,7 @@ async function main(): Promise<void> {
     ping: () => database.ping(),
     draining: () => draining,
     adminTokenHash: admin.hash,
+    adminTokenPreviousHash: config.adminApiTokenPrevious ? hashToken(config.adminApiTokenPrevious) : undefined,
     cursorKey,
     publicBaseUrl: config.publicBaseUrl,
     trustProxy: config.trustProxy,
@@ -79,6 +82,7 @@ async function main(): Promise<void> {
     metrics: {
       metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined),
       tokenHash: config.metricsToken ? hashToken(config.metricsToken) : undefined,
+      previousTokenHash: config.metricsTokenPrevious ? hashToken(config.metricsTokenPrevious) : undefined,
     },
     logger,
   })
@@ -100,10 +104,12 @@ async function main(): Promise<void> {
     { database: database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL', publicBaseUrl: config.publicBaseUrl },
     'compound-scim ready',
   )
+  const auditPruning = scheduleAuditPruning({ store, retentionDays: config.auditRetentionDays, log: logger })
 
   const shutdown = (signal: string) => {
     if (draining) return
     draining = true
+    auditPruning.stop()
     logger.info({ signal, inFlight: unsent.size }, 'shutting down: finishing in-flight requests')
     // Exiting before the orchestrator's kill, and non-zero, says the drain did not finish.
     setTimeout(() => {

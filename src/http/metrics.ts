@@ -1,8 +1,16 @@
+import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
-import { hashesEqual, hashToken } from '../auth/tokens.js'
+import { rollingTokenCheck } from '../auth/admin-token.js'
 import type { OutcomeObserver } from '../provisioning/outcomes.js'
 import { AdminError } from '../provisioning/admin-error.js'
+import type { Clock } from '../provisioning/clock.js'
+
+/**
+ * The running version, read once at start from package.json: src/http/ and dist/http/ are both two
+ * levels below it, and the container copies package.json beside dist/.
+ */
+export const BUILD_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
 
 export interface PoolStats {
   readonly total: number
@@ -29,17 +37,32 @@ export function createMetrics(poolStats?: () => PoolStats): Metrics {
     labelNames: ['resource', 'action', 'outcome'] as const,
     registers: [registry],
   })
+  new Gauge({
+    name: 'scim_build_info',
+    help: 'The running version of compound-scim (always 1)',
+    labelNames: ['version'] as const,
+    registers: [registry],
+  }).set({ version: BUILD_VERSION }, 1)
   if (poolStats) {
+    // The states partition the pool's connections, so sum() by state is the pool's size; clients
+    // waiting for a connection are not connections, and have a gauge of their own.
     new Gauge({
       name: 'scim_db_pool_connections',
-      help: 'PostgreSQL pool connections by state',
+      help: 'PostgreSQL pool connections by state (idle or active; they sum to the open connections)',
       labelNames: ['state'] as const,
       registers: [registry],
       collect() {
         const stats = poolStats()
-        this.set({ state: 'total' }, stats.total)
         this.set({ state: 'idle' }, stats.idle)
-        this.set({ state: 'waiting' }, stats.waiting)
+        this.set({ state: 'active' }, stats.total - stats.idle)
+      },
+    })
+    new Gauge({
+      name: 'scim_db_pool_waiting_clients',
+      help: 'Queries waiting for a PostgreSQL pool connection',
+      registers: [registry],
+      collect() {
+        this.set(poolStats().waiting)
       },
     })
   }
@@ -49,8 +72,20 @@ export function createMetrics(poolStats?: () => PoolStats): Metrics {
   }
 }
 
-/** Request counts and latencies by route template, and GET /metrics (behind METRICS_TOKEN when set). */
-export function metricsRoutes(app: FastifyInstance, metrics: Metrics, tokenHash: string | undefined): void {
+/**
+ * Request counts and latencies by route template, and GET /metrics (behind METRICS_TOKEN when set,
+ * or during a roll METRICS_TOKEN_PREVIOUS).
+ */
+export function metricsRoutes(
+  app: FastifyInstance,
+  metrics: Metrics,
+  tokenHash: string | undefined,
+  previousTokenHash?: string | undefined,
+  clock?: Clock,
+): void {
+  const metricsToken = tokenHash
+    ? rollingTokenCheck({ current: tokenHash, previous: previousTokenHash }, 'a previous metrics token was used; finish the roll', clock)
+    : undefined
   const requests = new Counter({
     name: 'scim_http_requests_total',
     help: 'HTTP requests by method, route template and status',
@@ -74,9 +109,9 @@ export function metricsRoutes(app: FastifyInstance, metrics: Metrics, tokenHash:
     done()
   })
   app.get('/metrics', async (request, reply) => {
-    if (tokenHash) {
+    if (metricsToken) {
       const presented = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim()
-      if (!presented || !hashesEqual(hashToken(presented), tokenHash)) {
+      if (!presented || !metricsToken(presented, request.log)) {
         throw new AdminError('unauthorized', 'The metrics token is missing or wrong')
       }
     }

@@ -208,6 +208,14 @@ export interface TeamStore {
 
   appendEvent(teamId: string, event: AuditEventInput): Promise<void>
   listEvents(teamId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]>
+  /**
+   * Global by nature, like findAccountByEmail: retention (AUDIT_RETENTION_DAYS) applies to every
+   * team's log alike. Deletes the events older than `olderThan`, team by team, at most `batchSize` rows
+   * per statement, yielding between statements, and returns how many went. One process prunes at a
+   * time: when another one is pruning, this call stops early (the other does the same work). It also
+   * stops between statements once `signal` is aborted (shutdown).
+   */
+  pruneAuditEvents(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number>
 
   getUser(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
   findUserByUserName(teamId: string, userName: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>

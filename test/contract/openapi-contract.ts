@@ -79,6 +79,8 @@ export class OpenApiContract {
     // Ajv compiles the document's root when a reference points into it; OpenAPI's top-level fields are
     // not JSON Schema keywords, so they are declared (as annotations) to keep strict mode for the schemas.
     this.ajv.addVocabulary(OPENAPI_FIELDS.filter((field) => field in this.document))
+    // The SCIM characteristics the document states on attribute properties (scimAttributeProblems below).
+    this.ajv.addVocabulary(Object.values(SCIM_KEYWORDS))
     this.ajv.addSchema(this.document, DOCUMENT_ID)
     this.operations = this.collectOperations()
   }
@@ -271,6 +273,136 @@ export class OpenApiContract {
     }
     return problems
   }
+
+  /**
+   * Where the document and /Schemas disagree on an attribute's mutability or `returned` (RFC 7643 §2.2,
+   * §7). `attributes` are those of a resource type as /Schemas publishes them (the common ones and an
+   * extension's, under its URN, included); `response` and `request` name the component schemas of the
+   * resource as returned and as sent. The document's convention, on each attribute's property:
+   * `readOnly: true` is readOnly, `writeOnly: true` is writeOnly, `x-scim-mutability: immutable` is
+   * immutable, none of them is readWrite; `x-scim-returned` is `always`, `request` or `never`, absent
+   * is `default` (RFC 7643 §2.2's defaults). Every attribute but a `never` one is in the response
+   * schema, a `never` one only in the request schema, each documented property is an attribute, and
+   * what a property states (wherever it is documented, in either schema) is what /Schemas says.
+   */
+  scimAttributeProblems(attributes: readonly ScimAttribute[], response: string, request: string): string[] {
+    const responseProperties = this.propertiesOf({ $ref: `#/components/schemas/${response}` }, '')
+    const requestProperties = this.propertiesOf({ $ref: `#/components/schemas/${request}` }, '')
+    // `schemas` is the message's list of schema URNs (RFC 7643 §3), not an attribute.
+    responseProperties.delete('schemas')
+    requestProperties.delete('schemas')
+    return this.attributeProblems(attributes, { name: response, properties: responseProperties }, { name: request, properties: requestProperties }, '')
+  }
+
+  private attributeProblems(attributes: readonly ScimAttribute[], response: DocumentedSchema, request: DocumentedSchema, prefix: string): string[] {
+    const problems: string[] = []
+    const names = new Set(attributes.map((a) => a.name))
+    for (const documented of [response, request]) {
+      for (const name of documented.properties.keys()) {
+        if (!names.has(name)) problems.push(`${documented.name}: ${prefix}${name} is documented but is no attribute in /Schemas`)
+      }
+    }
+    for (const attribute of attributes) {
+      const path = `${prefix}${attribute.name}`
+      const returned = response.properties.get(attribute.name)
+      const sent = request.properties.get(attribute.name)
+      if (attribute.returned === 'never') {
+        if (returned) problems.push(`${response.name}: ${path} is documented as returned, but /Schemas says it is never returned`)
+        if (!sent) problems.push(`${request.name}: ${path} (returned never) is not documented where clients send it`)
+      } else if (!returned) {
+        problems.push(`${response.name}: ${path} is not documented, but /Schemas says it is returned "${attribute.returned}"`)
+      }
+      for (const [documented, occurrences] of [[response, returned], [request, sent]] as const) {
+        if (!occurrences) continue
+        const stated = this.characteristicsOf(occurrences)
+        for (const characteristic of ['mutability', 'returned'] as const) {
+          const values = stated[characteristic]
+          if (values.length !== 1) problems.push(`${documented.name}: ${path} states conflicting ${characteristic}: ${values.join(', ')}`)
+          else if (values[0] !== attribute[characteristic]) {
+            problems.push(`${documented.name}: ${path} is documented as ${characteristic} "${values[0]}", /Schemas says "${attribute[characteristic]}"`)
+          }
+        }
+      }
+      problems.push(
+        ...this.attributeProblems(
+          attribute.subAttributes ?? [],
+          { name: response.name, properties: returned ? this.propertiesOfAll(returned) : new Map() },
+          { name: request.name, properties: sent ? this.propertiesOfAll(sent) : new Map() },
+          `${path}.`,
+        ),
+      )
+    }
+    return problems
+  }
+
+  /** A schema's properties by name, through `$ref`, `allOf`/`anyOf`/`oneOf` and array `items`; each with every place it is documented. */
+  private propertiesOf(node: unknown, pointer: string, into = new Map<string, Located[]>(), seen = new Set<string>()): Map<string, Located[]> {
+    if (!isNode(node)) return into
+    if (typeof node.$ref === 'string') {
+      const target = this.deref(node, pointer)
+      if (!seen.has(target.pointer)) this.propertiesOf(target.node, target.pointer, into, new Set([...seen, target.pointer]))
+      return into
+    }
+    for (const [name, property] of Object.entries((node.properties as Node | undefined) ?? {})) {
+      const located = { node: property as Node, pointer: `${pointer}/properties/${pointerSegment(name)}` }
+      into.set(name, [...(into.get(name) ?? []), located])
+    }
+    for (const keyword of ['allOf', 'anyOf', 'oneOf'] as const) {
+      ;((node[keyword] as unknown[] | undefined) ?? []).forEach((branch, i) => this.propertiesOf(branch, `${pointer}/${keyword}/${i}`, into, seen))
+    }
+    if (node.items !== undefined) this.propertiesOf(node.items, `${pointer}/items`, into, seen)
+    return into
+  }
+
+  private propertiesOfAll(occurrences: readonly Located[]): Map<string, Located[]> {
+    const into = new Map<string, Located[]>()
+    for (const occurrence of occurrences) this.propertiesOf(occurrence.node, occurrence.pointer, into)
+    return into
+  }
+
+  /** What a property's occurrences state, following `$ref` and `allOf` (a shape inside `items` or `anyOf` is not the property). */
+  private characteristicsOf(occurrences: readonly Located[]): { mutability: string[]; returned: string[] } {
+    const mutability = new Set<string>()
+    const returned = new Set<string>()
+    const visit = (node: unknown, pointer: string, depth: number): void => {
+      if (!isNode(node) || depth > 10) return
+      if (node.readOnly === true) mutability.add('readOnly')
+      if (node.writeOnly === true) mutability.add('writeOnly')
+      if (typeof node[SCIM_KEYWORDS.mutability] === 'string') mutability.add(node[SCIM_KEYWORDS.mutability] as string)
+      if (typeof node[SCIM_KEYWORDS.returned] === 'string') returned.add(node[SCIM_KEYWORDS.returned] as string)
+      if (typeof node.$ref === 'string') {
+        const target = this.deref({ $ref: node.$ref }, pointer)
+        visit(target.node, target.pointer, depth + 1)
+      }
+      ;((node.allOf as unknown[] | undefined) ?? []).forEach((branch, i) => visit(branch, `${pointer}/allOf/${i}`, depth + 1))
+    }
+    for (const occurrence of occurrences) visit(occurrence.node, occurrence.pointer, 0)
+    return {
+      mutability: mutability.size === 0 ? ['readWrite'] : [...mutability],
+      returned: returned.size === 0 ? ['default'] : [...returned],
+    }
+  }
+}
+
+/** The extension keywords openapi.yaml states SCIM characteristics with (scimAttributeProblems). */
+const SCIM_KEYWORDS = { mutability: 'x-scim-mutability', returned: 'x-scim-returned' } as const
+
+/** An attribute as /Schemas publishes it (RFC 7643 §7), as far as these checks read it. */
+export interface ScimAttribute {
+  readonly name: string
+  readonly mutability: string
+  readonly returned: string
+  readonly subAttributes?: readonly ScimAttribute[]
+}
+
+interface Located {
+  readonly node: Node
+  readonly pointer: string
+}
+
+interface DocumentedSchema {
+  readonly name: string
+  readonly properties: Map<string, Located[]>
 }
 
 /** Query values arrive as strings; a parameter documented as an integer is checked as one. */

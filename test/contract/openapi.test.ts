@@ -4,11 +4,11 @@ import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
-import { URN } from '../../src/scim/core/schemas.js'
+import { commonAttributes, URN } from '../../src/scim/core/schemas.js'
 import { StoreUnavailable, type TeamStore } from '../../src/store/team-store.js'
 import { ADMIN_TOKEN, BASE_URL, admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
-import { fastifyPath, OpenApiContract, type SentRequest } from './openapi-contract.js'
+import { fastifyPath, OpenApiContract, type ScimAttribute, type SentRequest } from './openapi-contract.js'
 
 // openapi.yaml against the service: the same set of routes, and every real response below is one the
 // document describes (status, media type, body schema, declared headers). PGlite alone is enough here.
@@ -321,6 +321,21 @@ t.test('SCIM Users', async (t) => {
   await scimCall(t, acme, 'DELETE', `/Users/${ownerUserId}`, 403)
   await scimCall(t, acme, 'DELETE', `/Users/${bob}`, 204)
   await scimCall(t, acme, 'DELETE', `/Users/${bob}`, 404)
+})
+
+t.test('openapi.yaml states what /Schemas says of each attribute: its mutability and when it is returned', async (t) => {
+  const schemas = (await scimCall(t, acme, 'GET', '/Schemas', 200)).json() as { Resources: { id: string; attributes: ScimAttribute[] }[] }
+  const attributesOf = (urn: string) => schemas.Resources.find((schema) => schema.id === urn)!.attributes
+  // id, externalId and meta are RFC 7643 §3.1's, on every resource, and not listed by /Schemas.
+  const user = [...commonAttributes, ...attributesOf(URN.user), { name: URN.enterpriseUser, mutability: 'readWrite', returned: 'default', subAttributes: attributesOf(URN.enterpriseUser) }]
+  t.same(contract.scimAttributeProblems(user, 'User', 'UserRequest'), [], 'User')
+  t.same(contract.scimAttributeProblems([...commonAttributes, ...attributesOf(URN.group)], 'Group', 'GroupRequest'), [], 'Group')
+  // The case that was wrong: `groups` is returned when asked for, and that response matches the document.
+  const group = (await scimCall(t, acme, 'POST', '/Groups', 201, { displayName: 'Readers', members: [{ value: adaId }] })).json() as { id: string }
+  const read = await scimCall(t, acme, 'GET', `/Users/${adaId}?attributes=groups`, 200)
+  t.match(read.json(), { groups: [{ value: group.id, display: 'Readers' }] })
+  t.notOk('groups' in (await scimCall(t, acme, 'GET', `/Users/${adaId}`, 200)).json(), 'and only then')
+  await scimCall(t, acme, 'DELETE', `/Groups/${group.id}`, 204)
 })
 
 t.test('SCIM Groups', async (t) => {

@@ -1,7 +1,10 @@
+import { Writable } from 'node:stream'
 import t from 'tap'
 import { sql } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
 import { hashToken, SCIM_TOKEN_PREFIX } from '../../src/auth/tokens.js'
-import { admin, BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
+import { createLogger } from '../../src/http/logger.js'
+import { admin, ADMIN_TOKEN, BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const OTHER_ACCOUNT = '00000000-0000-4000-8000-000000000001'
@@ -24,6 +27,47 @@ for (const db of await testDatabases(t)) {
       const lower = await app.inject({ method: 'GET', url: '/internal/v1/teams/t1/members', headers: { authorization: `bearer ${'cpadmin_test-admin-token-0123456789abcdefghijklmnop'}` } })
       t.equal(lower.statusCode, 404, 'the scheme name is case-insensitive (RFC 7235): passes auth, then team_not_found')
       t.equal(lower.json().error.code, 'team_not_found')
+    })
+
+    t.test('rolling ADMIN_API_TOKEN: the previous token also opens the API, and its use is logged once a minute', async (t) => {
+      const previous = 'cpadmin_previous-admin-token-0123456789abcdefghij'
+      const lines: { level: number; msg: string }[] = []
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(JSON.parse(String(chunk)) as { level: number; msg: string })
+          done()
+        },
+      })
+      let now = new Date('2026-06-01T00:00:00.000Z')
+      const rolling = await buildApp({
+        store: db.store,
+        ping: () => db.database.ping(),
+        adminTokenHash: hashToken(ADMIN_TOKEN),
+        adminTokenPreviousHash: hashToken(previous),
+        publicBaseUrl: BASE_URL,
+        clock: () => now,
+        logger: createLogger('info', sink),
+      })
+      t.teardown(() => rolling.close())
+      await admin(rolling, 'PUT', '/teams/t1', { body: { name: 'T', owner: { email: 'o@x.io' } } })
+      const members = (token: string) => admin(rolling, 'GET', '/teams/t1/members', { token })
+      const notices = () => lines.filter((l) => l.msg === 'a previous admin token was used; finish the roll')
+
+      t.equal((await members(ADMIN_TOKEN)).statusCode, 200, 'the current token')
+      t.equal(notices().length, 0, 'the current token is not worth a line')
+      t.equal((await members(previous)).statusCode, 200, 'the previous token')
+      t.equal((await members('cpadmin_a-third-token-0123456789abcdefghijklmnop')).statusCode, 401, 'any other token')
+      t.equal((await members(previous)).statusCode, 200)
+      t.equal(notices().length, 1, 'one line for two uses within a minute')
+      t.equal(notices()[0]!.level, 30, 'at info')
+      now = new Date(now.getTime() + 60_000)
+      await members(previous)
+      t.equal(notices().length, 2, 'a minute later, another')
+      t.notOk(lines.some((l) => JSON.stringify(l).includes(previous)), 'no line carries the token')
+
+      // Without a previous token configured (testApp), the old one is just a wrong token.
+      t.equal((await admin(app, 'GET', '/teams/t1/members', { token: previous })).statusCode, 401, 'unset previous changes nothing')
+      t.equal((await admin(app, 'GET', '/teams/t1/members')).statusCode, 200)
     })
 
     t.test('PUT team creates, then updates, with its Owner', async (t) => {

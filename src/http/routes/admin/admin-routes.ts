@@ -1,25 +1,34 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
 import { actorId, EventsQuery, parseInput, SsoBody, TeamBody, TeamId } from './admin-input.js'
-import { hashesEqual, hashToken } from '../../../auth/tokens.js'
+import { rollingTokenCheck } from '../../../auth/admin-token.js'
+import type { Clock } from '../../../provisioning/clock.js'
 import type { ScimConnections } from '../../../provisioning/scim-connections.js'
 import type { TeamDirectory } from '../../../provisioning/team-directory.js'
 
 export interface AdminRouteDeps {
   adminTokenHash: string
+  /** ADMIN_API_TOKEN_PREVIOUS's hash while the token is rolled out to every replica. */
+  adminTokenPreviousHash?: string | undefined
+  clock?: Clock
   directory: TeamDirectory
   connections: ScimConnections
 }
 
 /** The internal admin API (DESIGN.md §2), closed without the admin bearer token. Handlers: parse -> call -> send. */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
+  const adminToken = rollingTokenCheck(
+    { current: deps.adminTokenHash, previous: deps.adminTokenPreviousHash },
+    'a previous admin token was used; finish the roll',
+    deps.clock,
+  )
   await app.register(bearerAuth, {
     keys: [],
     // Decorate only, and call it from our hook: a refusal then goes through the one error boundary.
     addHook: false,
     specCompliance: 'rfc6749',
     verifyErrorLogLevel: 'info',
-    auth: (token: string) => hashesEqual(hashToken(token), deps.adminTokenHash),
+    auth: (token, request) => adminToken(token, request.log),
     errorResponse: (error: Error) => ({ error: error.message }),
   })
   app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))

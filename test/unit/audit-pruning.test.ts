@@ -1,0 +1,102 @@
+import { spawnSync } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
+import t from 'tap'
+import { AUDIT_PRUNE_BATCH_SIZE, scheduleAuditPruning } from '../../src/audit-retention.js'
+import type { TeamStore } from '../../src/store/team-store.js'
+
+// The replicas' schedule around the store's prune (test/store/audit-retention.test.ts holds the prune
+// itself to its contract on both databases): when it runs, with which cutoff, and that it stops.
+
+const NOW = new Date('2026-06-01T00:00:00.000Z')
+
+/** Waits (polling) until `done()`, so a loaded machine slows the test down instead of failing it. */
+async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
+  for (const started = Date.now(); !done(); await sleep(5)) {
+    if (Date.now() - started > timeoutMs) throw new Error('timed out')
+  }
+}
+
+function recordingStore(deleted = 3) {
+  const calls: { olderThan: Date; batchSize: number; signal: AbortSignal | undefined }[] = []
+  const store = {
+    pruneAuditEvents: async (olderThan: Date, batchSize: number, signal?: AbortSignal) => {
+      calls.push({ olderThan, batchSize, signal })
+      return deleted
+    },
+  } as unknown as TeamStore
+  return { store, calls }
+}
+
+function recordingLog() {
+  const lines: { level: string; details: object; message: string }[] = []
+  return {
+    lines,
+    info: (details: object, message: string) => lines.push({ level: 'info', details, message }),
+    warn: (details: object, message: string) => lines.push({ level: 'warn', details, message }),
+  }
+}
+
+t.test('once shortly after start, then on every interval, with the retention cutoff', async (t) => {
+  const { store, calls } = recordingStore()
+  const log = recordingLog()
+  const pruning = scheduleAuditPruning({ store, retentionDays: 30, log, clock: () => NOW, firstAfterMs: 200, everyMs: 50 })
+  t.teardown(() => pruning.stop())
+  await sleep(20)
+  t.equal(calls.length, 0, 'not at once: start-up first')
+  await until(() => calls.length >= 3)
+  t.pass('the first run, then every interval')
+  t.same(calls[0]!.olderThan, new Date('2026-05-02T00:00:00.000Z'), '30 days before now')
+  t.equal(calls[0]!.batchSize, AUDIT_PRUNE_BATCH_SIZE)
+  t.match(log.lines[0], { level: 'info', details: { deleted: 3, retentionDays: 30 }, message: 'audit events pruned' })
+})
+
+t.test('stop() ends the schedule and aborts a run in progress', async (t) => {
+  const { store, calls } = recordingStore()
+  const pruning = scheduleAuditPruning({ store, retentionDays: 30, log: recordingLog(), clock: () => NOW, firstAfterMs: 10, everyMs: 20 })
+  await until(() => calls.length >= 1)
+  pruning.stop()
+  const runs = calls.length
+  t.ok(calls[0]!.signal?.aborted, 'the store sees the abort between its statements')
+  await sleep(60)
+  t.equal(calls.length, runs, 'no run after stop()')
+})
+
+t.test('retention 0 schedules nothing', async (t) => {
+  const { store, calls } = recordingStore()
+  const pruning = scheduleAuditPruning({ store, retentionDays: 0, log: recordingLog(), firstAfterMs: 1, everyMs: 5 })
+  await sleep(30)
+  pruning.stop()
+  t.equal(calls.length, 0)
+})
+
+t.test('a failed run is logged as a warning and the next one still runs', async (t) => {
+  let runs = 0
+  const store = {
+    pruneAuditEvents: async () => {
+      runs++
+      throw new Error('database unavailable')
+    },
+  } as unknown as TeamStore
+  const log = recordingLog()
+  const pruning = scheduleAuditPruning({ store, retentionDays: 30, log, firstAfterMs: 5, everyMs: 20 })
+  t.teardown(() => pruning.stop())
+  await until(() => runs >= 2)
+  t.match(log.lines[0], { level: 'warn', message: 'audit pruning failed; the next run retries' })
+})
+
+t.test('the timers never keep a process alive', async (t) => {
+  // With the defaults (a minute, then hourly): a process with nothing else to do exits at once.
+  const child = spawnSync(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--input-type=module',
+      '-e',
+      "import { scheduleAuditPruning } from './src/audit-retention.ts'; scheduleAuditPruning({ store: { pruneAuditEvents: async () => 0 }, retentionDays: 90, log: console })",
+    ],
+    { cwd: new URL('../..', import.meta.url), timeout: 10_000, encoding: 'utf8' },
+  )
+  t.equal(child.error, undefined, 'the process exited by itself (not killed at the timeout)')
+  t.equal(child.status, 0, child.stderr)
+})
