@@ -74,7 +74,7 @@ export class UserProvisioning {
     const doc = withActive(normalizeResource(body, userView), true)
     return this.write<{ user: ScimUserRecord; created: boolean }>(ctx, 'user.create', null, async (tx) => {
       const existing = await tx.findUserByUserName(ctx.teamId, doc.userName as string, { lock: true })
-      if (existing?.active) {
+      if (existing && existing.active !== false) {
         throw new ScimError(409, `A user with userName "${doc.userName as string}" already exists (id ${existing.id})`, 'uniqueness')
       }
       if (existing) {
@@ -83,7 +83,7 @@ export class UserProvisioning {
       }
       const { account, found } = await this.accountFor(tx, doc)
       const id = this.newId()
-      const active = doc.active as boolean
+      const active = doc.active === true
       const role = active ? await this.ensureMember(tx, ctx.teamId, account.id) : await this.ensureNotMember(tx, ctx.teamId, account.id, id)
       // A new account was made from this very document; a found one takes the profile only as a member here.
       if (found && role) await this.syncProfile(tx, account, role, doc)
@@ -104,7 +104,7 @@ export class UserProvisioning {
     })
   }
 
-  /** PUT /Users/{id}: the body replaces the stored attributes; an absent `active` keeps its value. */
+  /** PUT /Users/{id}: the body replaces the stored attributes; an absent `active` keeps its value (assigned or not). */
   replace(ctx: ScimContext, id: string, body: unknown, ifMatch?: string): Promise<ScimUserRecord> {
     const input = normalizeResource(body, userView)
     return this.write(ctx, 'user.replace', id, async (tx) => {
@@ -116,7 +116,9 @@ export class UserProvisioning {
 
   /**
    * PATCH /Users/{id}: `change` computes the new document from the current resource inside the
-   * transaction (so operations apply to the stored version, atomically).
+   * transaction (so operations apply to the stored version, atomically). An `active` the operations
+   * removed (or set to null) is unassigned (RFC 7644 §3.5.2.2), which deprovisions nobody; a
+   * deprovisioned user stays so until an explicit `true` (test/http/active-unassigned.test.ts).
    */
   modify(
     ctx: ScimContext,
@@ -128,7 +130,7 @@ export class UserProvisioning {
     return this.write(ctx, 'user.patch', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
       const doc = normalizeResource(change(renderUser(current, location)), userView)
-      const result = await this.update(tx, ctx, current, withActive(doc, current.active))
+      const result = await this.update(tx, ctx, current, withActive(doc, current.active === false ? false : null))
       return { ...result, value: result.user }
     })
   }
@@ -157,13 +159,14 @@ export class UserProvisioning {
     current: ScimUserRecord,
     doc: Record<string, unknown>,
   ): Promise<{ user: ScimUserRecord; outcome: Outcome }> {
-    const active = doc.active as boolean
+    // Only false is deprovisioned: true and unassigned (null) both keep the person on the team.
+    const active = typeof doc.active === 'boolean' ? doc.active : null
     let outcome: Outcome = 'updated'
     let role: Role | null
-    if (current.active && !active) {
+    if (current.active !== false && active === false) {
       role = await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
       outcome = 'deactivated'
-    } else if (!current.active && active) {
+    } else if (current.active === false && active === true) {
       role = await this.ensureMember(tx, ctx.teamId, current.accountId)
       outcome = 'reactivated'
     } else {
@@ -317,8 +320,11 @@ function toScimError(error: unknown): ScimError | undefined {
   return undefined
 }
 
-function withActive(doc: Record<string, unknown>, fallback: boolean): Record<string, unknown> {
-  return { ...doc, active: typeof doc.active === 'boolean' ? doc.active : fallback }
+/** `doc` with its own boolean `active`, else `fallback`; a null fallback leaves `active` unassigned. */
+function withActive(doc: Record<string, unknown>, fallback: boolean | null): Record<string, unknown> {
+  if (typeof doc.active === 'boolean') return doc
+  const { active: _unassigned, ...rest } = doc
+  return fallback === null ? rest : { ...rest, active: fallback }
 }
 
 

@@ -69,7 +69,8 @@ export interface ScimUserRecord {
   readonly id: string
   readonly userName: string
   readonly externalId: string | null
-  readonly active: boolean
+  /** Null: unassigned (a PATCH removed it), which is not deprovisioned; only false is. */
+  readonly active: boolean | null
   readonly accountId: string
   readonly doc: Record<string, unknown>
   readonly version: number
@@ -219,7 +220,7 @@ export interface TeamStore {
 
   getUser(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
   findUserByUserName(teamId: string, userName: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null>
-  /** Whether another active SCIM user of the team stands for the same account. */
+  /** Whether another SCIM user of the team, not deprovisioned (active true or unassigned), stands for the same account. */
   hasOtherActiveUser(teamId: string, accountId: string, exceptUserId: string): Promise<boolean>
   insertUser(teamId: string, user: ScimUserRecord): Promise<void>
   /** Writes `user` if the stored version is still `expectedVersion`; false when it moved on. */

@@ -6,24 +6,28 @@ import type { ScimUserRecord, TeamStore } from '../../src/store/team-store.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 /**
- * The per-team counters behind unfiltered and `active eq` totals (migration 0002) must always equal
+ * The per-team counters behind unfiltered and `active eq` totals (migrations 0002, 0008) must always equal
  * count(*): random operation sequences, and on PostgreSQL the same operations run concurrently.
  */
-type Op = { kind: 'create'; slot: number; active: boolean } | { kind: 'delete'; slot: number } | { kind: 'activate'; slot: number; active: boolean }
+/** `active` is true, false or unassigned (null: a PATCH removed it, migration 0008). */
+type Active = boolean | null
+type Op = { kind: 'create'; slot: number; active: Active } | { kind: 'delete'; slot: number } | { kind: 'activate'; slot: number; active: Active }
+
+const activeValue: fc.Arbitrary<Active> = fc.constantFrom(true, false, null)
 
 const op: fc.Arbitrary<Op> = fc.oneof(
-  fc.record({ kind: fc.constant('create' as const), slot: fc.nat(7), active: fc.boolean() }),
+  fc.record({ kind: fc.constant('create' as const), slot: fc.nat(7), active: activeValue }),
   fc.record({ kind: fc.constant('delete' as const), slot: fc.nat(7) }),
-  fc.record({ kind: fc.constant('activate' as const), slot: fc.nat(7), active: fc.boolean() }),
+  fc.record({ kind: fc.constant('activate' as const), slot: fc.nat(7), active: activeValue }),
 )
 
-const user = (id: string, accountId: string, active: boolean): ScimUserRecord => ({
+const user = (id: string, accountId: string, active: Active): ScimUserRecord => ({
   id,
   userName: `u-${id}`,
   externalId: null,
   active,
   accountId,
-  doc: { userName: `u-${id}`, active },
+  doc: { userName: `u-${id}`, ...(active === null ? {} : { active }) },
   version: 1,
   created: new Date(),
   lastModified: new Date(),
@@ -46,13 +50,20 @@ async function apply(store: TeamStore, teamId: string, accountId: string, slots:
 }
 
 async function check(t: Pick<Test, 'same'>, db: TestDatabase, teamId: string) {
-  const [counted] = await db.rows<{ total: number; active: number }>(
-    `select count(*)::int as total, (count(*) filter (where active))::int as active from scim_users where team_id = '${teamId}'`,
+  const [counted] = await db.rows<{ total: number; active: number; inactive: number }>(
+    `select count(*)::int as total, (count(*) filter (where active))::int as active, (count(*) filter (where not active))::int as inactive
+     from scim_users where team_id = '${teamId}'`,
   )
-  const [kept] = await db.rows<{ total: string | number; active: string | number }>(`select total, active from scim_user_counts where team_id = '${teamId}'`)
-  t.same({ total: Number(kept?.total ?? 0), active: Number(kept?.active ?? 0) }, counted, 'counters equal count(*)')
+  const [kept] = await db.rows<{ total: string | number; active: string | number; inactive: string | number }>(
+    `select total, active, inactive from scim_user_counts where team_id = '${teamId}'`,
+  )
+  t.same(
+    { total: Number(kept?.total ?? 0), active: Number(kept?.active ?? 0), inactive: Number(kept?.inactive ?? 0) },
+    counted,
+    'counters equal count(*)',
+  )
   const list = async (filter?: string) => (await db.store.listUsers(teamId, { filter: filter ? parseFilter(filter) : undefined, startIndex: 1, count: 1 })).totalResults
-  t.same([await list(), await list('active eq true'), await list('ACTIVE eq false')], [counted!.total, counted!.active, counted!.total - counted!.active], 'list totals')
+  t.same([await list(), await list('active eq true'), await list('ACTIVE eq false')], [counted!.total, counted!.active, counted!.inactive], 'list totals')
 }
 
 for (const db of await testDatabases(t)) {
@@ -67,11 +78,16 @@ for (const db of await testDatabases(t)) {
           await db.rows(`delete from scim_users where team_id = 'counts'`)
           const slots = new Map<number, ScimUserRecord>()
           for (const o of ops) await apply(db.store, 'counts', account.id, slots, o)
-          const [counted] = await db.rows<{ total: number; active: number }>(
-            `select count(*)::int as total, (count(*) filter (where active))::int as active from scim_users where team_id = 'counts'`,
+          const [counted] = await db.rows<{ total: number; active: number; inactive: number }>(
+            `select count(*)::int as total, (count(*) filter (where active))::int as active, (count(*) filter (where not active))::int as inactive
+             from scim_users where team_id = 'counts'`,
           )
-          const [kept] = await db.rows<{ total: string | number; active: string | number }>(`select total, active from scim_user_counts where team_id = 'counts'`)
-          return Number(kept?.total ?? 0) === counted!.total && Number(kept?.active ?? 0) === counted!.active
+          const [kept] = await db.rows<{ total: string | number; active: string | number; inactive: string | number }>(
+            `select total, active, inactive from scim_user_counts where team_id = 'counts'`,
+          )
+          return (
+            Number(kept?.total ?? 0) === counted!.total && Number(kept?.active ?? 0) === counted!.active && Number(kept?.inactive ?? 0) === counted!.inactive
+          )
         }),
         { seed: 20261125, numRuns: 60 },
       )

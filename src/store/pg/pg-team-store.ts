@@ -416,7 +416,7 @@ export class PgTeamStore implements TeamStore {
           and(
             eq(scimUsers.teamId, teamId),
             eq(scimUsers.accountId, accountId),
-            eq(scimUsers.active, true),
+            sql`${scimUsers.active} is not false`,
             sql`${scimUsers.id} <> ${exceptUserId}::uuid`,
           ),
         )

@@ -118,7 +118,11 @@ export const scimUsers = pgTable(
     id: uuid('id').notNull(),
     userName: text('user_name').notNull(),
     externalId: text('external_id'),
-    active: boolean('active').notNull(),
+    /**
+     * RFC 7643 §4.1.1 active: true, false, or null when a PATCH removed it (RFC 7644 §3.5.2.2: the
+     * attribute is then unassigned). Only false means deprovisioned: an unassigned user stays a member.
+     */
+    active: boolean('active'),
     accountId: uuid('account_id')
       .notNull()
       .references(() => accounts.id),
@@ -155,6 +159,8 @@ export const scimUserCounts = pgTable('scim_user_counts', {
     .references(() => teams.id, { onDelete: 'cascade' }),
   total: bigint('total', { mode: 'number' }).notNull().default(0),
   active: bigint('active', { mode: 'number' }).notNull().default(0),
+  /** `active eq false`; total - active - inactive users have `active` unassigned. */
+  inactive: bigint('inactive', { mode: 'number' }).notNull().default(0),
 })
 
 /** SCIM Groups of a team (RFC 7643 §4.2); members are rows of scim_group_members, not part of `doc`. */

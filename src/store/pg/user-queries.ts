@@ -17,7 +17,8 @@ export const userSqlResource: SqlResource = {
     id: { column: sql`${scimUsers.id}`, notNull: true, uuid: true },
     username: { column: sql`${scimUsers.userName}`, notNull: true },
     externalid: { column: sql`${scimUsers.externalId}`, notNull: false },
-    active: { column: sql`${scimUsers.active}`, notNull: true },
+    // Null when a PATCH removed it (RFC 7644 §3.5.2.2): `active pr` is then false.
+    active: { column: sql`${scimUsers.active}`, notNull: false },
     'meta.created': { column: sql`${scimUsers.createdAt}`, notNull: true },
     'meta.lastmodified': { column: sql`${scimUsers.lastModified}`, notNull: true },
   },
@@ -109,16 +110,19 @@ async function withinBudget(db: Db, teamId: string, query: ListQuery, budget: nu
 }
 
 /**
- * The exact total from scim_user_counts (kept by triggers, migration 0002) for the two lists every
+ * The exact total from scim_user_counts (kept by triggers, migrations 0002 and 0008) for the two lists every
  * IdP pages through: all users (Okta's connection test and imports) and `active eq true|false`.
  */
 function countedTotal(db: Db, teamId: string, filter: Filter | undefined): (() => Promise<number>) | undefined {
   const active = filter === undefined ? undefined : activeEq(filter)
   if (filter !== undefined && active === undefined) return undefined
   return async () => {
-    const [row] = await db.select({ total: scimUserCounts.total, active: scimUserCounts.active }).from(scimUserCounts).where(eq(scimUserCounts.teamId, teamId))
+    const [row] = await db
+      .select({ total: scimUserCounts.total, active: scimUserCounts.active, inactive: scimUserCounts.inactive })
+      .from(scimUserCounts)
+      .where(eq(scimUserCounts.teamId, teamId))
     if (!row) return 0
-    return active === undefined ? row.total : active ? row.active : row.total - row.active
+    return active === undefined ? row.total : active ? row.active : row.inactive
   }
 }
 
