@@ -85,8 +85,9 @@ export class UserProvisioning {
       const id = this.newId()
       const active = doc.active === true
       const role = active ? await this.ensureMember(tx, ctx.teamId, account.id) : await this.ensureNotMember(tx, ctx.teamId, account.id, id)
-      // A new account was made from this very document; a found one takes the profile only as a member here.
-      if (found && role) await this.syncProfile(tx, account, role, doc)
+      // A new account was made from this very document; a found one takes the profile only as a
+      // member here, and only from a user who stands for it (an inactive one does not).
+      const kept = found && role && active ? await this.syncProfile(tx, ctx.teamId, account, role, doc) : undefined
       const now = this.clock()
       const user: ScimUserRecord = {
         id,
@@ -100,7 +101,7 @@ export class UserProvisioning {
         lastModified: now,
       }
       await tx.insertUser(ctx.teamId, user)
-      return { user, outcome: 'created', value: { user, created: true } }
+      return { user, outcome: 'created', note: kept, value: { user, created: true } }
     })
   }
 
@@ -158,7 +159,7 @@ export class UserProvisioning {
     ctx: ScimContext,
     current: ScimUserRecord,
     doc: Record<string, unknown>,
-  ): Promise<{ user: ScimUserRecord; outcome: Outcome }> {
+  ): Promise<{ user: ScimUserRecord; outcome: Outcome; note?: string | undefined }> {
     // Only false is deprovisioned: true and unassigned (null) both keep the person on the team.
     const active = typeof doc.active === 'boolean' ? doc.active : null
     let outcome: Outcome = 'updated'
@@ -173,10 +174,13 @@ export class UserProvisioning {
       role = await this.roleHere(tx, ctx.teamId, current.accountId)
     }
     // The account is shared: once it has left this team (and perhaps joined another), this team's
-    // writes change its own SCIM user only (test/http/tenant-isolation.test.ts).
-    if (role) {
+    // writes change its own SCIM user only (test/http/tenant-isolation.test.ts). A user being
+    // deprovisioned no longer stands for the account, so its profile stays its own too (another
+    // active user may still hold the membership: two IdP users with one email).
+    let note: string | undefined
+    if (role && active !== false) {
       const account = await tx.getAccount(current.accountId)
-      if (account) await this.syncProfile(tx, account, role, doc)
+      if (account) note = await this.syncProfile(tx, ctx.teamId, account, role, doc)
     }
     const user: ScimUserRecord = {
       ...current,
@@ -190,7 +194,7 @@ export class UserProvisioning {
     if (!(await tx.updateUser(ctx.teamId, user, current.version))) {
       throw new ScimError(409, `User ${current.id} was changed by another request; retry`)
     }
-    return { user, outcome }
+    return { user, outcome, note }
   }
 
   /** Finds the account by the user's email, or creates it (DESIGN.md §1, Provision). */
@@ -209,13 +213,13 @@ export class UserProvisioning {
 
   /** The account's role on this team, or null when it is not a member here. */
   private async roleHere(tx: TeamStore, teamId: string, accountId: string): Promise<Role | null> {
-    const membership = await tx.findMembershipOfAccount(accountId)
+    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
     return membership?.teamId === teamId ? membership.role : null
   }
 
   /** Adds the account as Member; an existing member of this team keeps its role. Returns its role here. */
   private async ensureMember(tx: TeamStore, teamId: string, accountId: string): Promise<Role> {
-    const membership = await tx.findMembershipOfAccount(accountId)
+    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
     if (membership && membership.teamId !== teamId) throw new ScimError(409, DIFFERENT_TEAM, 'uniqueness')
     if (membership) return membership.role
     await tx.addMember(teamId, accountId, 'member')
@@ -228,7 +232,7 @@ export class UserProvisioning {
    * Owners cannot be deprovisioned). Returns the account's role here afterwards (null: not a member).
    */
   private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string, userId: string): Promise<Role | null> {
-    const membership = await tx.findMembershipOfAccount(accountId)
+    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
     if (membership?.teamId !== teamId) return null
     if (await tx.hasOtherActiveUser(teamId, accountId, userId)) return membership.role
     if (membership.role === 'owner') {
@@ -239,21 +243,35 @@ export class UserProvisioning {
   }
 
   /**
-   * Profile updates reach the account of a member of this team (the caller checks membership).
-   * The Owner's email is their Compound sign-in: SCIM never changes it. An email another account
-   * already holds leaves the account's email as it is, with the same answer as any other email, so
-   * that no team can probe for accounts outside it (README, "What a team can learn").
+   * Profile updates reach the account of a member of this team (the caller checks membership, with
+   * the membership row locked, so a concurrent move to another team waits for this transaction).
+   * The Owner's email is their Compound sign-in: SCIM never changes it. An email that another member
+   * of this team holds is a conflict the team can see for itself (409). An email an account outside
+   * the team holds leaves the account's email as it is and answers as any other email would; the
+   * audit entry says so (returned as the note), as the members list would (README, "What a team can learn").
    */
-  private async syncProfile(tx: TeamStore, account: Account, role: Role, doc: Record<string, unknown>): Promise<void> {
+  private async syncProfile(
+    tx: TeamStore,
+    teamId: string,
+    account: Account,
+    role: Role,
+    doc: Record<string, unknown>,
+  ): Promise<string | undefined> {
     const changes: { email?: string; displayName?: string | null } = {}
+    let note: string | undefined
     const email = accountEmail(doc)
     if (email && foldCase(email) !== foldCase(account.email)) {
       if (role === 'owner') throw new ScimError(403, OWNER_EMAIL)
-      if (!(await tx.findAccountByEmail(email))) changes.email = email
+      const holder = await tx.findAccountByEmail(email)
+      if (!holder) changes.email = email
+      else if ((await tx.findMembershipOfAccount(holder.id))?.teamId === teamId) {
+        throw new ScimError(409, 'Another member of this team has this email', 'uniqueness')
+      } else note = 'account email kept: the address belongs to another Compound account'
     }
     const displayName = accountDisplayName(doc)
     if (displayName !== null && displayName !== account.displayName) changes.displayName = displayName
     if (Object.keys(changes).length > 0) await tx.updateAccount(account.id, changes)
+    return note
   }
 
   /**
@@ -264,7 +282,7 @@ export class UserProvisioning {
     ctx: ScimContext,
     action: UserAction,
     resourceId: string | null,
-    work: (tx: TeamStore) => Promise<{ user: ScimUserRecord; outcome: Outcome; value: T }>,
+    work: (tx: TeamStore) => Promise<{ user: ScimUserRecord; outcome: Outcome; note?: string | undefined; value: T }>,
   ): Promise<T> {
     return auditedWrite(
       this.store,
@@ -279,8 +297,9 @@ export class UserProvisioning {
           attempt < 3 && error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount'),
       },
       async (tx) => {
-        const { user, outcome, value } = await work(tx)
-        return { value, entry: { outcome, resourceId: user.id, accountId: user.accountId, detail: user.userName } }
+        const { user, outcome, note, value } = await work(tx)
+        const detail = note ? `${user.userName} (${note})` : user.userName
+        return { value, entry: { outcome, resourceId: user.id, accountId: user.accountId, detail } }
       },
     )
   }

@@ -182,7 +182,8 @@ export interface TeamStore {
   updateAccount(accountId: string, input: { email?: string; displayName?: string | null }): Promise<void>
 
   /** Which team (if any) an account belongs to: the one-team-per-account rule needs it. */
-  findMembershipOfAccount(accountId: string): Promise<{ teamId: string; role: Role } | null>
+  /** With `lock`, the membership row stays locked for the transaction: it cannot move to another team meanwhile. */
+  findMembershipOfAccount(accountId: string, options?: { lock?: boolean }): Promise<{ teamId: string; role: Role } | null>
   addMember(teamId: string, accountId: string, role: Role): Promise<void>
   setMemberRole(teamId: string, accountId: string, role: Role): Promise<void>
   removeMember(teamId: string, accountId: string): Promise<boolean>

@@ -139,6 +139,34 @@ for (const db of await testDatabases(t)) {
       t.same({ dan: await account('dan@x.example'), erin: await account('erin@x.example') }, others, 'the other accounts are untouched')
       t.equal((await accountById(carolAccount.id) as { email: string }).email, 'nobody-yet@x.example', 'a free address reaches Carol’s account')
       t.same(await membership(carolAccount.id), [{ team_id: 'ta', role: 'member' }])
+      const log = (await admin(app, 'GET', '/teams/ta/scim/events?limit=3', { actor: a.ownerAccountId })).json().events
+      t.same(
+        log.map((e: { detail: string }) => e.detail),
+        ['carol@x.example', 'carol@x.example (account email kept: the address belongs to another Compound account)', 'carol@x.example (account email kept: the address belongs to another Compound account)'],
+        'the audit log says when the account kept its email (as the members list would show)',
+      )
+    })
+
+    t.test('an email another member of the same team holds is 409: the team knows its own members', async (t) => {
+      // An IdP swapping two members' emails one PATCH at a time must not split SCIM users from accounts.
+      const one = (await scim(app, a, 'POST', '/Users', user('one@x.example'))).json()
+      await scim(app, a, 'POST', '/Users', user('two@x.example'))
+      const before = await everything()
+      const swap = await scim(app, a, 'PATCH', `/Users/${one.id}`, patch({ op: 'replace', path: 'emails', value: [{ value: 'TWO@x.example', primary: true }] }))
+      t.equal(swap.statusCode, 409)
+      t.equal(swap.json().scimType, 'uniqueness')
+      t.equal(swap.json().detail, 'Another member of this team has this email')
+      t.same(await everything(), before, 'nothing changed')
+    })
+
+    t.test('a user being deactivated does not write its profile to an account another user still holds', async (t) => {
+      // Entra does not keep mail unique: two SCIM users for one account, the second keeps it on the team.
+      const first = (await scim(app, a, 'POST', '/Users', user('pat@x.example', { displayName: 'Pat' }))).json()
+      await scim(app, a, 'POST', '/Users', user('pat-2', { displayName: 'Pat', emails: [{ value: 'pat@x.example', primary: true }] }))
+      const off = await scim(app, a, 'PATCH', `/Users/${first.id}`, patch({ op: 'replace', value: { active: false, displayName: 'Leaving Pat' } }))
+      t.equal(off.statusCode, 200)
+      t.equal((await account('pat@x.example'))!.display_name, 'Pat', 'the account keeps the profile of the user that still stands for it')
+      t.same(await membership((await account('pat@x.example'))!.id), [{ team_id: 'ta', role: 'member' }])
     })
 
     t.test('SCIM never changes the Owner’s email: 403 with the reason, an audit entry, nothing changed', async (t) => {

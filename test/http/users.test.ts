@@ -204,9 +204,8 @@ for (const db of await testDatabases(t)) {
 
       await scim(app, team, 'POST', '/Users', user('bob@example.com'))
       const clash = await scim(app, team, 'PUT', `/Users/${created.id}`, user('ada@example.com', { emails: [{ value: 'BOB@example.com', primary: true }] }))
-      // Not a 409: that would tell any team whether an address has a Compound account (tenant-isolation.test.ts).
-      t.equal(clash.statusCode, 200, 'an email another account owns: the SCIM user takes it')
-      t.equal(clash.json().emails[0].value, 'BOB@example.com')
+      t.equal(clash.statusCode, 409, 'an email another member of this team has (tenant-isolation.test.ts has the rest)')
+      t.equal(clash.json().scimType, 'uniqueness')
       t.equal((await members()).find((m) => m.accountId === ada.accountId)!.email, 'ada.king@example.com', 'the account keeps its own')
       const clashName = await scim(app, team, 'PUT', `/Users/${created.id}`, user('Bob@Example.com'))
       t.equal(clashName.statusCode, 409, 'a userName another user has')

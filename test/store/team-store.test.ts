@@ -1,3 +1,4 @@
+import pg from 'pg'
 import t from 'tap'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { openDatabase } from '../../src/store/pg/database.js'
@@ -136,6 +137,27 @@ for (const db of await testDatabases(t)) {
       const inTransaction = await store.transaction((tx) => tx.findConnectionByTokenHash('hash-2', query('userName eq "ada"')))
       t.same(inTransaction?.users?.resources.map((u) => u.id), [ID3], 'inside a transaction too (unnamed)')
     })
+
+    if (db.url) {
+      const url = db.url
+      t.test('a locked membership cannot move to another team until the transaction ends (PostgreSQL)', async (t) => {
+        // Provisioning reads the membership with the lock before it writes to the account: a concurrent
+        // deprovisioning (and another team's join) waits, so a write never lands on another team's member.
+        await store.upsertTeam('t1', 'T1')
+        const account = await store.createAccount({ email: 'locked@x.io', displayName: null })
+        await store.addMember('t1', account.id, 'member')
+        const other = new pg.Client({ connectionString: url })
+        await other.connect()
+        t.teardown(() => other.end())
+        await other.query(`set lock_timeout = '100ms'`)
+        await store.transaction(async (tx) => {
+          t.same(await tx.findMembershipOfAccount(account.id, { lock: true }), { teamId: 't1', role: 'member' })
+          await t.rejects(other.query('delete from team_memberships where account_id = $1', [account.id]), /lock timeout/, 'the delete waits')
+        })
+        const deleted = await other.query('delete from team_memberships where account_id = $1', [account.id])
+        t.equal(deleted.rowCount, 1, 'and goes through once the transaction is over')
+      })
+    }
 
     t.test('readiness needs the migrations', async (t) => {
       await t.resolves(db.database.ping())

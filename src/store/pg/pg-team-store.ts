@@ -143,12 +143,13 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  findMembershipOfAccount(accountId: string): Promise<{ teamId: string; role: Role } | null> {
+  findMembershipOfAccount(accountId: string, options: { lock?: boolean } = {}): Promise<{ teamId: string; role: Role } | null> {
     return this.run(async () => {
-      const [row] = await this.db
+      const query = this.db
         .select({ teamId: teamMemberships.teamId, role: teamMemberships.role })
         .from(teamMemberships)
         .where(eq(teamMemberships.accountId, accountId))
+      const [row] = options.lock ? await query.for('update') : await query
       return row ?? null
     })
   }
