@@ -86,4 +86,25 @@ for (const db of await testDatabases(t)) {
       if (level === 'debug') t.ok(probeLines.every((l) => l.level === 20), 'at debug level')
     }
   })
+
+  t.test(`${db.name}: a database failure is logged by its kind, without the values the statement carried`, async (t) => {
+    await db.reset()
+    const { app, lines } = await loggedApp(t, db, 'info')
+    const team = await scimTeam(app, 'failing')
+    // A real failure of the statement that looks the account up by email: the table is gone.
+    await db.rows('alter table accounts rename to accounts_gone')
+    t.teardown(() => db.rows('alter table accounts_gone rename to accounts'))
+    const email = 'victim.secret@example.com'
+    const res = await scim(app, team, 'POST', '/Users', { userName: email, emails: [{ value: email, primary: true }] }, { 'x-request-id': 'broken' })
+    t.equal(res.statusCode, 500)
+    const failed = lines.find((l) => l.reqId === 'broken' && l.msg === 'request failed')
+    t.ok(failed, 'the failure is logged at error level')
+    const text = JSON.stringify(lines)
+    t.notOk(text.includes('victim.secret'), 'no line carries the email the statement was given')
+    const causes: Record<string, unknown>[] = []
+    for (let err = failed?.err as Record<string, unknown> | undefined; err; err = err.cause as Record<string, unknown> | undefined) causes.push(err)
+    t.ok(causes.some((c) => c.code === '42P01'), 'the SQLSTATE is there')
+    t.ok(causes.some((c) => String(c.message).includes('accounts')), 'and the statement or relation it failed on')
+    t.ok(causes.some((c) => String(c.stack).includes('\n    at ')), 'with its stack')
+  })
 }
