@@ -265,7 +265,7 @@ async function main(): Promise<void> {
     // binding (listQuery's cursor), key and encodeCursor.
     const [before, first] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id offset $2 limit 2', ['big', CURSOR_POSITION - 1])
     if (!before || !first) throw new Error(`no user at position ${CURSOR_POSITION} of team big`)
-    const { cursor } = listQuery(Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)), userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey })
+    const { cursor } = listQuery(Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)), userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey }, tokens.big!.endpointId)
     const deepPath = scimPath('big', `cursor=${encodeURIComponent(encodeCursor(before.id, cursor!.binding, cursorKey))}&${CURSOR_PAGE}`)
     cases.find((c) => c.name === deepCursorCase)!.paths.push(deepPath)
 

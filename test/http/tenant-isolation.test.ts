@@ -204,6 +204,25 @@ for (const db of await testDatabases(t)) {
       t.equal(ownerAccount.display_name, 'Olive the Owner')
     })
 
+    t.test('a cursor one endpoint issued is refused on another (RFC 9865 invalidCursor)', async (t) => {
+      for (const [who, n] of [[a, 3], [b, 3]] as const) {
+        for (let i = 0; i < n; i++) await scim(app, who, 'POST', '/Users', user(`p${i}@${who.teamId}.example`))
+      }
+      for (const path of ['/Users', '/Groups']) {
+        if (path === '/Groups') {
+          for (const who of [a, b]) for (const name of ['G1', 'G2']) await scim(app, who, 'POST', '/Groups', { schemas: [URN.group], displayName: name })
+        }
+        const first = (await scim(app, a, 'GET', `${path}?cursor=&count=1`)).json()
+        t.type(first.nextCursor, 'string', `${path}: team A gets a next cursor`)
+        t.equal((await scim(app, a, 'GET', `${path}?cursor=${encodeURIComponent(first.nextCursor)}&count=1`)).statusCode, 200, 'A pages on with it')
+        const replayed = await scim(app, b, 'GET', `${path}?cursor=${encodeURIComponent(first.nextCursor)}&count=1`)
+        t.equal(replayed.statusCode, 400, `${path}: team B cannot use A's cursor`)
+        t.equal(replayed.json().scimType, 'invalidCursor')
+        const searched = await scim(app, b, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], cursor: first.nextCursor, count: 1 })
+        t.equal(searched.statusCode, 400, `${path}/.search: nor through a SearchRequest`)
+      }
+    })
+
     t.test('emails and userNames with control characters are 400 invalidValue and change nothing', async (t) => {
       const ada = (await scim(app, a, 'POST', '/Users', user('ada@x.example'))).json()
       const before = await everything()

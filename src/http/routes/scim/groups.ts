@@ -31,7 +31,7 @@ export function groupResponse(request: FastifyRequest, { group, members }: Group
 export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   const render = groupResponse
   const list = async (request: FastifyRequest, params: Record<string, unknown>) => {
-    const { query, projection, cursor } = listQuery(params, groupView, deps)
+    const { query, projection, cursor } = listQuery(params, groupView, deps, principal(request).endpointId)
     const result = await deps.groups.list(principal(request), query, wantsMembers(projection))
     const resources = result.resources.map((g) => render(request, g, projection))
     return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)

@@ -49,13 +49,24 @@ export interface ListOptions {
   readonly cursorKey: CursorKey
 }
 
-export function listQuery(params: Record<string, unknown>, view: ResourceSchemaView, { maxResults, cursorKey }: ListOptions): ParsedListRequest {
+/**
+ * `endpointId` scopes cursors: one endpoint's cursor is refused on another (it would page by an id
+ * taken from another team's list, and a re-enabled endpoint starts its cursors afresh).
+ */
+export function listQuery(
+  params: Record<string, unknown>,
+  view: ResourceSchemaView,
+  { maxResults, cursorKey }: ListOptions,
+  endpointId: string,
+): ParsedListRequest {
   const request = parseListRequest(params, { maxResults, defaultCount: maxResults })
   const projection = compileProjection({ attributes: request.attributes, excludedAttributes: request.excludedAttributes }, view)
   const filter = request.filter === undefined ? undefined : parseFilter(request.filter)
   const sortBy = request.sortBy === undefined ? undefined : sortPath(request.sortBy)
-  // What a cursor is bound to: the resource type and the filter (formatted, so spelling does not matter).
-  const cursor = request.cursor === undefined ? undefined : { binding: `${view.core.id}|${filter ? formatFilter(filter) : ''}`, key: cursorKey }
+  // What a cursor is bound to: the endpoint (as the bearer check compares it, lower case), the
+  // resource type and the filter (formatted, so spelling does not matter).
+  const binding = `${endpointId.toLowerCase()}|${view.core.id}|${filter ? formatFilter(filter) : ''}`
+  const cursor = request.cursor === undefined ? undefined : { binding, key: cursorKey }
   const afterId = request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursor!.binding, cursorKey)
   return {
     query: { filter, startIndex: request.startIndex, count: request.count, sortBy, descending: request.sortOrder === 'descending', afterId },

@@ -44,7 +44,8 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     const resources = await userResponses(request, result.resources, projection, deps.users)
     return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)
   }
-  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps)
+  // Before the bearer check (usersReadAhead) there is no principal yet: the endpoint comes from the path.
+  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps, (request.params as { endpointId: string }).endpointId)
 
   // The lookups IdPs make before every write come this way: the bearer check reads them with the token.
   const usersReadAhead = (request: FastifyRequest) => {
@@ -59,7 +60,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     return sendScim(reply, 200, await list(request, ahead?.list ?? parsedQuery(request), ahead?.users))
   })
 
-  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps))))
+  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps, principal(request).endpointId))))
 
   app.post('/Users', async (request, reply) => {
     const projection = projectionOf(request, userView)
