@@ -1,4 +1,5 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, readFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { PGlite } from '@electric-sql/pglite'
 import { pg_trgm } from '@electric-sql/pglite/contrib/pg_trgm'
@@ -126,7 +127,24 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 
 /** Ready means reachable and migrated: the last table of the schema must exist. */
 async function ping(db: Db): Promise<void> {
-  await db.execute(sql`select 1 from ${schema.serviceSettings} limit 1`)
+  const result = (await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`)) as unknown as { rows: { last: unknown }[] }
+  const applied = Number(result.rows[0]?.last ?? 0)
+  const latest = latestMigration()
+  // A replica started with MIGRATE_ON_START=false must not serve a schema older than its code.
+  if (applied < latest.when) throw new Error(`the database is not migrated: ${latest.tag} (and perhaps others) is not applied; run dist/migrate.js`)
+}
+
+let latestEntry: { tag: string; when: number } | undefined
+
+/** The newest migration this build ships (drizzle-kit's journal: `when` is what the migrator records as created_at). */
+function latestMigration(): { tag: string; when: number } {
+  latestEntry ??= (() => {
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] }
+    const last = journal.entries.at(-1)
+    if (!last) throw new Error(`no migrations in ${MIGRATIONS_FOLDER}`)
+    return last
+  })()
+  return latestEntry
 }
 
 /** What PostgreSQL says besides its message (pg's DatabaseError fields), in the order worth reading. */
