@@ -121,12 +121,23 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): vo
  */
 const LINGER_MS = 10_000
 const LINGER_BYTES = 64 * 1024 * 1024
+/**
+ * Connections of this process draining a refused body at once, at most. A 413 needs no token (a POST
+ * to an unknown path gets one), and each drain holds a connection for up to LINGER_MS: without a cap,
+ * anyone could keep thousands open. Past it, a 413's connection is destroyed once the response is
+ * written, as Node does by default; a client that writes before it reads may then see a reset.
+ */
+export const MAX_DRAINING = 32
+const draining = new Set<Socket>()
 
 /** A 413 is sent before the body is read: the rest of it is drained after the response (see LINGER_MS). */
 function closeAfterDraining(request: FastifyRequest, reply: FastifyReply): void {
   reply.header('connection', 'close')
   const socket = request.raw.socket
   if (!(socket instanceof Socket)) return // app.inject: no connection to close
+  if (draining.size >= MAX_DRAINING && !draining.has(socket)) return
+  draining.add(socket)
+  socket.once('close', () => draining.delete(socket))
   // Node ends a `Connection: close` response with socket.destroySoon(), which destroys the socket as soon
   // as the response is written, unread body and all: here only the write half closes, and linger() and
   // the drain below decide when the rest goes.

@@ -1,8 +1,9 @@
 import t, { type Test } from 'tap'
-import { connect } from 'node:net'
+import { connect, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
+import { MAX_DRAINING } from '../../src/http/errors.js'
 import { admin, ADMIN_TOKEN, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -87,6 +88,41 @@ for (const db of await testDatabases(t)) {
       }
       t.equal((await scim(app, team, 'GET', '/Users')).json().totalResults, 0, 'nothing was created')
     })
+
+    t.test(`at most ${MAX_DRAINING} connections drain a refused body at once; past that a 413 closes its connection`, async (t) => {
+      const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))
+      // Waits for the count to reach `expected`, for less than a drain lasts (10 s) unless told otherwise.
+      const settled = async (expected: number, within = 2_000) => {
+        for (let waited = 0; waited < within && (await connections()) !== expected; waited += 50) await new Promise((r) => setTimeout(r, 50))
+        return connections()
+      }
+      t.equal(await settled(0, 12_000), 0, 'the connections of the tests before are gone')
+      // No token and no route: a 413 is anyone's for the asking. Each client keeps sending, never ends.
+      const clients: Socket[] = []
+      t.teardown(() => clients.forEach((client) => client.destroy()))
+      for (let i = 0; i < MAX_DRAINING + 8; i++) clients.push(await refusedUpload(port))
+      t.equal(await settled(MAX_DRAINING), MAX_DRAINING, `${MAX_DRAINING} connections drain; the ${8} after them were closed once answered`)
+      for (const client of clients.splice(0)) client.destroy()
+      t.equal(await settled(0), 0)
+      clients.push(await refusedUpload(port))
+      await new Promise((r) => setTimeout(r, 200))
+      t.equal(await connections(), 1, 'a drain ended frees its place')
+    })
+  })
+}
+
+/**
+ * A POST over the body limit to an unknown path, without a token, from a client that goes on sending
+ * after the response (half-open: the server's FIN does not end its side). Resolves with the connection
+ * once the 413 arrived.
+ */
+function refusedUpload(port: number): Promise<Socket> {
+  return new Promise((resolve, reject) => {
+    const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
+    socket.on('error', () => {}) // a connection closed under a write: what the test counts, not a failure
+    socket.once('data', (chunk: Buffer) => (/^HTTP\/1\.1 413/.test(chunk.toString('latin1')) ? resolve(socket) : reject(new Error(chunk.toString('latin1', 0, 200)))))
+    socket.write(`POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${2 * MiB}\r\n\r\n`)
+    socket.write(Buffer.alloc(64 * 1024, 'a'))
   })
 }
 
