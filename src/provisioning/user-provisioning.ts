@@ -64,9 +64,18 @@ export class UserProvisioning {
     return this.store.listUsers(ctx.teamId, query).catch(tooMany)
   }
 
-  /** The groups of these users, for the `groups` attribute. */
-  groupsOf(ctx: ScimContext, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>> {
-    return this.store.groupsOfUsers(ctx.teamId, userIds)
+  /**
+   * The groups of these users, for the `groups` attribute: `limit` memberships in all at most, else
+   * 400 tooMany (the store counts limit + 1 rows at most, and reads none then).
+   */
+  async groupsOf(ctx: ScimContext, userIds: readonly string[], limit = MAX_GROUPS_RETURNED): Promise<Map<string, GroupMemberRow[]>> {
+    const refused = () =>
+      `${userIds.length === 1 ? 'This user is' : "This page's users are"} in more than ${limit} groups${userIds.length === 1 ? '' : ' in all'}: ` +
+      `${userIds.length === 1 ? '' : 'ask for fewer users (count), or '}leave out "groups" (it is returned only when attributes names it), ` +
+      'and read the groups with GET /Groups?filter=members[value eq "<user id>"]&excludedAttributes=members'
+    const groups = await this.store.groupsOfUsers(ctx.teamId, userIds, limit).catch((error: unknown) => tooMany(error, refused()))
+    if (!groups) throw new ScimError(400, refused(), 'tooMany')
+    return groups
   }
 
   /** POST /Users. A userName whose SCIM user is inactive is reactivated in place (Okta's unassign then reassign). */
@@ -306,19 +315,23 @@ export class UserProvisioning {
 }
 
 /**
- * RFC 7644 §3.12 tooMany: a list refused up front because no index narrows it on a large team (the
- * store's detail names the part and what would narrow it), or cancelled by the statement timeout.
+ * A User's `groups` lists this many groups at most, and a page of Users this many in all: the cap a
+ * Group's members have (group-provisioning.ts MAX_MEMBERS_RETURNED), for the same reason.
  */
-export function tooMany(error: unknown): never {
+export const MAX_GROUPS_RETURNED = 10_000
+
+/**
+ * RFC 7644 §3.12 tooMany: a list refused up front because no index narrows it on a large team (the
+ * store's detail names the part and what would narrow it), or cancelled by the statement timeout:
+ * the read was too large for this request, which is the client's to change (`timedOut` says how),
+ * never a 503 that tells it to send the same again.
+ */
+export function tooMany(
+  error: unknown,
+  timedOut = 'The filter matched or scanned too much of this team to answer in time: narrow it (eq on userName, externalId, emails.value or id; sw or co with 3 or more characters), or page by cursor',
+): never {
   if (error instanceof StoreFilterTooBroad) throw new ScimError(400, error.detail, 'tooMany', { cause: error })
-  if (error instanceof StoreTimeout) {
-    throw new ScimError(
-      400,
-      'The filter matched or scanned too much of this team to answer in time: narrow it (eq on userName, externalId, emails.value or id; sw or co with 3 or more characters), or page by cursor',
-      'tooMany',
-      { cause: error },
-    )
-  }
+  if (error instanceof StoreTimeout) throw new ScimError(400, timedOut, 'tooMany', { cause: error })
   throw error
 }
 

@@ -234,10 +234,10 @@ export interface TeamStore {
   updateGroup(teamId: string, group: ScimGroupRecord, expectedVersion: number): Promise<boolean>
   deleteGroup(teamId: string, id: string): Promise<boolean>
   listGroups(teamId: string, query: ListQuery): Promise<ListResult<ScimGroupRecord>>
-  /** Members of each group, in insertion order; at most `limit` per group when given. */
-  listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]>>
-  /** The groups each of `userIds` belongs to (RFC 7643 §4.1.2 `groups`). */
-  groupsOfUsers(teamId: string, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>>
+  /** Members of each group, in insertion order; undefined when they are more than `limit` in all (counted, not read). */
+  listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]> | undefined>
+  /** The groups each of `userIds` belongs to (RFC 7643 §4.1.2 `groups`); undefined when more than `limit` in all. */
+  groupsOfUsers(teamId: string, userIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]> | undefined>
   /** The ids among `userIds` that are SCIM users of the team. */
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>>
   /** Adds members that are not there yet (an existing member keeps its display); returns how many were added. */

@@ -223,10 +223,10 @@ for (const db of await testDatabases(t)) {
       }
     })
 
-    t.test('emails and userNames with control characters are 400 invalidValue and change nothing', async (t) => {
+    t.test('control characters in what names the account, and bidi controls in emails and userNames, are 400 invalidValue and change nothing', async (t) => {
       const ada = (await scim(app, a, 'POST', '/Users', user('ada@x.example'))).json()
       const before = await everything()
-      const attempts = [
+      const controls = [
         await scim(app, a, 'POST', '/Users', user('ctrl@b.example', { emails: [{ value: 'ctrl\u0001\u001b[31m@b.example', primary: true }] })),
         await scim(app, a, 'POST', '/Users', user('esc\u001b[2J@b.example')),
         await scim(app, a, 'POST', '/Users', user('del\u007f@b.example')),
@@ -234,16 +234,34 @@ for (const db of await testDatabases(t)) {
         await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', path: 'emails', value: [{ value: 'x\u0007@b.example' }] })),
         await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', path: 'userName', value: 'tab\there@b.example' })),
         await scim(app, a, 'PUT', `/Users/${ada.id}`, user('ada@x.example', { emails: [{ value: 'ada\r\n@x.example' }] })),
+        // The account's display name comes from displayName, else name.formatted, else the given and family names (account-profile.ts).
+        await scim(app, a, 'POST', '/Users', user('evil@b.example', { displayName: '\u001b[2J\u001b[31mEvil\u0007' })),
+        await scim(app, a, 'POST', '/Users', user('formatted@b.example', { displayName: undefined, name: { formatted: 'Eve\u001b[8m' } })),
+        await scim(app, a, 'POST', '/Users', user('given@b.example', { name: { givenName: 'Eve\u0085', familyName: 'Smith' } })),
+        await scim(app, a, 'PUT', `/Users/${ada.id}`, user('ada@x.example', { name: { familyName: 'Lovelace\r\nAdmin' } })),
+        await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', path: 'displayName', value: 'Ada\u0007' })),
+        await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', value: { 'name.givenName': 'Ada\u001b[0m' } })),
       ]
-      for (const res of attempts) {
+      // U+202E reverses what follows ("admin\u202e@x.example" reads as an address it is not); so do the isolates and marks.
+      const bidi = [
+        await scim(app, a, 'POST', '/Users', user('bidi@b.example', { emails: [{ value: 'admin\u202e@x.example', primary: true }] })),
+        await scim(app, a, 'POST', '/Users', user('\u2066admin\u2069@b.example')),
+        await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', path: 'userName', value: 'ada\u200f@x.example' })),
+        await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'add', path: 'emails', value: [{ value: '\u202aada@x.example', type: 'home' }] })),
+      ]
+      for (const [res, detail] of [...controls.map((r) => [r, /control characters/] as const), ...bidi.map((r) => [r, /bidirectional formatting characters/] as const)]) {
         t.equal(res.statusCode, 400, res.body)
         t.equal(res.json().scimType, 'invalidValue')
-        t.match(res.json().detail, /control characters/)
+        t.match(res.json().detail, detail)
       }
       t.same(await everything(), before, 'nothing changed')
-      // Other text keeps its characters (RFC 7643: addresses.formatted may hold newlines).
+      // Other text keeps its characters (RFC 7643: addresses.formatted may hold newlines), and a display
+      // name its bidi marks: a Hebrew name written next to Latin text may need one.
       const address = await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'add', path: 'addresses', value: [{ formatted: '1 Main St\nSpringfield', type: 'work' }] }))
       t.equal(address.statusCode, 200)
+      const hebrew = await scim(app, a, 'PATCH', `/Users/${ada.id}`, patch({ op: 'replace', path: 'displayName', value: 'עדה\u200f Lovelace' }))
+      t.equal(hebrew.statusCode, 200)
+      t.equal((await account('ada@x.example'))!.display_name, 'עדה\u200f Lovelace')
     })
   })
 }

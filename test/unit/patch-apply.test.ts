@@ -1,7 +1,8 @@
 import t from 'tap'
-import { normalizeResource } from '../../src/scim/core/resource-input.js'
+import { MAX_MULTI_VALUES, normalizeResource } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
+import { MAX_PATCH_WORK } from '../../src/scim/patch/apply-patch.js'
 import { applyPatch, parsePatchRequest } from '../../src/scim/patch/index.js'
 import { errorOf } from '../helpers/scim-error.js'
 
@@ -340,7 +341,56 @@ t.test('wrong value shapes are 400 invalidValue naming the operation', async (t)
     t.match(error.detail, detail)
   }
   const typed = errorOf(() => patch(barbara(), { op: 'replace', path: 'active', value: 'maybe' }))
-  t.equal(typed.scimType, 'invalidValue', 'scalar types are left to normalizeResource')
+  t.equal(typed.scimType, 'invalidValue', 'scalar types too')
+  t.match(typed.detail, /^Operation 1 \(replace active\): "active" must be a boolean/)
+})
+
+t.test('each value is checked where it is written, as normalizeResource would check it, and the error names its operation', async (t) => {
+  const first = { op: 'replace', path: 'title', value: 'Guide' }
+  const cases: [unknown, RegExp][] = [
+    [{ op: 'add', value: { displayName: 5 } }, /^Operation 2 \(add without path, attribute "displayName"\): "displayName" must be a string/],
+    [{ op: 'replace', path: 'userName', value: '  ' }, /^Operation 2 \(replace userName\): The required attribute "userName" is missing or empty/],
+    [{ op: 'replace', path: 'name', value: { givenName: '\u001b[31mB' } }, /^Operation 2 \(replace name\): "name.givenName" must not contain control characters/],
+    [{ op: 'replace', path: `${ENT}:manager.value`, value: 7 }, new RegExp(`^Operation 2 \\(replace ${ENT}:manager.value\\): "${ENT}:manager.value" must be a string`)],
+    // The element a filter creates (RFC 7644 §3.5.2.1 add through a filter that matches nothing) is written too.
+    [{ op: 'add', path: 'emails[value eq "nimda\u202e@x.io"].type', value: 'work' }, /^Operation 2 \(add emails\[.*\]\.type\): "emails.value" must not contain bidirectional formatting characters/],
+    [{ op: 'replace', path: 'emails[type eq "work"]', value: { primary: 'perhaps' } }, /^Operation 2 \(replace emails\[type eq "work"\]\): "emails.primary" must be a boolean/],
+    [{ op: 'add', path: 'emails', value: Array.from({ length: MAX_MULTI_VALUES }, (_, i) => ({ value: `${i}@x.io` })) }, /^Operation 2 \(add emails\): "emails" has more than 100 values/],
+  ]
+  for (const [op, detail] of cases) {
+    const error = errorOf(() => patch(barbara(), first, op))
+    t.same([error.status, error.scimType], [400, 'invalidValue'], String(detail))
+    t.match(error.detail, detail)
+  }
+})
+
+t.test('caseExact false compares with ASCII case folding, as filters and unique indexes do (case-fold.ts)', async (t) => {
+  const alice = patch(barbara(), { op: 'replace', path: 'emails', value: [{ value: 'alíce@x.io', type: 'work' }] })
+  const accented = patch(alice, { op: 'add', path: 'emails', value: [{ value: 'ALÍCE@x.io', type: 'work' }] })
+  t.strictSame(accented.emails, [{ value: 'alíce@x.io', type: 'work' }, { value: 'ALÍCE@x.io', type: 'work' }], 'Í is not folded: another address is added')
+  const ascii = patch(alice, { op: 'add', path: 'emails', value: [{ value: 'ALíCE@x.io', type: 'work' }] })
+  t.strictSame(ascii.emails, [{ value: 'ALíCE@x.io', type: 'work' }], 'A-Z are: the same address, updated')
+  const removed = patch(accented, { op: 'remove', path: 'emails', value: [{ value: 'alíce@x.io' }] })
+  t.strictSame(removed.emails, [{ value: 'ALÍCE@x.io', type: 'work' }], 'remove by value matches the same way')
+})
+
+t.test(`one PATCH looks at ${MAX_PATCH_WORK} values at most; past them 400 tooMany names the operation`, async (t) => {
+  const user = patch(barbara(), { op: 'replace', path: 'emails', value: Array.from({ length: 100 }, (_, i) => ({ value: `e${i}@x.io`, type: 'work' })) })
+  // Each looks at the 100 emails and at its value.
+  const replace = { op: 'replace', path: 'emails[type eq "work"].display', value: 'W' }
+  const most = Math.floor(MAX_PATCH_WORK / 101)
+  t.equal((patch(user, ...Array(most).fill(replace)).emails as { display?: string }[])[99]?.display, 'W', `${most} such operations apply`)
+  const over = errorOf(() => patch(user, ...Array(most + 1).fill(replace)))
+  t.same([over.status, over.scimType], [400, 'tooMany'])
+  t.match(over.detail, new RegExp(`^Operation ${most + 1} \\(replace emails\\[type eq "work"\\]\\.display\\): .*${MAX_PATCH_WORK} values`))
+  // Members of a value without a path count one each.
+  const members = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`unknown${i}`, 1]))
+  t.strictSame(patch(barbara(), ...Array(10).fill({ op: 'add', value: members(MAX_PATCH_WORK / 10) })), barbara())
+  t.equal(errorOf(() => patch(barbara(), ...Array(11).fill({ op: 'add', value: members(MAX_PATCH_WORK / 10) }))).scimType, 'tooMany')
+  // A member named by a value path costs the comparisons parsed, even for an attribute that does not exist.
+  const valuePath = (i: number) => `nonsense[${Array.from({ length: 100 }, (_, j) => `value eq "${i}-${j}"`).join(' or ')}]`
+  const paths = Object.fromEntries(Array.from({ length: MAX_PATCH_WORK / 100 }, (_, i) => [valuePath(i), 'x']))
+  t.equal(errorOf(() => patch(barbara(), { op: 'add', value: paths })).scimType, 'tooMany')
 })
 
 t.test('SCIM 1.1 URN prefixes resolve like the core schema', async (t) => {

@@ -1,6 +1,8 @@
 /**
  * Random and malformed PATCH bodies: whatever a client sends, parsePatchRequest + applyPatch +
  * normalizeResource either succeed or throw a 400 ScimError, and never touch the stored resource.
+ * applyPatch checks only the values each operation writes; that it refuses all normalizeResource
+ * would refuse (so the error names the operation) is held here on every generated body.
  */
 import fc from 'fast-check'
 import t from 'tap'
@@ -137,8 +139,10 @@ t.test('plausible PATCH bodies: only 400 ScimErrors, at most one primary, never 
       const snapshot = structuredClone(resource)
       deepFreeze(resource)
       deepFreeze(operations)
+      let stage = 'apply'
       try {
         const result = applyPatch(resource, parsePatchRequest({ schemas: [URN.patchOp], Operations: operations }), userView)
+        stage = 'normalize'
         const doc = normalizeResource(result, userView)
         for (const list of [doc.emails, doc.phoneNumbers]) {
           if (Array.isArray(list)) t.ok(list.filter((e) => e.primary === true).length <= 1)
@@ -147,6 +151,7 @@ t.test('plausible PATCH bodies: only 400 ScimErrors, at most one primary, never 
       } catch (error) {
         if (!(error instanceof ScimError) || error.status !== 400) throw error
         if (error.detail.includes('more than one value with "primary"')) throw new Error('applyPatch left two primaries')
+        if (stage === 'normalize') throw new Error(`applyPatch let through what normalizeResource refuses: ${error.detail}`)
       }
       t.strictSame(resource, snapshot)
     }),
@@ -175,6 +180,7 @@ t.test('random PATCH bodies: only 400 ScimErrors, never a mutated resource', asy
       } catch (error) {
         if (!(error instanceof ScimError) || error.status !== 400) throw error
         if (stage === 'apply' && !error.detail.startsWith('Operation ')) throw new Error(`apply error without operation: ${error.detail}`)
+        if (stage === 'normalize') throw new Error(`applyPatch let through what normalizeResource refuses: ${error.detail}`)
         if (error.detail.includes('more than one value with "primary"')) throw new Error('applyPatch left two primaries')
         rejected++
       }

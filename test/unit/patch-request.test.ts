@@ -1,6 +1,8 @@
 import t from 'tap'
+import { MAX_OBJECT_KEYS } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { parsePatchRequest } from '../../src/scim/patch/index.js'
+import { MAX_PATH_COMPARISONS } from '../../src/scim/patch/patch-request.js'
 import { errorOf } from '../helpers/scim-error.js'
 
 
@@ -120,4 +122,30 @@ t.test('absurdly deep values are refused up front', async (t) => {
   const error = errorOf(() => parsePatchRequest(body({ op: 'replace', path: 'name', value: deep })))
   t.equal(error.scimType, 'invalidValue')
   t.match(error.detail, /^Operation 1 \(replace name\): "value" is nested deeper than/)
+})
+
+t.test(`objects hold at most ${MAX_OBJECT_KEYS} members: the body, each operation, each object of a value (400 invalidValue)`, async (t) => {
+  const members = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]))
+  t.equal(parsePatchRequest(body({ op: 'add', value: members(MAX_OBJECT_KEYS) })).length, 1, 'exactly the cap is accepted')
+  const cases: [unknown, RegExp][] = [
+    [body({ op: 'add', value: members(MAX_OBJECT_KEYS + 1) }), /^Operation 1 \(add\): "value" holds an object of more than 1000 members/],
+    [body({ op: 'add', path: 'emails', value: [{ value: 'a@b.c' }, members(MAX_OBJECT_KEYS + 1)] }), /^Operation 1 \(add emails\): "value" holds an object of more than 1000 members/],
+    [body({ op: 'add', path: 'title', value: 'x' }, { op: 'add', path: 'title', value: 'x', ...members(MAX_OBJECT_KEYS) }), /^Operation 2: the operation has more than 1000 members/],
+    [{ ...body({ op: 'add', path: 'title', value: 'x' }), ...members(MAX_OBJECT_KEYS) }, /^The PATCH body has more than 1000 members/],
+  ]
+  for (const [request, detail] of cases) {
+    const error = errorOf(() => parsePatchRequest(request))
+    t.same([error.status, error.scimType], [400, 'invalidValue'])
+    t.match(error.detail, detail)
+  }
+})
+
+t.test(`the paths of one PATCH hold ${MAX_PATH_COMPARISONS} filter comparisons at most (400 tooMany)`, async (t) => {
+  const remove = (comparisons: number) => ({ op: 'remove', path: `emails[${Array.from({ length: comparisons }, (_, i) => `value eq "v${i}"`).join(' or ')}]` })
+  const tenth = remove(MAX_PATH_COMPARISONS / 10)
+  t.equal(parsePatchRequest(body(...Array(10).fill(tenth))).length, 10, 'exactly the cap is accepted')
+  const over = errorOf(() => parsePatchRequest(body(...Array(10).fill(tenth), remove(1))))
+  t.same([over.status, over.scimType], [400, 'tooMany'])
+  t.match(over.detail, new RegExp(`^Operation 11 \\(remove emails\\[value eq "v0"\\]\\): the paths of this request hold more than ${MAX_PATH_COMPARISONS} filter comparisons`))
+  t.equal(parsePatchRequest(body(...Array(1000).fill({ op: 'remove', path: 'members[value eq "x"]' }))).length, 1000, "Okta's one comparison for each member, a thousand times")
 })

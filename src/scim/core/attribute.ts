@@ -76,12 +76,26 @@ export function attribute(
   }
 }
 
+/**
+ * Each definition list's names in lower case, built on its first lookup: a lookup then lowercases the
+ * client's key once instead of every attribute name for every key (a body of 90,000 unknown keys took
+ * 0.4-0.7 s the other way). Keyed weakly, so a list built for one call is collected with it.
+ */
+const byLowerName = new WeakMap<readonly AttributeDefinition[], ReadonlyMap<string, AttributeDefinition>>()
+
 /** Finds an attribute by name, case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
 export function findAttribute(
   attributes: readonly AttributeDefinition[] | undefined,
   name: string,
 ): AttributeDefinition | undefined {
   if (!attributes) return undefined
-  const lower = name.toLowerCase()
-  return attributes.find((a) => a.name.toLowerCase() === lower)
+  let index = byLowerName.get(attributes)
+  if (!index) {
+    const names = new Map<string, AttributeDefinition>()
+    // The first of two spellings wins, as a linear search would find it.
+    for (const a of attributes) if (!names.has(a.name.toLowerCase())) names.set(a.name.toLowerCase(), a)
+    byLowerName.set(attributes, names)
+    index = names
+  }
+  return index.get(name.toLowerCase())
 }

@@ -10,17 +10,32 @@ export interface ResourceSchemaView {
   readonly common: readonly AttributeDefinition[]
 }
 
-/** Input documents deeper than this are refused: no real resource nests beyond a few levels. */
 const MAX_STRING_LENGTH = 65_536
-const MAX_MULTI_VALUES = 100
+export const MAX_MULTI_VALUES = 100
 /**
- * The attributes a Compound account's email and sign-in come from (provisioning/account-profile.ts):
- * a control character there (an escape sequence, a NUL) would reach logs, emails and the Compound
- * app's screens. Other strings keep theirs: RFC 7643 lets addresses.formatted hold newlines.
+ * Members one JSON object of a request may hold. The User schemas have 84 attribute paths and an IdP
+ * sends a few dozen; every key costs a lookup, so an object of 90,000 made-up keys is refused up
+ * front (RFC 7644 §3.12 invalidValue) instead of being walked.
  */
-const IDENTIFIERS = new Set(['userName', 'emails.value'])
+export const MAX_OBJECT_KEYS = 1000
+/**
+ * The attributes a Compound account's email, sign-in and display name come from
+ * (provisioning/account-profile.ts): a control character there (an escape sequence, a bell) would
+ * reach logs, emails and the Compound app's screens. Other strings keep theirs: RFC 7643 lets
+ * addresses.formatted hold newlines.
+ */
+const ACCOUNT_TEXT = new Set(['userName', 'emails.value', 'displayName', 'name.formatted', 'name.givenName', 'name.familyName'])
 // C0 controls, DEL and C1 controls (Unicode general category Cc).
 const CONTROL_CHARACTER = /\p{Cc}/u
+/**
+ * The sign-in and address are read as addresses too, where a Unicode bidi control (the Bidi_Control
+ * property: U+061C, U+200E-U+200F, U+202A-U+202E, U+2066-U+2069; UAX #9) reorders what the admin sees:
+ * "admin\u202E@x.io". No address needs one (IDNA2008, RFC 5892, disallows them in domain names), so
+ * all of them are refused here, the marks U+200E/U+200F included. Display names keep them: a Hebrew or
+ * Arabic name written next to Latin text may need a mark or an isolate.
+ */
+const IDENTIFIERS = new Set(['userName', 'emails.value'])
+const BIDI_CONTROL = /\p{Bidi_Control}/u
 // OneLogin's Enterprise template keys the extension with its SCIM 1.1 URN (test/idp/onelogin.test.ts "SCIM 1.1 enterprise URN as a POST body key").
 const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
 
@@ -33,17 +48,17 @@ const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
  */
 export function normalizeResource(input: unknown, view: ResourceSchemaView): Record<string, unknown> {
   if (!isObject(input)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
+  withinObjectSize(input, 'The resource')
   const doc: Record<string, unknown> = {}
   const externalIdDef = findAttribute(view.common, 'externalId')!
+  const extensions = extensionsOf(view)
   for (const [key, value] of Object.entries(input)) {
     const lower = key.toLowerCase()
     if (lower === 'externalid') {
       assign(doc, externalIdDef.name, normalizeValue(value, externalIdDef, externalIdDef.name))
       continue
     }
-    const extension = view.extensions.find(
-      (schema) => schema.id.toLowerCase() === lower || (lower === SCIM11_ENTERPRISE && schema.id === URN.enterpriseUser),
-    )
+    const extension = extensions.get(lower)
     if (extension) {
       if (value === null) continue
       if (!isObject(value)) throw invalidValue(`"${extension.id}" must be an object of extension attributes`)
@@ -56,13 +71,51 @@ export function normalizeResource(input: unknown, view: ResourceSchemaView): Rec
     if (!definition || !isWritable(definition)) continue
     assign(doc, definition.name, normalizeValue(value, definition, definition.name))
   }
-  for (const definition of view.core.attributes) {
-    const value = doc[definition.name]
-    if (definition.required && isWritable(definition) && (isUnassigned(value) || (typeof value === 'string' && value.trim() === ''))) {
-      throw invalidValue(`The required attribute "${definition.name}" is missing or empty`)
-    }
-  }
+  for (const definition of view.core.attributes) assertRequired(definition, doc[definition.name])
   return doc
+}
+
+/** RFC 7643 §2.2 "required": a required attribute that is unassigned, or a blank string, is refused. */
+export function assertRequired(definition: AttributeDefinition, value: unknown): void {
+  if (definition.required && isWritable(definition) && (isUnassigned(value) || (typeof value === 'string' && value.trim() === ''))) {
+    throw invalidValue(`The required attribute "${definition.name}" is missing or empty`)
+  }
+}
+
+/**
+ * One attribute's value as normalizeResource stores it (undefined: unassigned), or the 400 it would
+ * give; an attribute clients cannot write is ignored, as normalizeResource ignores it. `path` names
+ * it as normalizeResource does: `name.givenName`, `urn:...:User:manager`. PATCH checks each value it
+ * writes with this, so it checks what an operation wrote, not the whole resource again.
+ */
+export function normalizeAttributeValue(value: unknown, definition: AttributeDefinition, path: string): unknown {
+  return isWritable(definition) ? normalizeValue(value, definition, path) : undefined
+}
+
+/** Extension URNs in lower case, the SCIM 1.1 enterprise spelling included; built once per view. */
+const extensionIndex = new WeakMap<ResourceSchemaView, ReadonlyMap<string, SchemaDefinition>>()
+
+function extensionsOf(view: ResourceSchemaView): ReadonlyMap<string, SchemaDefinition> {
+  let index = extensionIndex.get(view)
+  if (!index) {
+    const byUrn = new Map(view.extensions.map((schema) => [schema.id.toLowerCase(), schema]))
+    const enterprise = view.extensions.find((schema) => schema.id === URN.enterpriseUser)
+    if (enterprise) byUrn.set(SCIM11_ENTERPRISE, enterprise)
+    extensionIndex.set(view, byUrn)
+    index = byUrn
+  }
+  return index
+}
+
+/**
+ * The object, refused (400 invalidValue) when it has more than MAX_OBJECT_KEYS members: checked before
+ * its keys are walked, since counting them costs far less than looking each one up.
+ */
+export function withinObjectSize<T extends Record<string, unknown>>(value: T, what: string): T {
+  if (Object.keys(value).length > MAX_OBJECT_KEYS) {
+    throw invalidValue(`${what} has more than ${MAX_OBJECT_KEYS} members, more than any SCIM request needs`)
+  }
+  return value
 }
 
 function normalizeAttributes(
@@ -70,6 +123,7 @@ function normalizeAttributes(
   definitions: readonly AttributeDefinition[],
   prefix: string,
 ): Record<string, unknown> {
+  withinObjectSize(input, `"${prefix.replace(/[.:]$/, '')}"`)
   const out: Record<string, unknown> = {}
   for (const [key, value] of Object.entries(input)) {
     const definition = findAttribute(definitions, key)
@@ -120,8 +174,11 @@ function normalizeSingle(value: unknown, definition: AttributeDefinition, path: 
     default:
       if (typeof value !== 'string') throw invalidValue(`"${path}" must be a string`)
       if (value.length > MAX_STRING_LENGTH) throw invalidValue(`"${path}" is longer than ${MAX_STRING_LENGTH} characters`)
-      if (IDENTIFIERS.has(path) && CONTROL_CHARACTER.test(value)) {
+      if (ACCOUNT_TEXT.has(path) && CONTROL_CHARACTER.test(value)) {
         throw invalidValue(`"${path}" must not contain control characters`)
+      }
+      if (IDENTIFIERS.has(path) && BIDI_CONTROL.test(value)) {
+        throw invalidValue(`"${path}" must not contain bidirectional formatting characters (such as U+202E or U+200F)`)
       }
       return value
   }

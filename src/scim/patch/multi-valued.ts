@@ -3,6 +3,7 @@
  * detection, building an element from a value filter, and "at most one primary".
  */
 import { findAttribute, type AttributeDefinition } from '../core/attribute.js'
+import { foldCase } from '../core/case-fold.js'
 import { isObject, isUnassigned } from '../core/resource-input.js'
 import type { Filter } from '../filter/ast.js'
 import { booleanValue, isTrue } from './dialects.js'
@@ -50,14 +51,15 @@ export function identityKey(element: unknown, attribute: AttributeDefinition): s
   return safeStringify(parts)
 }
 
-/** One attribute value as a comparable string: case folded unless caseExact, "True" read as true for booleans. */
+/** One attribute value as a comparable string: ASCII case folded unless caseExact (RFC 7643 §2.2), "True" read as true for booleans. */
 export function scalarKey(value: unknown, definition: AttributeDefinition): string | undefined {
   if (typeof value === 'string') {
     if (definition.type === 'boolean') {
       const parsed = booleanValue(value)
       if (parsed !== undefined) return `b:${parsed}`
     }
-    return `s:${definition.caseExact ? value : value.toLowerCase()}`
+    // The same folding as filters and the unique indexes (case-fold.ts): ALÍCE and alíce stay two addresses.
+    return `s:${definition.caseExact ? value : foldCase(value)}`
   }
   if (typeof value === 'boolean') return `b:${value}`
   const json = safeStringify(value)

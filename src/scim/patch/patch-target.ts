@@ -38,7 +38,6 @@ export function resolveTarget(path: PatchPath, view: ResourceSchemaView): Target
   const { urn, attr } = path.path
   const subName = path.subAttr ?? path.path.subAttr
   const bare = path.valueFilter === undefined && subName === undefined
-  let attributes: readonly AttributeDefinition[] = [...view.common, ...view.core.attributes]
   let extension: SchemaDefinition | undefined
   if (urn !== undefined) {
     // The parser splits at the last colon, so a bare URN it does not know arrives as urn + attr.
@@ -50,10 +49,10 @@ export function resolveTarget(path: PatchPath, view: ResourceSchemaView): Target
     if (!isCoreSchemaUrn(urn, view)) {
       extension = extensionForUrn(urn, view)
       if (!extension) return UNKNOWN
-      attributes = extension.attributes
     }
   }
-  const attribute = findAttribute(attributes, attr)
+  // The schema's own lists, never a copy: findAttribute indexes each list once (attribute.ts).
+  const attribute = extension ? findAttribute(extension.attributes, attr) : (findAttribute(view.common, attr) ?? findAttribute(view.core.attributes, attr))
   if (!attribute) return UNKNOWN
   const filter = path.valueFilter
   if (filter !== undefined) {

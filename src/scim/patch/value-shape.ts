@@ -1,9 +1,10 @@
 /**
  * Shape guards for client values. A SCIM value is at most three levels deep (no-path object ->
  * multi-valued list -> element), so anything much deeper is refused before code that recurses
- * (JSON.stringify, the filter evaluator's presence test) can overflow the stack on it.
+ * (JSON.stringify, the filter evaluator's presence test) can overflow the stack on it; and no object
+ * in it has more members than MAX_OBJECT_KEYS, so applying it costs at most that many lookups per object.
  */
-import { isObject } from '../core/resource-input.js'
+import { isObject, MAX_OBJECT_KEYS } from '../core/resource-input.js'
 import { ScimError } from '../protocol/scim-error.js'
 
 export const MAX_VALUE_DEPTH = 8
@@ -17,7 +18,11 @@ export function assertShallow(value: unknown, maxDepth: number = MAX_VALUE_DEPTH
     if (depth >= maxDepth) {
       throw ScimError.badRequest('invalidValue', `"value" is nested deeper than ${maxDepth} levels; no SCIM attribute is`)
     }
-    for (const child of Array.isArray(current) ? current : Object.values(current)) stack.push([child, depth + 1])
+    const children: unknown[] = Array.isArray(current) ? current : Object.values(current)
+    if (!Array.isArray(current) && children.length > MAX_OBJECT_KEYS) {
+      throw ScimError.badRequest('invalidValue', `"value" holds an object of more than ${MAX_OBJECT_KEYS} members, more than any SCIM resource has attributes`)
+    }
+    for (const child of children) stack.push([child, depth + 1])
   }
 }
 

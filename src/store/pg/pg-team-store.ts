@@ -2,7 +2,7 @@ import { and, desc, eq, isNull, lt, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
 import { caseFolded } from './case-folded.js'
 import { translateError } from './errors.js'
-import { groupListQuery, groupMembersQuery } from './group-queries.js'
+import { groupListQuery, groupMembersQuery, groupsOfUsersQuery } from './group-queries.js'
 import { hotPath, hotQuery, type HotPath } from './hot-path.js'
 import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
 import { userListQuery } from './user-queries.js'
@@ -507,23 +507,12 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]>> {
+  listGroupMembers(teamId: string, groupIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]> | undefined> {
     return this.run(() => groupMembersQuery(this.db as Db, teamId, groupIds, limit))
   }
 
-  groupsOfUsers(teamId: string, userIds: readonly string[]): Promise<Map<string, GroupMemberRow[]>> {
-    return this.run(async () => {
-      const groups = new Map<string, GroupMemberRow[]>()
-      if (userIds.length === 0) return groups
-      const rows = await this.db
-        .select({ userId: scimGroupMembers.userId, value: scimGroups.id, display: scimGroups.displayName })
-        .from(scimGroupMembers)
-        .innerJoin(scimGroups, and(eq(scimGroups.teamId, scimGroupMembers.teamId), eq(scimGroups.id, scimGroupMembers.groupId)))
-        .where(and(eq(scimGroupMembers.teamId, teamId), sql`${scimGroupMembers.userId} = any(${sql.param(userIds)}::uuid[])`))
-        .orderBy(scimGroups.displayName, scimGroups.id)
-      for (const row of rows) groups.set(row.userId, [...(groups.get(row.userId) ?? []), { value: row.value, display: row.display }])
-      return groups
-    })
+  groupsOfUsers(teamId: string, userIds: readonly string[], limit?: number): Promise<Map<string, GroupMemberRow[]> | undefined> {
+    return this.run(() => groupsOfUsersQuery(this.db as Db, teamId, userIds, limit))
   }
 
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>> {

@@ -4,6 +4,7 @@ import { principal } from './scim-routes.js'
 import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
 import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
 import type { Projection } from '../../../scim/core/projection.js'
+import { withinObjectSize } from '../../../scim/core/resource-input.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { etag } from '../../../scim/core/user-resource.js'
 import { parsePatchRequest } from '../../../scim/patch/index.js'
@@ -38,7 +39,8 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   }
 
   app.get('/Groups', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
-  app.post('/Groups/.search', async (request, reply) => sendScim(reply, 200, await list(request, searchBody(request.body))))
+  // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
+  app.post('/Groups/.search', async (request, reply) => sendScim(reply, 200, await list(request, withinObjectSize(searchBody(request.body), 'The SearchRequest'))))
 
   app.post('/Groups', async (request, reply) => {
     const projection = projectionOf(request, groupView)

@@ -3,11 +3,11 @@ import { groupResponse, wantsMembers } from './groups.js'
 import { searchBody, sendScim } from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import { userResponses } from './users.js'
-import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
+import { MAX_MEMBERS_RETURNED, type GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import { groupView } from '../../../scim/core/group-resource.js'
 import { projectionFor, projectionNames, type Projection } from '../../../scim/core/projection.js'
-import type { ResourceSchemaView } from '../../../scim/core/resource-input.js'
+import { withinObjectSize, type ResourceSchemaView } from '../../../scim/core/resource-input.js'
 import { userView } from '../../../scim/core/user-resource.js'
 import type { Filter } from '../../../scim/filter/ast.js'
 import { compileFilter } from '../../../scim/filter/evaluate.js'
@@ -19,7 +19,13 @@ import { ScimError } from '../../../scim/protocol/scim-error.js'
 interface SearchableType {
   readonly view: ResourceSchemaView
   total(request: FastifyRequest, filter: Filter | undefined): Promise<number>
-  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: Projection): Promise<unknown[]>
+  /** Spends `budget` on the Users' groups or Groups' members it lists. */
+  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: Projection, budget: Budget): Promise<unknown[]>
+}
+
+/** Members and groups one response may still list (MAX_MEMBERS_RETURNED for both kinds together). */
+interface Budget {
+  remaining: number
 }
 
 /**
@@ -32,21 +38,23 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
     {
       view: userView,
       total: async (request, filter) => (await deps.users.list(principal(request), { filter, startIndex: 1, count: 0 })).totalResults,
-      page: async (request, filter, startIndex, count, projection) =>
-        userResponses(request, (await deps.users.list(principal(request), { filter, startIndex, count })).resources, projection, deps.users),
+      page: async (request, filter, startIndex, count, projection, budget) =>
+        userResponses(request, (await deps.users.list(principal(request), { filter, startIndex, count })).resources, projection, deps.users, budget),
     },
     {
       view: groupView,
       total: async (request, filter) => (await deps.groups.list(principal(request), { filter, startIndex: 1, count: 0 }, false)).totalResults,
-      page: async (request, filter, startIndex, count, projection) =>
-        (await deps.groups.list(principal(request), { filter, startIndex, count }, wantsMembers(projection))).resources.map((group) =>
-          groupResponse(request, group, projection),
-        ),
+      page: async (request, filter, startIndex, count, projection, budget) => {
+        const { resources } = await deps.groups.list(principal(request), { filter, startIndex, count }, wantsMembers(projection), budget.remaining)
+        for (const { members } of resources) budget.remaining -= members?.length ?? 0
+        return resources.map((group) => groupResponse(request, group, projection))
+      },
     },
   ]
 
   app.post('/.search', async (request, reply) => {
-    const query = parseListRequest(searchBody(request.body), { maxResults: deps.maxResults, defaultCount: deps.maxResults })
+    // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
+    const query = parseListRequest(withinObjectSize(searchBody(request.body), 'The SearchRequest'), { maxResults: deps.maxResults, defaultCount: deps.maxResults })
     const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
     const names = projectionNames({ attributes: query.attributes, excludedAttributes: query.excludedAttributes })
     const errors: ScimError[] = []
@@ -69,13 +77,15 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
 
     let skip = query.startIndex - 1
     let remaining = query.count
+    // One response, one cap: the Users' groups and the Groups' members it lists count together.
+    const budget: Budget = { remaining: MAX_MEMBERS_RETURNED }
     let totalResults = 0
     const resources: unknown[] = []
     for (const [index, type] of applicable.entries()) {
       const total = await type.total(request, filter)
       totalResults += total
       if (remaining > 0 && skip < total) {
-        const page = await type.page(request, filter, skip + 1, remaining, projections[index]!.projection)
+        const page = await type.page(request, filter, skip + 1, remaining, projections[index]!.projection, budget)
         resources.push(...page)
         remaining -= page.length
       }

@@ -1,9 +1,10 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim, type ParsedListRequest } from './scim-reply.js'
 import { principal } from './scim-routes.js'
-import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
+import { MAX_GROUPS_RETURNED, type UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { Projection } from '../../../scim/core/projection.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
+import { withinObjectSize } from '../../../scim/core/resource-input.js'
 import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
 import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
@@ -19,16 +20,19 @@ const location = (request: FastifyRequest, id: string) => `${request.publicBaseU
 
 /**
  * Users as this request's response shows them: locations, `groups` when asked for (one query for
- * all of them), then the projection.
+ * all of them, at most `budget.remaining` groups in all, which it spends), then the projection.
  */
 export async function userResponses(
   request: FastifyRequest,
   users: readonly ScimUserRecord[],
   projection: Projection,
   provisioning: UserProvisioning,
+  budget = { remaining: MAX_GROUPS_RETURNED },
 ): Promise<Record<string, unknown>[]> {
   // `groups` is returned on request only (schemas.ts), so it is read only when asked for.
-  const groups = projection.shows('groups') && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id)) : undefined
+  const groups =
+    projection.shows('groups') && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id), budget.remaining) : undefined
+  for (const list of groups?.values() ?? []) budget.remaining -= list.length
   const groupLocation = (id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Groups/${id}`
   return users.map((user) =>
     projection.apply(renderUser(user, location(request, user.id), groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) })))),
@@ -60,7 +64,9 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     return sendScim(reply, 200, await list(request, ahead?.list ?? parsedQuery(request), ahead?.users))
   })
 
-  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, listQuery(searchBody(request.body), userView, deps, principal(request).endpointId))))
+  // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
+  const search = (request: FastifyRequest) => listQuery(withinObjectSize(searchBody(request.body), 'The SearchRequest'), userView, deps, principal(request).endpointId)
+  app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, search(request))))
 
   app.post('/Users', async (request, reply) => {
     const projection = projectionOf(request, userView)
