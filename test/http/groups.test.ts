@@ -1,7 +1,10 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
+import { buildApp } from '../../src/app.js'
+import { hashToken } from '../../src/auth/tokens.js'
 import { URN } from '../../src/scim/core/schemas.js'
-import { admin, BASE_URL, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
+import { StoreTimeout } from '../../src/store/team-store.js'
+import { ADMIN_TOKEN, admin, BASE_URL, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const patch = (...Operations: unknown[]) => ({ schemas: [URN.patchOp], Operations })
@@ -244,6 +247,32 @@ for (const db of await testDatabases(t)) {
       const removeAll = await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'remove', path: 'members', value: first }))
       t.equal(removeAll.statusCode, 204)
       t.equal((await scim(app, team, 'GET', `/Groups/${id}`)).json().members.length, 1)
+    })
+
+    t.test('a statement timeout reading members or groups is 400 tooMany with advice, never a 503', async (t) => {
+      const id = await newGroup('Everyone', ids.map((value) => ({ value })))
+      // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
+      const timingOut = new Proxy(db.store, {
+        get(target, name, receiver) {
+          if (name === 'listGroupMembers' || name === 'groupsOfUsers') return async () => Promise.reject(new StoreTimeout())
+          return Reflect.get(target, name, receiver)
+        },
+      })
+      const slow = await buildApp({ store: timingOut, ping: () => db.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: BASE_URL })
+      t.teardown(() => slow.close())
+      const reads: [string, RegExp][] = [
+        [`/Groups/${id}`, /excludedAttributes=members/],
+        ['/Groups', /excludedAttributes=members/],
+        [`/Users/${ids[0]}?attributes=groups`, /leave out "groups"/],
+        ['/Users?attributes=groups', /fewer users/],
+      ]
+      for (const [path, advice] of reads) {
+        const res = await scim(slow, team, 'GET', path)
+        t.equal(res.statusCode, 400, path)
+        t.equal(res.json().scimType, 'tooMany', path)
+        t.match(res.json().detail, advice, `${path}: the detail says what to ask for instead`)
+        t.notOk(res.headers['retry-after'], `${path}: not a "retry the same" answer`)
+      }
     })
   })
 }
