@@ -13,10 +13,10 @@ const tick = () => new Promise((resolve) => setTimeout(resolve, 4 * RESOLUTION_M
  * the work starts and once after it ends: without the first tick a loop blocked from the start records
  * almost nothing (a 300 ms block measured 10 ms). A noisy neighbour (other test files, the OS; the
  * machine is shared) can delay a timer too, so the work runs again while it measures over `limitMs`,
- * up to `runs` times, and the best run counts: a request that blocks the loop itself blocks it on every
+ * up to `runs` times (5), and the best run counts: a request that blocks the loop itself blocks it on every
  * run. `work` should therefore answer the same each time (a refused or read-only request).
  */
-export async function loopHeld<T>(work: () => Promise<T>, { limitMs = LOOP_LIMIT_MS, runs = 3 } = {}): Promise<{ value: T; ms: number }> {
+export async function loopHeld<T>(work: () => Promise<T>, { limitMs = LOOP_LIMIT_MS, runs = 5 } = {}): Promise<{ value: T; ms: number }> {
   let best = Infinity
   let first: { value: T } | undefined
   for (let run = 0; run < runs && best >= limitMs; run++) {
