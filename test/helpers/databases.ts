@@ -21,14 +21,27 @@ const TABLES = ['scim_user_counts', 'audit_events', 'scim_group_members', 'scim_
 
 /**
  * The databases store tests run on: PGlite always; PostgreSQL when TEST_DATABASE_URL is set, or
- * through testcontainers when a Docker engine answers (skipped silently otherwise). Each test file
- * gets its own PostgreSQL database, created here and dropped at teardown.
+ * through testcontainers when a Docker engine answers (skipped quietly otherwise, except in CI: see
+ * `requiredInCI`). Each test file gets its own PostgreSQL database, created here and dropped at teardown.
  */
 export async function testDatabases(t: Test): Promise<TestDatabase[]> {
   const targets: TestDatabase[] = [await pgliteTarget(t)]
   const url = process.env.TEST_DATABASE_URL ?? (await containerUrl(t))
+  requiredInCI(url ? false : 'no PostgreSQL: TEST_DATABASE_URL is unset and no Docker engine answers')
   if (url) targets.push(await postgresTarget(t, url))
   return targets
+}
+
+/** CI sets CI=true (GitHub Actions, GitLab and .ci/run do); CI=false or CI=0 count as unset. */
+export const IN_CI = !!process.env.CI && !['false', '0'].includes(process.env.CI.toLowerCase())
+
+/**
+ * A test's skip reason, or false when it can run. A developer without PostgreSQL (or PgBouncer) gets a
+ * skip; in CI the same reason throws, so the file fails instead of passing with no test defined.
+ */
+export function requiredInCI(missing: string | false): string | false {
+  if (missing && IN_CI) throw new Error(`${missing}. In CI (CI=${process.env.CI}) every test must run: this fails instead of skipping.`)
+  return missing
 }
 
 async function pgliteTarget(t: Test): Promise<TestDatabase> {
