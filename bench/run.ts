@@ -51,7 +51,8 @@ const EQ_LOOKUPS = [
   { name: 'externalId eq', filter: (n: number) => `externalId eq "ext-${n}"` },
   { name: 'emails[value eq]', filter: (n: number) => `emails[value eq "home${n}@mail.example"]` },
 ]
-if (DATABASE !== 'postgres' && DATABASE !== 'pglite') throw new Error(`BENCH_DATABASE must be "postgres" or "pglite", not "${env.BENCH_DATABASE}"`)
+if (DATABASE !== 'postgres' && DATABASE !== 'pglite')
+  throw new Error(`BENCH_DATABASE must be "postgres" or "pglite", not "${env.BENCH_DATABASE}"`)
 
 /** Undone in reverse order at the end, also when the run fails (no cluster or temp dir left behind). */
 const cleanups: (() => unknown)[] = []
@@ -89,7 +90,9 @@ async function openPostgresTarget(): Promise<Target> {
     cleanups.push(() => rmSync(cluster, { recursive: true, force: true }))
     execFileSync('chmod', ['755', cluster])
     const port = execFileSync('node', ['scripts/free-port.mjs']).toString().trim()
-    adminUrl = execFileSync('bash', ['scripts/pg-cluster.sh', 'start', join(cluster, 'pg'), port]).toString().trim()
+    adminUrl = execFileSync('bash', ['scripts/pg-cluster.sh', 'start', join(cluster, 'pg'), port])
+      .toString()
+      .trim()
     cleanups.push(() => execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', join(cluster, 'pg')]))
   }
   const dbName = `scim_bench_${Date.now()}`
@@ -116,7 +119,12 @@ async function openPostgresTarget(): Promise<Target> {
   cleanups.push(() => pool.end())
   const query = async <R>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as R[]
   const [version] = await query<{ server_version: string }>('show server_version', [])
-  return { database, query, label: `PostgreSQL ${version!.server_version.split(' ')[0]}`, baselineName: 'baseline: Fastify + pg, one indexed SELECT' }
+  return {
+    database,
+    query,
+    label: `PostgreSQL ${version!.server_version.split(' ')[0]}`,
+    baselineName: 'baseline: Fastify + pg, one indexed SELECT',
+  }
 }
 
 async function openPgliteTarget(): Promise<Target> {
@@ -132,7 +140,12 @@ async function openPgliteTarget(): Promise<Target> {
   await seed(database)
   const query = async <R>(text: string, params: unknown[]) => (await client.query<R>(text, params)).rows
   const [version] = await query<{ server_version: string }>('show server_version', [])
-  return { database, query, label: `PGlite (PostgreSQL ${version!.server_version.split(' ')[0]} in WebAssembly, in-process)`, baselineName: 'baseline: Fastify + PGlite, one indexed SELECT' }
+  return {
+    database,
+    query,
+    label: `PGlite (PostgreSQL ${version!.server_version.split(' ')[0]} in WebAssembly, in-process)`,
+    baselineName: 'baseline: Fastify + PGlite, one indexed SELECT',
+  }
 }
 
 interface Case {
@@ -159,7 +172,8 @@ interface Result {
 
 /** Responses neither 2xx nor accepted by the case, plus connection errors and timeouts. */
 const unexpected = (c: Case, r: { statuses: Record<string, number>; errors: number }) =>
-  r.errors + Object.entries(r.statuses).reduce((n, [code, count]) => (/^2/.test(code) || c.accept?.status === Number(code) ? n : n + count), 0)
+  r.errors +
+  Object.entries(r.statuses).reduce((n, [code, count]) => (/^2/.test(code) || c.accept?.status === Number(code) ? n : n + count), 0)
 
 const statusText = (r: { statuses: Record<string, number>; errors: number }) =>
   [
@@ -190,12 +204,23 @@ async function main(): Promise<void> {
   // One key for every instance, and for the deep cursor the bench makes below.
   const cursorKey = randomBytes(32)
   const serve = async (hooks: Partial<Parameters<typeof buildApp>[0]>) => {
-    const app = await buildApp({ store, ping: () => database.ping(), adminTokenHash: hashToken(generateToken('x')), publicBaseUrl: 'http://127.0.0.1', cursorKey, ...hooks })
+    const app = await buildApp({
+      store,
+      ping: () => database.ping(),
+      adminTokenHash: hashToken(generateToken('x')),
+      publicBaseUrl: 'http://127.0.0.1',
+      cursorKey,
+      ...hooks,
+    })
     cleanups.push(() => app.close())
     await app.listen({ host: '127.0.0.1', port: 0 })
     return `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
   }
-  const serviceUrl = await serve({ logger, metrics: { metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined) }, rateLimit: { perMinute: 1_000_000_000 } })
+  const serviceUrl = await serve({
+    logger,
+    metrics: { metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined) },
+    rateLimit: { perMinute: 1_000_000_000 },
+  })
   // The same service without the three, in the same rounds: what they cost.
   const bareServiceUrl = await serve({})
 
@@ -204,7 +229,10 @@ async function main(): Promise<void> {
   cleanups.push(() => baseline.close())
   baseline.get('/baseline', async (request) => {
     const { userName } = request.query as { userName: string }
-    const rows = await query('select id, doc from scim_users where team_id = $1 and lower(user_name collate "C") = lower($2 collate "C")', ['big', userName])
+    const rows = await query('select id, doc from scim_users where team_id = $1 and lower(user_name collate "C") = lower($2 collate "C")', [
+      'big',
+      userName,
+    ])
     return { totalResults: rows.length, Resources: rows }
   })
   await baseline.listen({ host: '127.0.0.1', port: 0 })
@@ -228,19 +256,58 @@ async function main(): Promise<void> {
       { name, url: serviceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(filter(n)))) },
       { name: `${name}${BARE}`, url: bareServiceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(filter(n)))) },
     ]),
-    { name: `userName eq at ${SMALL} users`, url: serviceUrl, team: 'small', paths: sample(SMALL).map((n) => scimPath('small', q(`userName eq "user${n}@small.example"`))) },
+    {
+      name: `userName eq at ${SMALL} users`,
+      url: serviceUrl,
+      team: 'small',
+      paths: sample(SMALL).map((n) => scimPath('small', q(`userName eq "user${n}@small.example"`))),
+    },
     { name: 'page of 100, unfiltered', url: serviceUrl, team: 'big', paths: [scimPath('big', 'startIndex=1&count=100')] },
-    { name: `page of 100, unfiltered, at ${SMALL} users`, url: serviceUrl, team: 'small', paths: [scimPath('small', 'startIndex=1&count=100')] },
-    { name: 'page of 100, active eq true', url: serviceUrl, team: 'big', paths: [scimPath('big', `startIndex=1&count=100&${q('active eq true')}`)] },
-    { name: 'Okta connection test (count=2), 1 connection', url: serviceUrl, team: 'big', paths: [scimPath('big', 'startIndex=1&count=2')], connections: 1 },
-    { name: 'userName eq, 1 connection', url: serviceUrl, team: 'big', paths: sample(USERS).map((n) => scimPath('big', q(`userName eq "user${n}@big.example"`))), connections: 1 },
-    { name: `page of 100 at startIndex ${Math.floor(USERS * 0.9) + 1}`, url: serviceUrl, team: 'big', paths: [scimPath('big', `startIndex=${Math.floor(USERS * 0.9) + 1}&count=100`)], connections: 1 },
+    {
+      name: `page of 100, unfiltered, at ${SMALL} users`,
+      url: serviceUrl,
+      team: 'small',
+      paths: [scimPath('small', 'startIndex=1&count=100')],
+    },
+    {
+      name: 'page of 100, active eq true',
+      url: serviceUrl,
+      team: 'big',
+      paths: [scimPath('big', `startIndex=1&count=100&${q('active eq true')}`)],
+    },
+    {
+      name: 'Okta connection test (count=2), 1 connection',
+      url: serviceUrl,
+      team: 'big',
+      paths: [scimPath('big', 'startIndex=1&count=2')],
+      connections: 1,
+    },
+    {
+      name: 'userName eq, 1 connection',
+      url: serviceUrl,
+      team: 'big',
+      paths: sample(USERS).map((n) => scimPath('big', q(`userName eq "user${n}@big.example"`))),
+      connections: 1,
+    },
+    {
+      name: `page of 100 at startIndex ${Math.floor(USERS * 0.9) + 1}`,
+      url: serviceUrl,
+      team: 'big',
+      paths: [scimPath('big', `startIndex=${Math.floor(USERS * 0.9) + 1}&count=100`)],
+      connections: 1,
+    },
     { name: firstCursorCase, url: serviceUrl, team: 'big', paths: [scimPath('big', `cursor=&${CURSOR_PAGE}`)], connections: 1 },
     // Its path (a real cursor) is made below, only when the case runs.
     { name: deepCursorCase, url: serviceUrl, team: 'big', paths: [], connections: 1 },
     // seed.ts: familyName is one of 8 names + (n % 1000). "h12" is in Smith120 and Smith128 (2 users in 1000);
     // "ith" is in every Smith (1 in 8), more than FILTER_MATCH_BUDGET at a million: tooMany, after a bounded count.
-    { name: 'co, 3 characters, name.familyName, 1 connection', url: serviceUrl, team: 'big', paths: [scimPath('big', q('name.familyName co "h12"'))], connections: 1 },
+    {
+      name: 'co, 3 characters, name.familyName, 1 connection',
+      url: serviceUrl,
+      team: 'big',
+      paths: [scimPath('big', q('name.familyName co "h12"'))],
+      connections: 1,
+    },
     {
       name: 'co, 3 characters matching 1 in 8, name.familyName, 1 connection',
       url: serviceUrl,
@@ -250,7 +317,14 @@ async function main(): Promise<void> {
       accept: { status: 400, scimType: 'tooMany' },
     },
     // The issue: "a 2-character term: tooMany or under 1 s"; a 400 tooMany is an accepted answer.
-    { name: 'co, 2 characters, name.familyName, 1 connection', url: serviceUrl, team: 'big', paths: [scimPath('big', q('name.familyName co "it"'))], connections: 1, accept: { status: 400, scimType: 'tooMany' } },
+    {
+      name: 'co, 2 characters, name.familyName, 1 connection',
+      url: serviceUrl,
+      team: 'big',
+      paths: [scimPath('big', q('name.familyName co "it"'))],
+      connections: 1,
+      accept: { status: 400, scimType: 'tooMany' },
+    },
   ]
   const selected = cases.filter((c, i) => i === 0 || CASE_FILTER.length === 0 || CASE_FILTER.some((s) => c.name.toLowerCase().includes(s)))
   if (CASE_FILTER.length > 0 && selected.length === 1) {
@@ -263,9 +337,17 @@ async function main(): Promise<void> {
     // Cursor pages follow the primary key (team_id, id). The page at CURSOR_POSITION (0-based) continues
     // after the id just before it, with the cursor the route itself would issue for this query: the same
     // binding (listQuery's cursor), key and encodeCursor.
-    const [before, first] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id offset $2 limit 2', ['big', CURSOR_POSITION - 1])
+    const [before, first] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id offset $2 limit 2', [
+      'big',
+      CURSOR_POSITION - 1,
+    ])
     if (!before || !first) throw new Error(`no user at position ${CURSOR_POSITION} of team big`)
-    const { cursor } = listQuery(Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)), userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey }, tokens.big!.endpointId)
+    const { cursor } = listQuery(
+      Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)),
+      userView,
+      { maxResults: DEFAULT_LIMITS.maxResults, cursorKey },
+      tokens.big!.endpointId,
+    )
     const deepPath = scimPath('big', `cursor=${encodeURIComponent(encodeCursor(before.id, cursor!.binding, cursorKey))}&${CURSOR_PAGE}`)
     cases.find((c) => c.name === deepCursorCase)!.paths.push(deepPath)
 
@@ -275,7 +357,9 @@ async function main(): Promise<void> {
       const body = (await res.json()) as { Resources?: { id: string }[]; nextCursor?: string }
       const firstId = body.Resources?.[0]?.id
       if (res.status !== 200 || firstId !== expectedFirstId || (USERS > 100 && what === 'first cursor page' && !body.nextCursor)) {
-        throw new Error(`${what}: expected 200 with users from ${expectedFirstId} on, got ${res.status}, first id ${firstId}: ${JSON.stringify(body).slice(0, 400)}`)
+        throw new Error(
+          `${what}: expected 200 with users from ${expectedFirstId} on, got ${res.status}, first id ${firstId}: ${JSON.stringify(body).slice(0, 400)}`,
+        )
       }
     }
     const [smallest] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id limit 1', ['big'])
@@ -289,7 +373,9 @@ async function main(): Promise<void> {
     const res = await fetch(`${c.url}${c.paths[0]}`, { headers: c.team ? auth(c.team) : {} })
     const body = (await res.json()) as { scimType?: string }
     if (!res.ok && (res.status !== c.accept!.status || body.scimType !== c.accept!.scimType)) {
-      throw new Error(`${c.name}: expected 2xx or ${c.accept!.status} ${c.accept!.scimType}, got ${res.status}: ${JSON.stringify(body).slice(0, 400)}`)
+      throw new Error(
+        `${c.name}: expected 2xx or ${c.accept!.status} ${c.accept!.scimType}, got ${res.status}: ${JSON.stringify(body).slice(0, 400)}`,
+      )
     }
     process.stdout.write(`${c.name}: ${res.status}${res.ok ? '' : ` ${body.scimType}`} (checked)\n`)
   }
@@ -305,7 +391,9 @@ async function main(): Promise<void> {
       timeout: 40,
     }
     return new Promise((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(job)], { stdio: ['ignore', 'pipe', 'inherit'] })
+      const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', JSON.stringify(job)], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
       let out = ''
       child.stdout.on('data', (chunk) => (out += String(chunk)))
       child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as Result) : reject(new Error(`load exited ${code}`))))
@@ -315,16 +403,23 @@ async function main(): Promise<void> {
   // Entra's large-group limit: one PATCH adding (then removing) 10,000 members must finish well under 60 s.
   let patches: { memberCount: number; add: { status: number; ms: number }; remove: { status: number; ms: number } } | undefined
   if (GROUP_PATCH) {
-    const memberIds = (await query<{ id: string }>('select id from scim_users where team_id = $1 order by created_at limit 10000', ['big'])).map((r) => r.id)
+    const memberIds = (
+      await query<{ id: string }>('select id from scim_users where team_id = $1 order by created_at limit 10000', ['big'])
+    ).map((r) => r.id)
     const scimHeaders = { ...auth('big'), 'content-type': 'application/scim+json' }
     const groupsUrl = `${serviceUrl}/scim/v2/${tokens.big!.endpointId}/Groups`
-    const group = (await (await fetch(groupsUrl, { method: 'POST', headers: scimHeaders, body: JSON.stringify({ displayName: 'Everyone' }) })).json()) as { id: string }
+    const group = (await (
+      await fetch(groupsUrl, { method: 'POST', headers: scimHeaders, body: JSON.stringify({ displayName: 'Everyone' }) })
+    ).json()) as { id: string }
     const timedPatch = async (op: 'add' | 'remove') => {
       const began = performance.now()
       const res = await fetch(`${groupsUrl}/${group.id}`, {
         method: 'PATCH',
         headers: scimHeaders,
-        body: JSON.stringify({ schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op, path: 'members', value: memberIds.map((value) => ({ value })) }] }),
+        body: JSON.stringify({
+          schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+          Operations: [{ op, path: 'members', value: memberIds.map((value) => ({ value })) }],
+        }),
       })
       return { status: res.status, ms: performance.now() - began }
     }
@@ -344,7 +439,9 @@ async function main(): Promise<void> {
       const result = await load(c)
       results.set(c.name, [...(results.get(c.name) ?? []), result])
       const other = c.accept || unexpected(c, result) ? `, ${statusText(result)}` : ''
-      process.stdout.write(`round ${round}/${ROUNDS} ${c.name}: ${result.requests.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${other}\n`)
+      process.stdout.write(
+        `round ${round}/${ROUNDS} ${c.name}: ${result.requests.toFixed(0)} req/s, p50 ${result.p50} ms, p99 ${result.p99} ms${other}\n`,
+      )
     }
   }
 
@@ -383,10 +480,14 @@ async function main(): Promise<void> {
     { a: 'Okta connection test (count=2), 1 connection', b: 'userName eq, 1 connection', what: 'latency vs eq lookup (1 connection)' },
     { a: deepCursorCase, b: firstCursorCase, what: 'latency vs first cursor page', label: 'cursor page at 90%' },
   ]
-  process.stdout.write(`\n${USERS} users (+${SMALL}) on ${target.label}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections unless stated; medians\n\n`)
+  process.stdout.write(
+    `\n${USERS} users (+${SMALL}) on ${target.label}, ${ROUNDS} rounds x ${SECONDS} s, ${CONNECTIONS} connections unless stated; medians\n\n`,
+  )
   process.stdout.write('| case | req/s | mean ms | p50 ms | p99 ms | non-2xx | statuses (all rounds) |\n|---|---|---|---|---|---|---|\n')
   for (const [name, r] of summary) {
-    process.stdout.write(`| ${name} | ${r.requests.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${statusText(r)} |\n`)
+    process.stdout.write(
+      `| ${name} | ${r.requests.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.non2xx} | ${statusText(r)} |\n`,
+    )
   }
   const ratios = pairs.filter(({ a, b }) => summary.has(a) && summary.has(b))
   if (ratios.length > 0) process.stdout.write('\n| ratio | value |\n|---|---|\n')
@@ -405,7 +506,9 @@ async function main(): Promise<void> {
   }
   const failed = selected.filter((c) => unexpected(c, summary.get(c.name)!) > 0)
   if (failed.length > 0) {
-    process.stdout.write(`\nUnexpected responses (neither 2xx nor accepted): ${failed.map((c) => `${c.name} (${statusText(summary.get(c.name)!)})`).join('; ')}\n`)
+    process.stdout.write(
+      `\nUnexpected responses (neither 2xx nor accepted): ${failed.map((c) => `${c.name} (${statusText(summary.get(c.name)!)})`).join('; ')}\n`,
+    )
   }
 }
 

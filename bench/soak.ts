@@ -16,14 +16,23 @@ const ADMIN = 'soak-admin-token-0123456789abcdefghijklmn'
 
 const database = await openDatabase({ url: env.SOAK_DATABASE_URL })
 await database.migrate()
-const app = await buildApp({ store: new PgTeamStore(database.db), ping: () => database.ping(), adminTokenHash: hashToken(ADMIN), publicBaseUrl: 'http://127.0.0.1' })
+const app = await buildApp({
+  store: new PgTeamStore(database.db),
+  ping: () => database.ping(),
+  adminTokenHash: hashToken(ADMIN),
+  publicBaseUrl: 'http://127.0.0.1',
+})
 await app.listen({ host: '127.0.0.1', port: 0 })
 const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 
 const call = async (method: string, path: string, token: string, body?: unknown, actor?: string) => {
   const res = await fetch(`${base}${path}`, {
     method,
-    headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }), ...(actor ? { 'x-actor-id': actor } : {}) },
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+      ...(actor ? { 'x-actor-id': actor } : {}),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
   const text = await res.text()
@@ -31,9 +40,14 @@ const call = async (method: string, path: string, token: string, body?: unknown,
 }
 
 const teamId = `soak-${Date.now()}`
-const { ownerAccountId } = (await call('PUT', `/internal/v1/teams/${teamId}`, ADMIN, { name: 'Soak', owner: { email: `owner@${teamId}.io` } })).body as { ownerAccountId: string }
+const { ownerAccountId } = (
+  await call('PUT', `/internal/v1/teams/${teamId}`, ADMIN, { name: 'Soak', owner: { email: `owner@${teamId}.io` } })
+).body as { ownerAccountId: string }
 await call('PUT', `/internal/v1/teams/${teamId}/sso`, ADMIN, { protocol: 'saml' })
-const { endpointId, token } = (await call('POST', `/internal/v1/teams/${teamId}/scim`, ADMIN, undefined, ownerAccountId)).body as { endpointId: string; token: string }
+const { endpointId, token } = (await call('POST', `/internal/v1/teams/${teamId}/scim`, ADMIN, undefined, ownerAccountId)).body as {
+  endpointId: string
+  token: string
+}
 const users = `/scim/v2/${endpointId}/Users`
 
 const statuses = new Map<string, number>()
@@ -60,12 +74,19 @@ async function step(): Promise<void> {
     result = await call('POST', users, token, person(n))
     if (result.status === 201) known.push(result.body.id as string)
   } else if (roll < 0.6) {
-    result = await call('GET', `${users}?filter=${encodeURIComponent(`userName eq "person${Math.floor(Math.random() * serial)}@soak.io"`)}`, token)
+    result = await call(
+      'GET',
+      `${users}?filter=${encodeURIComponent(`userName eq "person${Math.floor(Math.random() * serial)}@soak.io"`)}`,
+      token,
+    )
   } else if (roll < 0.8) {
     const current = await call('GET', `${users}/${id}`, token)
     result = current.status === 200 ? await call('PUT', `${users}/${id}`, token, { ...current.body, title: `T${Math.random()}` }) : current
   } else {
-    result = await call('PATCH', `${users}/${id}`, token, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: roll < 0.9 } }] })
+    result = await call('PATCH', `${users}/${id}`, token, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { active: roll < 0.9 } }],
+    })
   }
   const key = String(result.status)
   statuses.set(key, (statuses.get(key) ?? 0) + 1)
@@ -98,7 +119,12 @@ const total = [...statuses.values()].reduce((a, b) => a + b, 0)
 const half = rss.slice(Math.floor(rss.length / 2))
 const growth = half.length > 1 ? half.at(-1)! - half[0]! : 0
 process.stdout.write(`soak: ${SECONDS} s, ${CONCURRENCY} workers, ${database.kind}\n`)
-process.stdout.write(`requests: ${total} (${[...statuses].sort().map(([s, n]) => `${s}: ${n}`).join(', ')})\n`)
+process.stdout.write(
+  `requests: ${total} (${[...statuses]
+    .sort()
+    .map(([s, n]) => `${s}: ${n}`)
+    .join(', ')})\n`,
+)
 process.stdout.write(`errors (5xx or network): ${failures}\n`)
 process.stdout.write(`RSS MB: start ${rss[0]}, end ${rss.at(-1)}, samples ${rss.join(' ')}; second-half growth ${growth} MB\n`)
 const growing = growth > 64 && half.every((v, i) => i === 0 || v >= half[i - 1]!)

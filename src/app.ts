@@ -68,7 +68,6 @@ declare module 'fastify' {
 
 export const DEFAULT_LIMITS: ServiceLimits = { maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1024 * 1024 }
 
-
 /** Builds the service without listening: what tests import and what server.ts runs. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
@@ -117,7 +116,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps.ping, deps.draining)
   if (deps.metrics) metricsRoutes(app, deps.metrics.metrics, deps.metrics.tokenHash, deps.metrics.previousTokenHash, clock)
   const observe = deps.metrics?.metrics.observeOutcome
-  await app.register(adminRoutes, { prefix: '/internal/v1', adminTokenHash: deps.adminTokenHash, adminTokenPreviousHash: deps.adminTokenPreviousHash, clock, directory, connections })
+  await app.register(adminRoutes, {
+    prefix: '/internal/v1',
+    adminTokenHash: deps.adminTokenHash,
+    adminTokenPreviousHash: deps.adminTokenPreviousHash,
+    clock,
+    directory,
+    connections,
+  })
   await app.register(scimRoutes, {
     prefix: '/scim/v2/:endpointId',
     store: deps.store,

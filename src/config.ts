@@ -26,7 +26,10 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, 'must be at least 16 characters').optional(),
   METRICS_TOKEN_PREVIOUS: z.string().min(16, 'must be at least 16 characters').optional(),
   RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(6000),
-  REDIS_URL: z.string().regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL').optional(),
+  REDIS_URL: z
+    .string()
+    .regex(/^rediss?:\/\//, 'must be a redis:// or rediss:// URL')
+    .optional(),
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(25_000),
@@ -101,14 +104,10 @@ export class ConfigError extends Error {
  * without them.
  */
 export function loadConfig(env: Record<string, string | undefined> = process.env, { serving = false }: { serving?: boolean } = {}): Config {
-  const present = Object.fromEntries(
-    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
-  )
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''))
   const parsed = EnvSchema.safeParse(present)
   if (!parsed.success) {
-    throw new ConfigError(
-      parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`),
-    )
+    throw new ConfigError(parsed.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`))
   }
   const e = parsed.data
   if (Boolean(e.TLS_CERT_FILE) !== Boolean(e.TLS_KEY_FILE)) {
@@ -116,8 +115,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const problems: string[] = []
   // A previous token without a current one would be the only token, and a roll that never ends.
-  if (e.ADMIN_API_TOKEN_PREVIOUS && !e.ADMIN_API_TOKEN) problems.push('ADMIN_API_TOKEN_PREVIOUS: set ADMIN_API_TOKEN too (the previous token is accepted only beside the current one)')
-  if (e.METRICS_TOKEN_PREVIOUS && !e.METRICS_TOKEN) problems.push('METRICS_TOKEN_PREVIOUS: set METRICS_TOKEN too (the previous token is accepted only beside the current one)')
+  if (e.ADMIN_API_TOKEN_PREVIOUS && !e.ADMIN_API_TOKEN)
+    problems.push('ADMIN_API_TOKEN_PREVIOUS: set ADMIN_API_TOKEN too (the previous token is accepted only beside the current one)')
+  if (e.METRICS_TOKEN_PREVIOUS && !e.METRICS_TOKEN)
+    problems.push('METRICS_TOKEN_PREVIOUS: set METRICS_TOKEN too (the previous token is accepted only beside the current one)')
   // The default (http://localhost:$PORT) would go to identity providers as the endpoint URL, and
   // behind TRUST_PROXY the URL would follow whatever Host the admin API was called with.
   if (serving && e.NODE_ENV === 'production' && !e.PUBLIC_BASE_URL) {

@@ -37,10 +37,15 @@ async function main(): Promise<void> {
   } else {
     // A one-shot job owns the schema; without it the first query would fail with a less helpful message.
     await database.ping().catch((error: unknown) => {
-      throw new Error('the database is unreachable or not migrated (MIGRATE_ON_START=false: run `node dist/migrate.js` first)', { cause: error })
+      throw new Error('the database is unreachable or not migrated (MIGRATE_ON_START=false: run `node dist/migrate.js` first)', {
+        cause: error,
+      })
     })
   }
-  const store = new PgTeamStore(database.db, false, { preparedStatements: config.preparedStatements, filterMatchBudget: config.filterMatchBudget })
+  const store = new PgTeamStore(database.db, false, {
+    preparedStatements: config.preparedStatements,
+    filterMatchBudget: config.filterMatchBudget,
+  })
   const admin = await resolveAdminToken(config.adminApiToken, store)
   if (admin.generated) {
     // Printed once, to the terminal rather than the log stream: it is a secret.
@@ -113,7 +118,10 @@ async function main(): Promise<void> {
     logger.info({ signal, inFlight: unsent.size }, 'shutting down: finishing in-flight requests')
     // Exiting before the orchestrator's kill, and non-zero, says the drain did not finish.
     setTimeout(() => {
-      logger.error({ inFlight: unsent.size, shutdownTimeoutMs: config.shutdownTimeoutMs }, 'shutdown deadline passed with requests unfinished')
+      logger.error(
+        { inFlight: unsent.size, shutdownTimeoutMs: config.shutdownTimeoutMs },
+        'shutdown deadline passed with requests unfinished',
+      )
       process.exit(1)
     }, config.shutdownTimeoutMs).unref()
     for (const response of unsent) hangUpAfter(response)

@@ -55,30 +55,26 @@ export function registerJsonParsers(app: FastifyInstance): void {
   const parseJson = app.getDefaultJsonParser('error', 'error')
   // Only JSON bodies: anything else (text/plain included, which Fastify parses by default) is a 415.
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser(
-    ['application/json', 'application/scim+json'],
-    { parseAs: 'string' },
-    (request, body, done) => {
-      if (typeof body === 'string' && body.trim() === '') {
-        done(null, undefined)
+  app.addContentTypeParser(['application/json', 'application/scim+json'], { parseAs: 'string' }, (request, body, done) => {
+    if (typeof body === 'string' && body.trim() === '') {
+      done(null, undefined)
+      return
+    }
+    parseJson(request, body as string, (error, value) => {
+      if (error) {
+        done(null, new UnparsableBody(error.message))
         return
       }
-      parseJson(request, body as string, (error, value) => {
-        if (error) {
-          done(null, new UnparsableBody(error.message))
-          return
-        }
-        // PostgreSQL text cannot hold U+0000, and a lone surrogate cannot be encoded as UTF-8: refuse
-        // them here, once for every route, instead of failing (or silently mangling) in the database.
-        const problem = bodyProblem(value)
-        if (problem === 'unstorable') {
-          done(null, new UnparsableBody('it contains U+0000 or an unpaired UTF-16 surrogate, which cannot be stored'))
-          return
-        }
-        done(null, problem === 'tooManyKeys' ? new OversizedObject() : value)
-      })
-    },
-  )
+      // PostgreSQL text cannot hold U+0000, and a lone surrogate cannot be encoded as UTF-8: refuse
+      // them here, once for every route, instead of failing (or silently mangling) in the database.
+      const problem = bodyProblem(value)
+      if (problem === 'unstorable') {
+        done(null, new UnparsableBody('it contains U+0000 or an unpaired UTF-16 surrogate, which cannot be stored'))
+        return
+      }
+      done(null, problem === 'tooManyKeys' ? new OversizedObject() : value)
+    })
+  })
   // The method is checked before the body (Okta's SPEC test POSTs "test" to /Schemas and expects 405).
   app.addHook('preHandler', async (request) => {
     if (request.routeOptions.config.ignoresBody) return
@@ -86,7 +82,10 @@ export function registerJsonParsers(app: FastifyInstance): void {
       throw ScimError.badRequest('invalidSyntax', `The request body is not valid JSON: ${request.body.message}`)
     }
     if (request.body instanceof OversizedObject) {
-      throw ScimError.badRequest('invalidValue', `The request body holds an object of more than ${MAX_OBJECT_KEYS} members, more than any SCIM resource has attributes`)
+      throw ScimError.badRequest(
+        'invalidValue',
+        `The request body holds an object of more than ${MAX_OBJECT_KEYS} members, more than any SCIM resource has attributes`,
+      )
     }
   })
 }

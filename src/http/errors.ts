@@ -26,8 +26,7 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
   if (known.status === 503) reply.header('retry-after', '5')
   if (known.status === 413) closeAfterDraining(request, reply)
   if (scim) {
-    const scimError =
-      error instanceof ScimError ? error : new ScimError(known.status, known.scimDetail, known.scimType)
+    const scimError = error instanceof ScimError ? error : new ScimError(known.status, known.scimDetail, known.scimType)
     if (scimError.status === 401) reply.header('www-authenticate', 'Bearer realm="SCIM"')
     void reply.code(scimError.status).type(SCIM_CONTENT_TYPE).send(scimError.toBody())
     return
@@ -197,15 +196,22 @@ export function handleClientError(this: FastifyInstance | undefined, error: Conn
   const target = inFlight?.req?.url ?? line?.[1]
   const lineLength = packet.includes('\r\n') ? packet.indexOf('\r\n') : packet.length
   const status =
-    error.code === 'HPE_HEADER_OVERFLOW' ? (line && lineLength >= maxHeaderSize ? 414 : 431)
-    : error.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? 408
-    : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW' ? 413
-    : 400
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? line && lineLength >= maxHeaderSize
+        ? 414
+        : 431
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? 408
+        : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
+          ? 413
+          : 400
   const { scimError, adminError } = connectionError(status)
   const [contentType, body] =
-    target === undefined ? ['application/json; charset=utf-8', { ...scimError.toBody(), ...adminError.toBody() }]
-    : isScimUrl(target) ? [SCIM_CONTENT_TYPE, scimError.toBody()]
-    : ['application/json; charset=utf-8', adminError.toBody()]
+    target === undefined
+      ? ['application/json; charset=utf-8', { ...scimError.toBody(), ...adminError.toBody() }]
+      : isScimUrl(target)
+        ? [SCIM_CONTENT_TYPE, scimError.toBody()]
+        : ['application/json; charset=utf-8', adminError.toBody()]
   const text = JSON.stringify(body)
   this?.log.debug({ code: error.code, status }, 'connection rejected')
   socket.end(
@@ -217,11 +223,15 @@ export function handleClientError(this: FastifyInstance | undefined, error: Conn
 
 function connectionError(status: number): { scimError: ScimError; adminError: AdminError } {
   const [message, adminCode]: [string, AdminError['code']] =
-    status === 414 ? ['The request line is longer than this service accepts', 'uri_too_long']
-    : status === 431 ? ['The request headers are larger than this service accepts (16 KiB in all)', 'headers_too_large']
-    : status === 408 ? ['The request did not arrive in time; retry', 'request_timeout']
-    : status === 413 ? ['The request body is larger than this service accepts', 'payload_too_large']
-    : ['The request is not valid HTTP/1.1', 'invalid_request']
+    status === 414
+      ? ['The request line is longer than this service accepts', 'uri_too_long']
+      : status === 431
+        ? ['The request headers are larger than this service accepts (16 KiB in all)', 'headers_too_large']
+        : status === 408
+          ? ['The request did not arrive in time; retry', 'request_timeout']
+          : status === 413
+            ? ['The request body is larger than this service accepts', 'payload_too_large']
+            : ['The request is not valid HTTP/1.1', 'invalid_request']
   return {
     scimError: new ScimError(status, message, status === 400 ? 'invalidSyntax' : undefined),
     adminError: new AdminError(adminCode, message),

@@ -10,7 +10,8 @@ import type { Clock } from '../provisioning/clock.js'
  * The running version, read once at start from package.json: src/http/ and dist/http/ are both two
  * levels below it, and the container copies package.json beside dist/.
  */
-export const BUILD_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version
+export const BUILD_VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string })
+  .version
 
 export interface PoolStats {
   readonly total: number

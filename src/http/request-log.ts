@@ -50,7 +50,9 @@ export interface RequestSummary {
  * instead of its values. Filters carry userNames and email addresses (RFC 7644 §3.4.2.2), and ids in
  * the path are the client's to choose, so neither the URL nor a query value reaches a log line.
  */
-export function requestSummary(request: Partial<Pick<FastifyRequest, 'method' | 'routeOptions' | 'query' | 'host' | 'ip' | 'usersReadAhead'>>): RequestSummary {
+export function requestSummary(
+  request: Partial<Pick<FastifyRequest, 'method' | 'routeOptions' | 'query' | 'host' | 'ip' | 'usersReadAhead'>>,
+): RequestSummary {
   return {
     method: request.method,
     route: request.routeOptions?.url,
@@ -115,7 +117,8 @@ function shapeOf(filter: Filter): string {
     case 'and':
     case 'or': {
       // Parentheses wherever and/or change, so the shape reads the way the filter groups.
-      const side = (operand: Filter) => ((operand.kind === 'and' || operand.kind === 'or') && operand.kind !== filter.kind ? `(${shapeOf(operand)})` : shapeOf(operand))
+      const side = (operand: Filter) =>
+        (operand.kind === 'and' || operand.kind === 'or') && operand.kind !== filter.kind ? `(${shapeOf(operand)})` : shapeOf(operand)
       return `${side(filter.left)} ${filter.kind} ${side(filter.right)}`
     }
   }

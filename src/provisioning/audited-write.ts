@@ -46,7 +46,14 @@ export async function auditedWrite<T>(
         observe({ resource, action, outcome })
         if (rejection.status !== 404 && rejection.status !== 412) {
           await store
-            .appendEvent(ctx.teamId, { source: 'scim', action, outcome, endpointId: ctx.endpointId, resourceId: options.resourceId, detail: rejection.detail })
+            .appendEvent(ctx.teamId, {
+              source: 'scim',
+              action,
+              outcome,
+              endpointId: ctx.endpointId,
+              resourceId: options.resourceId,
+              detail: rejection.detail,
+            })
             .catch(() => undefined)
         }
       }

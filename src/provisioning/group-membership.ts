@@ -36,13 +36,19 @@ export function memberRefs(value: unknown, where: string): MemberRef[] {
   if (value === null || value === undefined) return []
   const list = Array.isArray(value) ? value : [value]
   if (list.length > MAX_MEMBERS_PER_REQUEST) {
-    throw ScimError.badRequest('invalidValue', `${where}: at most ${MAX_MEMBERS_PER_REQUEST} members per request; send the rest in further requests`)
+    throw ScimError.badRequest(
+      'invalidValue',
+      `${where}: at most ${MAX_MEMBERS_PER_REQUEST} members per request; send the rest in further requests`,
+    )
   }
   const refs = new Map<string, MemberRef>()
   for (const member of list) {
     const id = typeof member === 'string' ? member : isObject(member) ? field(member, 'value') : undefined
     if (typeof id !== 'string' || !UUID.test(id.trim())) {
-      throw ScimError.badRequest('invalidValue', `${where}: ${JSON.stringify(id ?? member)?.slice(0, 80)} is not the id of a User of this team`)
+      throw ScimError.badRequest(
+        'invalidValue',
+        `${where}: ${JSON.stringify(id ?? member)?.slice(0, 80)} is not the id of a User of this team`,
+      )
     }
     // Microsoft's test collection names the member with "displayName" rather than "display".
     const display = isObject(member) ? (field(member, 'display') ?? field(member, 'displayName')) : undefined
@@ -62,16 +68,18 @@ function field(member: Record<string, unknown>, name: string): unknown {
 }
 
 /** True when a PATCH operation targets `members` (by path, or as a key of a no-path value). */
-export function splitMembership(
-  operations: readonly PatchOperation[],
-): { membership: MembershipChange[]; attributes: PatchOperation[] } {
+export function splitMembership(operations: readonly PatchOperation[]): { membership: MembershipChange[]; attributes: PatchOperation[] } {
   const membership: MembershipChange[] = []
   const attributes: PatchOperation[] = []
   for (const operation of operations) {
     const where = `Operation ${operation.index + 1} (${operation.op} ${operation.rawPath ?? 'without path'})`
     if (operation.path) {
       const { path, valueFilter, subAttr } = operation.path
-      if (path.attr.toLowerCase() !== 'members' || path.subAttr !== undefined || (path.urn !== undefined && !GROUP_URNS.has(path.urn.toLowerCase()))) {
+      if (
+        path.attr.toLowerCase() !== 'members' ||
+        path.subAttr !== undefined ||
+        (path.urn !== undefined && !GROUP_URNS.has(path.urn.toLowerCase()))
+      ) {
         attributes.push(operation)
         continue
       }
@@ -95,7 +103,12 @@ export function splitMembership(
   return { membership, attributes }
 }
 
-function pathChange(operation: PatchOperation, valueFilter: Filter | undefined, subAttr: string | undefined, where: string): MembershipChange {
+function pathChange(
+  operation: PatchOperation,
+  valueFilter: Filter | undefined,
+  subAttr: string | undefined,
+  where: string,
+): MembershipChange {
   if (subAttr !== undefined) {
     throw ScimError.badRequest('invalidPath', `${where}: members are changed whole; use "members" or members[value eq "id"]`)
   }

@@ -9,7 +9,14 @@ import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource, withinObjectSize } from '../scim/core/resource-input.js'
 import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
-import { StoreConflict, type GroupMemberRow, type ListQuery, type ListResult, type ScimGroupRecord, type TeamStore } from '../store/team-store.js'
+import {
+  StoreConflict,
+  type GroupMemberRow,
+  type ListQuery,
+  type ListResult,
+  type ScimGroupRecord,
+  type TeamStore,
+} from '../store/team-store.js'
 
 /**
  * Members rendered in one response at most, across its page (and with Users' groups on /.search): a
@@ -48,11 +55,19 @@ export class GroupProvisioning {
   async get(ctx: ScimContext, id: string, withMembers: boolean): Promise<GroupWithMembers> {
     const group = isUuid(id) ? await this.store.getGroup(ctx.teamId, id) : null
     if (!group) throw notFound(id)
-    return { group, members: withMembers ? await this.membersOf(ctx, [group], MAX_MEMBERS_RETURNED).then((m) => m.get(group.id) ?? []) : undefined }
+    return {
+      group,
+      members: withMembers ? await this.membersOf(ctx, [group], MAX_MEMBERS_RETURNED).then((m) => m.get(group.id) ?? []) : undefined,
+    }
   }
 
   /** A page of groups; with members, `memberLimit` members across the page at most (else 400 tooMany). */
-  async list(ctx: ScimContext, query: ListQuery, withMembers: boolean, memberLimit = MAX_MEMBERS_RETURNED): Promise<ListResult<GroupWithMembers>> {
+  async list(
+    ctx: ScimContext,
+    query: ListQuery,
+    withMembers: boolean,
+    memberLimit = MAX_MEMBERS_RETURNED,
+  ): Promise<ListResult<GroupWithMembers>> {
     const result = await this.store.listGroups(ctx.teamId, query).catch(tooMany)
     const members = withMembers ? await this.membersOf(ctx, result.resources, memberLimit) : undefined
     return {
@@ -72,7 +87,13 @@ export class GroupProvisioning {
       groups.length === 1
         ? `Group ${groups[0]!.id} has more than ${limit} members: read it with excludedAttributes=members, and test membership with filter=members[value eq "<user id>"]`
         : `The groups of this page have more than ${limit} members in all: ask for fewer groups (count), or read them with excludedAttributes=members and test membership with filter=members[value eq "<user id>"]`
-    const members = await this.store.listGroupMembers(ctx.teamId, groups.map((g) => g.id), limit).catch((error: unknown) => tooMany(error, refused()))
+    const members = await this.store
+      .listGroupMembers(
+        ctx.teamId,
+        groups.map((g) => g.id),
+        limit,
+      )
+      .catch((error: unknown) => tooMany(error, refused()))
     if (!members) throw new ScimError(400, refused(), 'tooMany')
     return members
   }
@@ -108,7 +129,13 @@ export class GroupProvisioning {
   }
 
   /** PATCH: membership operations run as row changes in order; the others go through the PATCH engine. */
-  modify(ctx: ScimContext, id: string, operations: readonly PatchOperation[], location: string, ifMatch?: string): Promise<ScimGroupRecord> {
+  modify(
+    ctx: ScimContext,
+    id: string,
+    operations: readonly PatchOperation[],
+    location: string,
+    ifMatch?: string,
+  ): Promise<ScimGroupRecord> {
     const { membership, attributes } = splitMembership(operations)
     return this.write(ctx, 'group.patch', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
@@ -148,7 +175,8 @@ export class GroupProvisioning {
       version: current.version + 1,
       lastModified: this.clock(),
     }
-    if (!(await tx.updateGroup(ctx.teamId, group, current.version))) throw new ScimError(409, `Group ${current.id} was changed by another request; retry`)
+    if (!(await tx.updateGroup(ctx.teamId, group, current.version)))
+      throw new ScimError(409, `Group ${current.id} was changed by another request; retry`)
     return group
   }
 
@@ -157,7 +185,12 @@ export class GroupProvisioning {
     let added = 0
     let removed = 0
     for (const change of changes) {
-      if (change.kind === 'add' || change.kind === 'set') await this.requireUsers(tx, ctx, change.members.map((m) => m.userId))
+      if (change.kind === 'add' || change.kind === 'set')
+        await this.requireUsers(
+          tx,
+          ctx,
+          change.members.map((m) => m.userId),
+        )
       switch (change.kind) {
         case 'add':
           added += await tx.addGroupMembers(ctx.teamId, groupId, change.members)
@@ -220,7 +253,9 @@ function parseGroup(body: unknown): { doc: Record<string, unknown>; members: Mem
   if (!isObject(body)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
   // Before the keys are searched and copied below (a 90,000-key body held the event loop 0.4 s).
   withinObjectSize(body, 'The resource')
-  const membersKey = Object.keys(body).find((k) => ['members', 'urn:ietf:params:scim:schemas:core:2.0:group:members', 'urn:scim:schemas:core:1.0:members'].includes(k.toLowerCase()))
+  const membersKey = Object.keys(body).find((k) =>
+    ['members', 'urn:ietf:params:scim:schemas:core:2.0:group:members', 'urn:scim:schemas:core:1.0:members'].includes(k.toLowerCase()),
+  )
   const { [membersKey ?? '']: members, ...rest } = body
   const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
   return { doc, members: membersKey === undefined ? undefined : memberRefs(members, 'members') }

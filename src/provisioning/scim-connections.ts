@@ -110,13 +110,9 @@ export class ScimConnections {
   }
 
   events(teamId: string, actorId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]> {
-    return this.asOwner(
-      teamId,
-      actorId,
-      'scim.events',
-      async (tx) => ({ result: await tx.listEvents(teamId, page), endpointId: null }),
-      { audit: false },
-    )
+    return this.asOwner(teamId, actorId, 'scim.events', async (tx) => ({ result: await tx.listEvents(teamId, page), endpointId: null }), {
+      audit: false,
+    })
   }
 
   private issued(baseUrl: string, connection: ScimConnection, token: string): IssuedToken {

@@ -359,7 +359,6 @@ function withActive(doc: Record<string, unknown>, fallback: boolean | null): Rec
   return fallback === null ? rest : { ...rest, active: fallback }
 }
 
-
 export function notFound(id: string): ScimError {
   return new ScimError(404, `User ${id} not found`)
 }

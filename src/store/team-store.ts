@@ -119,12 +119,7 @@ export interface ListResult<T> {
 
 /** A unique rule that a write would break, named by the rule rather than by a constraint. */
 export type ConflictRule =
-  | 'accountEmail'
-  | 'oneTeamPerAccount'
-  | 'oneOwnerPerTeam'
-  | 'oneEnabledConnection'
-  | 'userName'
-  | 'groupDisplayName'
+  'accountEmail' | 'oneTeamPerAccount' | 'oneOwnerPerTeam' | 'oneEnabledConnection' | 'userName' | 'groupDisplayName'
 
 export class StoreConflict extends Error {
   constructor(
@@ -243,11 +238,7 @@ export interface TeamStore {
   /** Adds members that are not there yet (an existing member keeps its display); returns how many were added. */
   addGroupMembers(teamId: string, groupId: string, members: readonly { userId: string; display: string | null }[]): Promise<number>
   /** Removes the listed members (`only`), or every member not listed (`allBut`); returns how many. */
-  removeGroupMembers(
-    teamId: string,
-    groupId: string,
-    which: { only: readonly string[] } | { allBut: readonly string[] },
-  ): Promise<number>
+  removeGroupMembers(teamId: string, groupId: string, which: { only: readonly string[] } | { allBut: readonly string[] }): Promise<number>
 
   getSetting(key: string): Promise<string | null>
   /** Stores the value unless the key exists; returns the value that is stored afterwards. */

@@ -12,7 +12,18 @@ const DOCUMENT_ID = 'https://compound-scim.invalid/openapi.yaml'
 type Node = Record<string, unknown>
 
 /** The fields of an OpenAPI 3.1 document object. */
-const OPENAPI_FIELDS = ['openapi', 'info', 'jsonSchemaDialect', 'servers', 'paths', 'webhooks', 'components', 'security', 'tags', 'externalDocs']
+const OPENAPI_FIELDS = [
+  'openapi',
+  'info',
+  'jsonSchemaDialect',
+  'servers',
+  'paths',
+  'webhooks',
+  'components',
+  'security',
+  'tags',
+  'externalDocs',
+]
 
 export interface Operation {
   /** Upper case, as Fastify names it. */
@@ -131,7 +142,10 @@ export class OpenApiContract {
   validator(pointer: string): ValidateFunction {
     let validate = this.validators.get(pointer)
     if (!validate) {
-      const fragment = pointer.split('/').map((segment) => encodeURIComponent(segment)).join('/')
+      const fragment = pointer
+        .split('/')
+        .map((segment) => encodeURIComponent(segment))
+        .join('/')
       validate = this.ajv.compile({ $ref: `${DOCUMENT_ID}#${fragment}` })
       this.validators.set(pointer, validate)
     }
@@ -182,7 +196,8 @@ export class OpenApiContract {
       this.deref(p, `${operation.pointer}/parameters/${i}`),
     )
     const byKey = new Map<string, { node: Node; pointer: string }>()
-    for (const parameter of [...fromItem, ...fromOperation]) byKey.set(`${String(parameter.node.in)}:${String(parameter.node.name)}`, parameter)
+    for (const parameter of [...fromItem, ...fromOperation])
+      byKey.set(`${String(parameter.node.in)}:${String(parameter.node.name)}`, parameter)
     return [...byKey.values()]
   }
 
@@ -213,7 +228,10 @@ export class OpenApiContract {
     if (!content) {
       if (response.body !== '') problems.push(`expected no body, got ${response.body.slice(0, 200)}`)
     } else {
-      const mediaType = String(contentType ?? '').split(';')[0]!.trim().toLowerCase()
+      const mediaType = String(contentType ?? '')
+        .split(';')[0]!
+        .trim()
+        .toLowerCase()
       if (!(mediaType in content)) {
         problems.push(`Content-Type "${String(contentType)}" is not one of ${Object.keys(content).join(', ')}`)
       } else {
@@ -269,7 +287,10 @@ export class OpenApiContract {
       const mediaType = (request.contentType ?? '').split(';')[0]!.trim().toLowerCase()
       const content = requestBody.node.content as Record<string, unknown>
       if (!(mediaType in content)) problems.push(`request Content-Type "${mediaType}" is not documented`)
-      else problems.push(...this.problemsOf(`${requestBody.pointer}/content/${pointerSegment(mediaType)}/schema`, request.body, 'request body'))
+      else
+        problems.push(
+          ...this.problemsOf(`${requestBody.pointer}/content/${pointerSegment(mediaType)}/schema`, request.body, 'request body'),
+        )
     }
     return problems
   }
@@ -291,10 +312,20 @@ export class OpenApiContract {
     // `schemas` is the message's list of schema URNs (RFC 7643 §3), not an attribute.
     responseProperties.delete('schemas')
     requestProperties.delete('schemas')
-    return this.attributeProblems(attributes, { name: response, properties: responseProperties }, { name: request, properties: requestProperties }, '')
+    return this.attributeProblems(
+      attributes,
+      { name: response, properties: responseProperties },
+      { name: request, properties: requestProperties },
+      '',
+    )
   }
 
-  private attributeProblems(attributes: readonly ScimAttribute[], response: DocumentedSchema, request: DocumentedSchema, prefix: string): string[] {
+  private attributeProblems(
+    attributes: readonly ScimAttribute[],
+    response: DocumentedSchema,
+    request: DocumentedSchema,
+    prefix: string,
+  ): string[] {
     const problems: string[] = []
     const names = new Set(attributes.map((a) => a.name))
     for (const documented of [response, request]) {
@@ -312,14 +343,19 @@ export class OpenApiContract {
       } else if (!returned) {
         problems.push(`${response.name}: ${path} is not documented, but /Schemas says it is returned "${attribute.returned}"`)
       }
-      for (const [documented, occurrences] of [[response, returned], [request, sent]] as const) {
+      for (const [documented, occurrences] of [
+        [response, returned],
+        [request, sent],
+      ] as const) {
         if (!occurrences) continue
         const stated = this.characteristicsOf(occurrences)
         for (const characteristic of ['mutability', 'returned'] as const) {
           const values = stated[characteristic]
           if (values.length !== 1) problems.push(`${documented.name}: ${path} states conflicting ${characteristic}: ${values.join(', ')}`)
           else if (values[0] !== attribute[characteristic]) {
-            problems.push(`${documented.name}: ${path} is documented as ${characteristic} "${values[0]}", /Schemas says "${attribute[characteristic]}"`)
+            problems.push(
+              `${documented.name}: ${path} is documented as ${characteristic} "${values[0]}", /Schemas says "${attribute[characteristic]}"`,
+            )
           }
         }
       }
@@ -336,7 +372,12 @@ export class OpenApiContract {
   }
 
   /** A schema's properties by name, through `$ref`, `allOf`/`anyOf`/`oneOf` and array `items`; each with every place it is documented. */
-  private propertiesOf(node: unknown, pointer: string, into = new Map<string, Located[]>(), seen = new Set<string>()): Map<string, Located[]> {
+  private propertiesOf(
+    node: unknown,
+    pointer: string,
+    into = new Map<string, Located[]>(),
+    seen = new Set<string>(),
+  ): Map<string, Located[]> {
     if (!isNode(node)) return into
     if (typeof node.$ref === 'string') {
       const target = this.deref(node, pointer)
@@ -348,7 +389,9 @@ export class OpenApiContract {
       into.set(name, [...(into.get(name) ?? []), located])
     }
     for (const keyword of ['allOf', 'anyOf', 'oneOf'] as const) {
-      ;((node[keyword] as unknown[] | undefined) ?? []).forEach((branch, i) => this.propertiesOf(branch, `${pointer}/${keyword}/${i}`, into, seen))
+      ;((node[keyword] as unknown[] | undefined) ?? []).forEach((branch, i) =>
+        this.propertiesOf(branch, `${pointer}/${keyword}/${i}`, into, seen),
+      )
     }
     if (node.items !== undefined) this.propertiesOf(node.items, `${pointer}/items`, into, seen)
     return into

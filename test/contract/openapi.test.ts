@@ -56,7 +56,12 @@ async function adminCall(
   options: { body?: Record<string, unknown>; actor?: string; token?: string | null } = {},
 ): Promise<LightMyRequestResponse> {
   const res = await admin(app, method, url, options)
-  verify(t, { method, url: `/internal/v1${url}`, body: options.body, ...(options.body ? { contentType: 'application/json' } : {}) }, res, expected)
+  verify(
+    t,
+    { method, url: `/internal/v1${url}`, body: options.body, ...(options.body ? { contentType: 'application/json' } : {}) },
+    res,
+    expected,
+  )
   return res
 }
 
@@ -101,7 +106,10 @@ t.test('the routes Fastify registers and the operations in openapi.yaml are the 
   t.same([...registered].filter((r) => !documented.has(r)).sort(), [], 'every registered route is in openapi.yaml')
   t.same([...documented].filter((r) => !registered.has(r)).sort(), [], 'every operation in openapi.yaml is a registered route')
   for (const operation of contract.operations) {
-    t.ok(app.hasRoute({ method: operation.method as HTTPMethods, url: fastifyPath(operation.path) }), `Fastify routes ${operation.method} ${operation.path}`)
+    t.ok(
+      app.hasRoute({ method: operation.method as HTTPMethods, url: fastifyPath(operation.path) }),
+      `Fastify routes ${operation.method} ${operation.path}`,
+    )
   }
   t.equal(new Set(contract.operations.map((o) => o.operationId)).size, contract.operations.length, 'operationIds are unique')
 })
@@ -150,7 +158,9 @@ let other: ScimTeam
 t.test('admin API: team, SSO, enabling SCIM, status, events', async (t) => {
   await adminCall(t, 'PUT', '/teams/acme', 401, { body: { name: 'Acme', owner: { email: OWNER_EMAIL } }, token: null })
   await adminCall(t, 'PUT', '/teams/acme', 401, { body: { name: 'Acme', owner: { email: OWNER_EMAIL } }, token: 'wrong' })
-  const created = await adminCall(t, 'PUT', '/teams/acme', 201, { body: { name: 'Acme', owner: { email: OWNER_EMAIL, displayName: 'Olive Owner' } } })
+  const created = await adminCall(t, 'PUT', '/teams/acme', 201, {
+    body: { name: 'Acme', owner: { email: OWNER_EMAIL, displayName: 'Olive Owner' } },
+  })
   ownerAccountId = created.json().ownerAccountId as string
   await adminCall(t, 'PUT', '/teams/acme', 200, { body: { name: 'Acme Inc', owner: { email: OWNER_EMAIL } } })
   await adminCall(t, 'PUT', '/teams/acme', 400, { body: { name: '', owner: { email: 'not-an-email' } } })
@@ -184,7 +194,14 @@ t.test('admin API: team, SSO, enabling SCIM, status, events', async (t) => {
   const rotated = await adminCall(t, 'POST', '/teams/acme/scim/rotate', 200, { actor: ownerAccountId })
   await adminCall(t, 'POST', '/teams/acme/scim/rotate', 403, { actor: STRANGER })
   const { endpointId } = enabled.json() as { endpointId: string }
-  acme = { teamId: 'acme', ownerAccountId, ownerEmail: OWNER_EMAIL, endpointId, token: rotated.json().token as string, base: `/scim/v2/${endpointId}` }
+  acme = {
+    teamId: 'acme',
+    ownerAccountId,
+    ownerEmail: OWNER_EMAIL,
+    endpointId,
+    token: rotated.json().token as string,
+    base: `/scim/v2/${endpointId}`,
+  }
   // The token from enabling is dead now: it is a 401 below.
   const stale = { ...acme, token: enabled.json().token as string }
   await scimCall(t, stale, 'GET', '/Users', 401)
@@ -254,7 +271,14 @@ t.test('SCIM Users', async (t) => {
   await scimCall(t, acme, 'POST', '/Users', 409, { schemas: [URN.user], userName: 'owner@other.example' })
   await scimCall(t, acme, 'POST', '/Users', 400, { schemas: [URN.user], userName: 'no-email' })
   await scimCall(t, acme, 'POST', '/Users', 400, { schemas: [URN.user], userName: 'x@acme.example', active: 'maybe' })
-  await rawCall(t, 'POST', `${acme.base}/Users`, 400, { authorization: `Bearer ${acme.token}`, 'content-type': 'application/scim+json' }, '{"userName":')
+  await rawCall(
+    t,
+    'POST',
+    `${acme.base}/Users`,
+    400,
+    { authorization: `Bearer ${acme.token}`, 'content-type': 'application/scim+json' },
+    '{"userName":',
+  )
   await rawCall(t, 'POST', `${acme.base}/Users`, 415, { authorization: `Bearer ${acme.token}`, 'content-type': 'text/plain' }, 'userName=x')
   await rawCall(
     t,
@@ -264,15 +288,26 @@ t.test('SCIM Users', async (t) => {
     { authorization: `Bearer ${acme.token}`, 'content-type': 'application/scim+json' },
     JSON.stringify({ userName: 'big@acme.example', displayName: 'x'.repeat(1024 * 1024 + 1) }),
   )
-  ownerUserId = (await scimCall(t, acme, 'POST', '/Users', 201, { userName: OWNER_EMAIL, active: 'True' }, { 'content-type': 'application/json' })).json()
-    .id as string
-  const bob = (await scimCall(t, acme, 'POST', '/Users?attributes=userName', 201, { userName: 'bob@acme.example', emails: { value: 'bob@acme.example' } })).json()
-    .id as string
+  ownerUserId = (
+    await scimCall(t, acme, 'POST', '/Users', 201, { userName: OWNER_EMAIL, active: 'True' }, { 'content-type': 'application/json' })
+  ).json().id as string
+  const bob = (
+    await scimCall(t, acme, 'POST', '/Users?attributes=userName', 201, {
+      userName: 'bob@acme.example',
+      emails: { value: 'bob@acme.example' },
+    })
+  ).json().id as string
 
   await scimCall(t, acme, 'GET', '/Users?startIndex=1&count=2', 200)
   await scimCall(t, acme, 'GET', `/Users?filter=${q('userName eq "ada@acme.example"')}`, 200)
   await scimCall(t, acme, 'GET', `/Users?filter=${q('emails[type eq "work" and value co "acme"]')}&excludedAttributes=emails,name`, 200)
-  await scimCall(t, acme, 'GET', `/Users?attributes=userName,${q(`${URN.enterpriseUser}:department`)}&sortBy=userName&sortOrder=descending`, 200)
+  await scimCall(
+    t,
+    acme,
+    'GET',
+    `/Users?attributes=userName,${q(`${URN.enterpriseUser}:department`)}&sortBy=userName&sortOrder=descending`,
+    200,
+  )
   await scimCall(t, acme, 'GET', `/Users?filter=${q('userName zz "ada"')}`, 400)
   await scimCall(t, acme, 'GET', '/Users?attributes=shoeSize', 400)
   await scimCall(t, acme, 'GET', '/Users?count=1&count=2', 400)
@@ -289,7 +324,12 @@ t.test('SCIM Users', async (t) => {
     count: 10,
   })
   await scimCall(t, acme, 'POST', '/Users/.search', 400, { filter: 'userName eq' })
-  await scimCall(t, acme, 'POST', '/.search', 200, { schemas: [URN.searchRequest], filter: 'displayName pr', attributes: ['displayName'], count: 5 })
+  await scimCall(t, acme, 'POST', '/.search', 200, {
+    schemas: [URN.searchRequest],
+    filter: 'displayName pr',
+    attributes: ['displayName'],
+    count: 5,
+  })
   await scimCall(t, acme, 'POST', '/.search', 400, { filter: 'shoeSize eq 42' })
 
   const read = await scimCall(t, acme, 'GET', `/Users/${adaId}`, 200)
@@ -327,11 +367,17 @@ t.test('openapi.yaml states what /Schemas says of each attribute: its mutability
   const schemas = (await scimCall(t, acme, 'GET', '/Schemas', 200)).json() as { Resources: { id: string; attributes: ScimAttribute[] }[] }
   const attributesOf = (urn: string) => schemas.Resources.find((schema) => schema.id === urn)!.attributes
   // id, externalId and meta are RFC 7643 §3.1's, on every resource, and not listed by /Schemas.
-  const user = [...commonAttributes, ...attributesOf(URN.user), { name: URN.enterpriseUser, mutability: 'readWrite', returned: 'default', subAttributes: attributesOf(URN.enterpriseUser) }]
+  const user = [
+    ...commonAttributes,
+    ...attributesOf(URN.user),
+    { name: URN.enterpriseUser, mutability: 'readWrite', returned: 'default', subAttributes: attributesOf(URN.enterpriseUser) },
+  ]
   t.same(contract.scimAttributeProblems(user, 'User', 'UserRequest'), [], 'User')
   t.same(contract.scimAttributeProblems([...commonAttributes, ...attributesOf(URN.group)], 'Group', 'GroupRequest'), [], 'Group')
   // The case that was wrong: `groups` is returned when asked for, and that response matches the document.
-  const group = (await scimCall(t, acme, 'POST', '/Groups', 201, { displayName: 'Readers', members: [{ value: adaId }] })).json() as { id: string }
+  const group = (await scimCall(t, acme, 'POST', '/Groups', 201, { displayName: 'Readers', members: [{ value: adaId }] })).json() as {
+    id: string
+  }
   const read = await scimCall(t, acme, 'GET', `/Users/${adaId}?attributes=groups`, 200)
   t.match(read.json(), { groups: [{ value: group.id, display: 'Readers' }] })
   t.notOk('groups' in (await scimCall(t, acme, 'GET', `/Users/${adaId}`, 200)).json(), 'and only then')
@@ -359,7 +405,15 @@ t.test('SCIM Groups', async (t) => {
   await scimCall(t, acme, 'GET', `/Groups/${STRANGER}`, 404)
   await scimCall(t, acme, 'GET', `/Groups/${id}?attributes=nope`, 400)
 
-  const replaced = await scimCall(t, acme, 'PUT', `/Groups/${id}`, 200, { ...group, members: [{ value: adaId }, { value: ownerUserId }] }, { 'if-match': version })
+  const replaced = await scimCall(
+    t,
+    acme,
+    'PUT',
+    `/Groups/${id}`,
+    200,
+    { ...group, members: [{ value: adaId }, { value: ownerUserId }] },
+    { 'if-match': version },
+  )
   await scimCall(t, acme, 'PUT', `/Groups/${id}`, 412, group, { 'if-match': version })
   await scimCall(t, acme, 'PUT', `/Groups/${STRANGER}`, 404, group)
   await scimCall(t, acme, 'PUT', `/Groups/${id}`, 409, { displayName: 'Empty' })
@@ -368,9 +422,18 @@ t.test('SCIM Groups', async (t) => {
   await scimCall(t, acme, 'PATCH', `/Groups/${id}`, 204, patch([{ op: 'remove', path: `members[value eq "${ownerUserId}"]` }]), {
     'if-match': replaced.headers.etag as string,
   })
-  await scimCall(t, acme, 'PATCH', `/Groups/${id}?attributes=displayName,members`, 200, patch([{ op: 'add', path: 'members', value: [{ value: ownerUserId }] }]))
+  await scimCall(
+    t,
+    acme,
+    'PATCH',
+    `/Groups/${id}?attributes=displayName,members`,
+    200,
+    patch([{ op: 'add', path: 'members', value: [{ value: ownerUserId }] }]),
+  )
   await scimCall(t, acme, 'PATCH', `/Groups/${id}`, 400, patch([{ op: 'add', path: 'members', value: [{ value: STRANGER }] }]))
-  await scimCall(t, acme, 'PATCH', `/Groups/${id}`, 412, patch([{ op: 'replace', path: 'displayName', value: 'Eng' }]), { 'if-match': 'W/"1"' })
+  await scimCall(t, acme, 'PATCH', `/Groups/${id}`, 412, patch([{ op: 'replace', path: 'displayName', value: 'Eng' }]), {
+    'if-match': 'W/"1"',
+  })
   await scimCall(t, acme, 'PATCH', `/Groups/${STRANGER}`, 404, patch([{ op: 'replace', path: 'displayName', value: 'Eng' }]))
   await scimCall(t, acme, 'PATCH', `/Groups/${id}`, 409, patch([{ op: 'replace', path: 'displayName', value: 'EMPTY' }]))
 
@@ -395,7 +458,9 @@ t.test('admin API: disabling SCIM and removing SSO', async (t) => {
 })
 
 t.test('every operation in openapi.yaml was exercised', async (t) => {
-  const missing = contract.operations.filter((o) => !contract.seen.has(o.operationId)).map((o) => `${o.operationId} (${o.method} ${o.path})`)
+  const missing = contract.operations
+    .filter((o) => !contract.seen.has(o.operationId))
+    .map((o) => `${o.operationId} (${o.method} ${o.path})`)
   t.same(missing, [], 'no documented operation is left without a real response checked against it')
   const unseen = contract.operations.flatMap((o) =>
     Object.keys(o.node.responses as object)

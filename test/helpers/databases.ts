@@ -17,7 +17,19 @@ export interface TestDatabase {
   rows<T = Record<string, unknown>>(query: SQL | string): Promise<T[]>
 }
 
-const TABLES = ['scim_user_counts', 'audit_events', 'scim_group_members', 'scim_groups', 'scim_users', 'scim_connections', 'sso_configs', 'team_memberships', 'teams', 'accounts', 'service_settings']
+const TABLES = [
+  'scim_user_counts',
+  'audit_events',
+  'scim_group_members',
+  'scim_groups',
+  'scim_users',
+  'scim_connections',
+  'sso_configs',
+  'team_memberships',
+  'teams',
+  'accounts',
+  'service_settings',
+]
 
 /**
  * The databases store tests run on: PGlite always; PostgreSQL when TEST_DATABASE_URL is set, or
@@ -76,7 +88,7 @@ function target(name: 'pglite' | 'postgres', database: Database, url?: string): 
     database,
     store: new PgTeamStore(database.db),
     ...(url ? { url } : {}),
-    rows: async <T,>(query: SQL | string) => {
+    rows: async <T>(query: SQL | string) => {
       const result = (await database.db.execute(typeof query === 'string' ? sql.raw(query) : query)) as unknown as { rows: T[] }
       return result.rows
     },

@@ -72,13 +72,20 @@ const emails = fc.array(emailEntry, { maxLength: 3 }).map((entries) => {
 
 /** The instant offsets: whole hours now and then, so several users share a created or lastModified. */
 const offset = (max: number) =>
-  fc.oneof(fc.integer({ min: 0, max }), fc.integer({ min: 0, max: Math.floor(max / HOUR) }).map((hours) => hours * HOUR))
+  fc.oneof(
+    fc.integer({ min: 0, max }),
+    fc.integer({ min: 0, max: Math.floor(max / HOUR) }).map((hours) => hours * HOUR),
+  )
 
 const userSeed: fc.Arbitrary<UserSeed> = fc
   .record({
     id: fc.uuid(),
     userName: fc
-      .tuple(fc.constantFrom('ada', 'Ada', 'ADA', 'bo', 'BO', 'émile', 'Émile', 'zoë', 'ZOË', 'a_b', 'a%b'), fc.nat({ max: 9 }), fc.constantFrom('', '@x.io', '@X.IO'))
+      .tuple(
+        fc.constantFrom('ada', 'Ada', 'ADA', 'bo', 'BO', 'émile', 'Émile', 'zoë', 'ZOË', 'a_b', 'a%b'),
+        fc.nat({ max: 9 }),
+        fc.constantFrom('', '@x.io', '@X.IO'),
+      )
       .map(([name, n, domain]) => `${name}${n}${domain}`),
     displayName: optionalText,
     title: optionalText,
@@ -189,7 +196,12 @@ function stringValue(pools: ValuePools): fc.Arbitrary<string> {
     return points.slice(Math.min(from, to), Math.max(from, to)).join('')
   })
   return fc.oneof(
-    { weight: 40, arbitrary: caseVariant(fc.oneof({ weight: 4, arbitrary: stored }, { weight: 3, arbitrary: slice }, { weight: 2, arbitrary: fc.constantFrom(...PIECES) })) },
+    {
+      weight: 40,
+      arbitrary: caseVariant(
+        fc.oneof({ weight: 4, arbitrary: stored }, { weight: 3, arbitrary: slice }, { weight: 2, arbitrary: fc.constantFrom(...PIECES) }),
+      ),
+    },
     { weight: 1, arbitrary: fc.constantFrom(...UNSTORABLE) },
   )
 }
@@ -304,7 +316,9 @@ const ALL_OPS: readonly CompareOp[] = ['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge',
 function validLeaf(a: Attr, pools: ValuePools): fc.Arbitrary<Filter> {
   const path = fc.constantFrom(...a.paths)
   const present = path.map((p): Filter => ({ kind: 'present', path: p }))
-  const nullTest = fc.tuple(path, fc.constantFrom<CompareOp>('eq', 'ne')).map(([p, op]): Filter => ({ kind: 'compare', path: p, op, value: null }))
+  const nullTest = fc
+    .tuple(path, fc.constantFrom<CompareOp>('eq', 'ne'))
+    .map(([p, op]): Filter => ({ kind: 'compare', path: p, op, value: null }))
   const compare = (ops: readonly CompareOp[], value: fc.Arbitrary<CompValue>) =>
     fc.tuple(path, fc.constantFrom(...ops), value).map(([p, op, v]): Filter => ({ kind: 'compare', path: p, op, value: v }))
   switch (a.kind) {
@@ -385,11 +399,63 @@ export function filterArbitrary(pools: ValuePools, depth = 4): fc.Arbitrary<Filt
  * (U+0000, lone surrogates), out-of-range dates and numbers.
  */
 const FILTERISH = [
-  'userName', 'emails', 'emails.value', 'name.givenName', 'meta.created', 'meta.lastModified', 'active', 'id', 'externalId',
-  `${ENT}:manager.value`, `${ENT}:`, 'urn:', ':', '.', '[', ']', '(', ')', ' ', ' ', ' ', 'eq', 'ne', 'co', 'sw', 'gt', 'le', 'pr',
-  'and', 'or', 'not', '"', '"ada"', '"a\\"b"', '\\', '\\u0000', '\\ud83d', '\\uDE00', '\\x', "'ada'", 'true', 'False', 'null', '1e999',
-  '-0', '12', '"0000-01-01T00:00:00Z"', '"9999-12-31T23:59:59-23:59"', '"2026-03-01T00:00:00.000Z"', '"2026-13-01T00:00:00Z"',
-  '"%"', '"_"', '\t', '\n', 'é', '😀', '\u0000',
+  'userName',
+  'emails',
+  'emails.value',
+  'name.givenName',
+  'meta.created',
+  'meta.lastModified',
+  'active',
+  'id',
+  'externalId',
+  `${ENT}:manager.value`,
+  `${ENT}:`,
+  'urn:',
+  ':',
+  '.',
+  '[',
+  ']',
+  '(',
+  ')',
+  ' ',
+  ' ',
+  ' ',
+  'eq',
+  'ne',
+  'co',
+  'sw',
+  'gt',
+  'le',
+  'pr',
+  'and',
+  'or',
+  'not',
+  '"',
+  '"ada"',
+  '"a\\"b"',
+  '\\',
+  '\\u0000',
+  '\\ud83d',
+  '\\uDE00',
+  '\\x',
+  "'ada'",
+  'true',
+  'False',
+  'null',
+  '1e999',
+  '-0',
+  '12',
+  '"0000-01-01T00:00:00Z"',
+  '"9999-12-31T23:59:59-23:59"',
+  '"2026-03-01T00:00:00.000Z"',
+  '"2026-13-01T00:00:00Z"',
+  '"%"',
+  '"_"',
+  '\t',
+  '\n',
+  'é',
+  '😀',
+  '\u0000',
 ]
 
 /** Strings assembled from FILTERISH. */
@@ -421,7 +487,12 @@ export function mutatedText(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
     let out = textIn
     for (const [how, at, piece] of edits) {
       const i = out.length === 0 ? 0 : at % out.length
-      out = how === 'insert' ? out.slice(0, i) + piece + out.slice(i) : how === 'delete' ? out.slice(0, i) + out.slice(i + 1) : out.slice(0, i) + piece + out.slice(i + 1)
+      out =
+        how === 'insert'
+          ? out.slice(0, i) + piece + out.slice(i)
+          : how === 'delete'
+            ? out.slice(0, i) + out.slice(i + 1)
+            : out.slice(0, i) + piece + out.slice(i + 1)
     }
     return out
   })
@@ -443,14 +514,12 @@ export function referencePopulationArbitrary(size: number): fc.Arbitrary<UserSee
       title: fc.option(referenceText, { nil: undefined }),
       created: fc.integer({ min: 0, max: 3 * DAY }),
     })
-    .map(
-      (u): UserSeed => ({
-        id: u.id,
-        body: compact({ schemas: [URN.user], userName: u.userName, displayName: u.displayName, title: u.title, active: true }),
-        created: new Date(EPOCH + u.created),
-        lastModified: new Date(EPOCH + u.created),
-      }),
-    )
+    .map((u): UserSeed => ({
+      id: u.id,
+      body: compact({ schemas: [URN.user], userName: u.userName, displayName: u.displayName, title: u.title, active: true }),
+      created: new Date(EPOCH + u.created),
+      lastModified: new Date(EPOCH + u.created),
+    }))
   return fc.uniqueArray(seed, { minLength: size, maxLength: size, selector: (u) => foldCase(u.body.userName as string) })
 }
 
@@ -466,7 +535,11 @@ export function referencePopulationArbitrary(size: number): fc.Arbitrary<UserSee
  */
 export function referenceFilterArbitrary(): fc.Arbitrary<Filter> {
   const names = fc.constantFrom('userName', 'displayName', 'title')
-  const value = fc.oneof(referenceText, fc.constantFrom(...REFERENCE_PIECES), referenceText.map((s) => s.slice(0, 2)))
+  const value = fc.oneof(
+    referenceText,
+    fc.constantFrom(...REFERENCE_PIECES),
+    referenceText.map((s) => s.slice(0, 2)),
+  )
   const leaf = fc.oneof(
     fc.tuple(names, value).map(([attr, v]): Filter => ({ kind: 'compare', path: { attr }, op: 'eq', value: v })),
     value.map((v): Filter => ({ kind: 'compare', path: { attr: 'userName' }, op: 'ne', value: v })),

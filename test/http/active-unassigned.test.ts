@@ -50,12 +50,19 @@ for (const db of await testDatabases(t)) {
         t.same(await memberEmails(), ['ada@x.example', 'bob@x.example', 'owner@t1.example'], 'nobody was deprovisioned')
 
         t.same(await listed('active pr'), { total: 2, userNames: ['bob@x.example', 'cy@x.example'] }, 'active pr is false for her')
-        t.same(await listed('active eq true'), { total: 1, userNames: ['bob@x.example'] }, 'active eq true does not match (exact total from the counters)')
+        t.same(
+          await listed('active eq true'),
+          { total: 1, userNames: ['bob@x.example'] },
+          'active eq true does not match (exact total from the counters)',
+        )
         t.same(await listed('active eq false'), { total: 1, userNames: ['cy@x.example'] }, 'nor does active eq false')
         t.same(await listed('not (active pr)'), { total: 1, userNames: ['ada@x.example'] })
 
         const events = (await admin(app, 'GET', '/teams/t1/scim/events?limit=1', { actor: team.ownerAccountId })).json().events
-        t.same(events.map((e: { action: string; outcome: string }) => `${e.action} ${e.outcome}`), ['user.patch updated'])
+        t.same(
+          events.map((e: { action: string; outcome: string }) => `${e.action} ${e.outcome}`),
+          ['user.patch updated'],
+        )
       })
     }
 
@@ -91,10 +98,16 @@ for (const db of await testDatabases(t)) {
     t.test('two users for one account: an unassigned one still holds the membership', async (t) => {
       // Entra does not keep mail unique: two SCIM users can stand for one Compound account.
       const first = (await scim(app, team, 'POST', '/Users', user('shared@x.example'))).json()
-      const second = (await scim(app, team, 'POST', '/Users', user('shared-2', { emails: [{ value: 'shared@x.example', primary: true }] }))).json()
+      const second = (
+        await scim(app, team, 'POST', '/Users', user('shared-2', { emails: [{ value: 'shared@x.example', primary: true }] }))
+      ).json()
       await scim(app, team, 'PATCH', `/Users/${first.id}`, patch({ op: 'remove', path: 'active' }))
       await scim(app, team, 'PATCH', `/Users/${second.id}`, patch({ op: 'replace', path: 'active', value: false }))
-      t.same(await memberEmails(), ['owner@t1.example', 'shared@x.example'], 'the unassigned user is not deprovisioned, so the account stays')
+      t.same(
+        await memberEmails(),
+        ['owner@t1.example', 'shared@x.example'],
+        'the unassigned user is not deprovisioned, so the account stays',
+      )
     })
 
     t.test('the Owner: removing active is allowed (it deprovisions nobody)', async (t) => {

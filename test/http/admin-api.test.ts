@@ -24,7 +24,11 @@ for (const db of await testDatabases(t)) {
         t.equal(res.json().error.code, 'unauthorized')
       }
       t.equal(await countRows('teams'), 0, 'nothing written')
-      const lower = await app.inject({ method: 'GET', url: '/internal/v1/teams/t1/members', headers: { authorization: `bearer ${'cpadmin_test-admin-token-0123456789abcdefghijklmnop'}` } })
+      const lower = await app.inject({
+        method: 'GET',
+        url: '/internal/v1/teams/t1/members',
+        headers: { authorization: `bearer ${'cpadmin_test-admin-token-0123456789abcdefghijklmnop'}` },
+      })
       t.equal(lower.statusCode, 404, 'the scheme name is case-insensitive (RFC 7235): passes auth, then team_not_found')
       t.equal(lower.json().error.code, 'team_not_found')
     })
@@ -63,7 +67,10 @@ for (const db of await testDatabases(t)) {
       now = new Date(now.getTime() + 60_000)
       await members(previous)
       t.equal(notices().length, 2, 'a minute later, another')
-      t.notOk(lines.some((l) => JSON.stringify(l).includes(previous)), 'no line carries the token')
+      t.notOk(
+        lines.some((l) => JSON.stringify(l).includes(previous)),
+        'no line carries the token',
+      )
 
       // Without a previous token configured (testApp), the old one is just a wrong token.
       t.equal((await admin(app, 'GET', '/teams/t1/members', { token: previous })).statusCode, 401, 'unset previous changes nothing')
@@ -71,7 +78,9 @@ for (const db of await testDatabases(t)) {
     })
 
     t.test('PUT team creates, then updates, with its Owner', async (t) => {
-      const created = await admin(app, 'PUT', '/teams/t1', { body: { name: 'Team', owner: { email: 'Owner@Example.com', displayName: 'Olive' } } })
+      const created = await admin(app, 'PUT', '/teams/t1', {
+        body: { name: 'Team', owner: { email: 'Owner@Example.com', displayName: 'Olive' } },
+      })
       t.equal(created.statusCode, 201)
       const { ownerAccountId } = created.json()
       t.match(ownerAccountId, /^[0-9a-f-]{36}$/)
@@ -86,8 +95,13 @@ for (const db of await testDatabases(t)) {
       const first = (await admin(app, 'PUT', '/teams/t1', { body: { name: 'T', owner: { email: 'a@x.io' } } })).json()
       const second = (await admin(app, 'PUT', '/teams/t1', { body: { name: 'T', owner: { email: 'b@x.io' } } })).json()
       t.not(first.ownerAccountId, second.ownerAccountId)
-      const roles = (await admin(app, 'GET', '/teams/t1/members')).json().members.map((m: { email: string; role: string }) => [m.email, m.role])
-      t.same(roles, [['a@x.io', 'admin'], ['b@x.io', 'owner']])
+      const roles = (await admin(app, 'GET', '/teams/t1/members'))
+        .json()
+        .members.map((m: { email: string; role: string }) => [m.email, m.role])
+      t.same(roles, [
+        ['a@x.io', 'admin'],
+        ['b@x.io', 'owner'],
+      ])
     })
 
     t.test('an Owner who belongs to another team is refused and nothing changes', async (t) => {
@@ -114,10 +128,20 @@ for (const db of await testDatabases(t)) {
         t.equal(res.json().error.code, 'invalid_request')
         t.type(res.json().error.message, 'string')
       }
-      const malformed = await app.inject({ method: 'PUT', url: '/internal/v1/teams/t1', headers: { authorization: `Bearer cpadmin_test-admin-token-0123456789abcdefghijklmnop`, 'content-type': 'application/json' }, payload: '{"name":' })
+      const malformed = await app.inject({
+        method: 'PUT',
+        url: '/internal/v1/teams/t1',
+        headers: { authorization: `Bearer cpadmin_test-admin-token-0123456789abcdefghijklmnop`, 'content-type': 'application/json' },
+        payload: '{"name":',
+      })
       t.equal(malformed.statusCode, 400)
       t.equal(malformed.json().error.code, 'invalid_request')
-      const wrongType = await app.inject({ method: 'PUT', url: '/internal/v1/teams/t1', headers: { authorization: `Bearer cpadmin_test-admin-token-0123456789abcdefghijklmnop`, 'content-type': 'text/plain' }, payload: 'hello' })
+      const wrongType = await app.inject({
+        method: 'PUT',
+        url: '/internal/v1/teams/t1',
+        headers: { authorization: `Bearer cpadmin_test-admin-token-0123456789abcdefghijklmnop`, 'content-type': 'text/plain' },
+        payload: 'hello',
+      })
       t.equal(wrongType.statusCode, 415)
       t.equal(wrongType.json().error.code, 'unsupported_media_type')
       t.equal(await countRows('teams'), 0)
@@ -125,7 +149,12 @@ for (const db of await testDatabases(t)) {
     })
 
     t.test('SSO and members of an unknown team are team_not_found', async (t) => {
-      for (const [method, url] of [['PUT', '/teams/nope/sso'], ['DELETE', '/teams/nope/sso'], ['GET', '/teams/nope/members'], ['POST', '/teams/nope/scim']] as const) {
+      for (const [method, url] of [
+        ['PUT', '/teams/nope/sso'],
+        ['DELETE', '/teams/nope/sso'],
+        ['GET', '/teams/nope/members'],
+        ['POST', '/teams/nope/scim'],
+      ] as const) {
         const res = await admin(app, method, url, { body: method === 'PUT' ? { protocol: 'saml' } : undefined, actor: OTHER_ACCOUNT })
         t.equal(res.statusCode, 404, `${method} ${url}`)
         t.equal(res.json().error.code, 'team_not_found')
@@ -208,13 +237,22 @@ for (const db of await testDatabases(t)) {
 
       const again = (await admin(app, 'POST', '/teams/t1/scim', { actor: team.ownerAccountId })).json()
       t.not(again.endpointId, team.endpointId, 're-enable gives a new endpoint')
-      t.equal((await scim(app, { token: again.token, base: `/scim/v2/${team.endpointId}` }, 'GET', '/Users')).statusCode, 401, 'the old endpoint stays closed')
+      t.equal(
+        (await scim(app, { token: again.token, base: `/scim/v2/${team.endpointId}` }, 'GET', '/Users')).statusCode,
+        401,
+        'the old endpoint stays closed',
+      )
       t.equal((await scim(app, { token: again.token, base: `/scim/v2/${again.endpointId}` }, 'GET', '/Users')).statusCode, 200)
     })
 
     t.test('rotate, disable, status and events need the Owner', async (t) => {
       const team = await scimTeam(app, 't1')
-      for (const [method, url] of [['POST', '/teams/t1/scim/rotate'], ['DELETE', '/teams/t1/scim'], ['GET', '/teams/t1/scim'], ['GET', '/teams/t1/scim/events']] as const) {
+      for (const [method, url] of [
+        ['POST', '/teams/t1/scim/rotate'],
+        ['DELETE', '/teams/t1/scim'],
+        ['GET', '/teams/t1/scim'],
+        ['GET', '/teams/t1/scim/events'],
+      ] as const) {
         const res = await admin(app, method, url, { actor: OTHER_ACCOUNT })
         t.equal(res.statusCode, 403, `${method} ${url}`)
       }
@@ -228,13 +266,22 @@ for (const db of await testDatabases(t)) {
       const refused = await scim(app, team, 'GET', '/Users')
       t.equal(refused.statusCode, 401)
       t.equal(refused.json().schemas[0], 'urn:ietf:params:scim:api:messages:2.0:Error')
-      t.match(await status(), { enabled: true, state: 'suspended', suspendedReason: 'sso_inactive', endpointUrl: `${BASE_URL}/scim/v2/${team.endpointId}/` })
+      t.match(await status(), {
+        enabled: true,
+        state: 'suspended',
+        suspendedReason: 'sso_inactive',
+        endpointUrl: `${BASE_URL}/scim/v2/${team.endpointId}/`,
+      })
       await admin(app, 'PUT', '/teams/t1/sso', { body: { protocol: 'saml' } })
       t.equal((await scim(app, team, 'GET', '/Users')).statusCode, 200)
       t.match(await status(), { enabled: true, state: 'active', suspendedReason: null })
       await admin(app, 'DELETE', '/teams/t1/sso')
       await admin(app, 'DELETE', '/teams/t1/scim', { actor: team.ownerAccountId })
-      t.match(await status(), { enabled: false, state: 'disabled', suspendedReason: null }, 'a disabled connection is disabled, whatever SSO says')
+      t.match(
+        await status(),
+        { enabled: false, state: 'disabled', suspendedReason: null },
+        'a disabled connection is disabled, whatever SSO says',
+      )
     })
 
     t.test('the audit log records admin actions, newest first, paged', async (t) => {
@@ -242,12 +289,20 @@ for (const db of await testDatabases(t)) {
       await admin(app, 'POST', '/teams/t1/scim/rotate', { actor: team.ownerAccountId })
       await admin(app, 'POST', '/teams/t1/scim/rotate', { actor: OTHER_ACCOUNT })
       const page1 = (await admin(app, 'GET', '/teams/t1/scim/events?limit=2', { actor: team.ownerAccountId })).json()
-      t.same(page1.events.map((e: { action: string; outcome: string }) => [e.action, e.outcome]), [
-        ['scim.rotate', 'rejected:not_team_owner'],
-        ['scim.rotate', 'ok'],
-      ])
-      const page2 = (await admin(app, 'GET', `/teams/t1/scim/events?limit=10&before=${page1.nextBefore}`, { actor: team.ownerAccountId })).json()
-      t.same(page2.events.map((e: { action: string }) => e.action), ['scim.enable', 'sso.enable', 'team.create'])
+      t.same(
+        page1.events.map((e: { action: string; outcome: string }) => [e.action, e.outcome]),
+        [
+          ['scim.rotate', 'rejected:not_team_owner'],
+          ['scim.rotate', 'ok'],
+        ],
+      )
+      const page2 = (
+        await admin(app, 'GET', `/teams/t1/scim/events?limit=10&before=${page1.nextBefore}`, { actor: team.ownerAccountId })
+      ).json()
+      t.same(
+        page2.events.map((e: { action: string }) => e.action),
+        ['scim.enable', 'sso.enable', 'team.create'],
+      )
       t.equal(page2.nextBefore, null)
       const bad = await admin(app, 'GET', '/teams/t1/scim/events?limit=0', { actor: team.ownerAccountId })
       t.equal(bad.statusCode, 400)

@@ -34,12 +34,18 @@ t.test('ResourceTypes and Schemas come from the validator definitions', async (t
   t.equal((await scim(app, team, 'GET', '/ResourceTypes/Nope')).statusCode, 404)
 
   const schemas = (await scim(app, team, 'GET', '/Schemas')).json()
-  t.same(schemas.Resources.map((s: { id: string }) => s.id), [URN.user, URN.enterpriseUser, URN.group])
+  t.same(
+    schemas.Resources.map((s: { id: string }) => s.id),
+    [URN.user, URN.enterpriseUser, URN.group],
+  )
   const user = (await scim(app, team, 'GET', `/Schemas/${URN.user}`)).json()
   const userName = user.attributes.find((a: { name: string }) => a.name === 'userName')
   t.same([userName.required, userName.uniqueness, userName.caseExact], [true, 'server', false])
   const emails = user.attributes.find((a: { name: string }) => a.name === 'emails')
-  t.same(emails.subAttributes.map((a: { name: string }) => a.name), ['value', 'display', 'type', 'primary'])
+  t.same(
+    emails.subAttributes.map((a: { name: string }) => a.name),
+    ['value', 'display', 'type', 'primary'],
+  )
   const password = user.attributes.find((a: { name: string }) => a.name === 'password')
   t.same([password.mutability, password.returned], ['writeOnly', 'never'])
   t.equal((await scim(app, team, 'GET', `/Schemas/${URN.enterpriseUser}`)).json().name, 'EnterpriseUser')
@@ -66,7 +72,13 @@ t.test('/Schemas gives referenceTypes to every reference attribute, as strict cl
     }
   }
   for (const schema of schemas.Resources) walk(schema.name, schema.attributes, '')
-  t.same(references.sort(), ['EnterpriseUser manager.$ref', 'Group members.$ref', 'User groups.$ref', 'User photos.value', 'User profileUrl'])
+  t.same(references.sort(), [
+    'EnterpriseUser manager.$ref',
+    'Group members.$ref',
+    'User groups.$ref',
+    'User photos.value',
+    'User profileUrl',
+  ])
   const user = schemas.Resources.find((s: { id: string }) => s.id === URN.user)
   const photos = user.attributes.find((a: ServedAttribute) => a.name === 'photos')
   t.same(photos.subAttributes.find((a: ServedAttribute) => a.name === 'value').referenceTypes, ['external'], 'RFC 7643 §8.7.1')

@@ -78,7 +78,10 @@ for (const db of await testDatabases(t)) {
       ['userName eq "user7@big.example" and title co "x"', sql`false`],
       ['active eq false', sql`not active`],
       ['name.familyName co "ith12"', sql`doc -> 'name' ->> 'familyName' like '%ith12%'`],
-      ['name.familyName co "ITH12" or displayName sw "user 29"', sql`(doc -> 'name' ->> 'familyName' like '%ith12%' or doc ->> 'displayName' like 'User 29%')`],
+      [
+        'name.familyName co "ITH12" or displayName sw "user 29"',
+        sql`(doc -> 'name' ->> 'familyName' like '%ith12%' or doc ->> 'displayName' like 'User 29%')`,
+      ],
       ['displayName sw "user 29" and title co "x"', sql`false`],
       ['emails.value co "er29"', sql`user_name like '%er29%'`],
       ['userName sw "user29"', sql`user_name like 'user29%'`],
@@ -110,7 +113,9 @@ for (const db of await testDatabases(t)) {
 
 /** `count` users of `team` in SQL, as IdPs would have created them, with a title no index holds. */
 async function seed(drizzle: Db, team: string, count: number) {
-  await drizzle.execute(sql`insert into accounts (email) select 'user' || n || '@' || ${team} || '.example' from generate_series(1, ${count}) as n`)
+  await drizzle.execute(
+    sql`insert into accounts (email) select 'user' || n || '@' || ${team} || '.example' from generate_series(1, ${count}) as n`,
+  )
   await drizzle.execute(sql`
     insert into scim_users (team_id, id, user_name, external_id, active, account_id, doc)
     select ${team}, gen_random_uuid(), 'user' || n || '@' || ${team} || '.example', 'ext-' || n, n % 10 <> 0, a.id,

@@ -48,7 +48,9 @@ for (const db of await testDatabases(t)) {
       // sub-attributes are immutable, §4.2), else the User's userName.
       t.same(
         body.members.map((m: Record<string, string>) => [m.value, m.display, m.type, m.$ref]).sort(),
-        [ids[0]!, ids[1]!].map((id, i) => [id, ['Ann', 'bob@example.com'][i], 'User', `${BASE_URL}/scim/v2/${team.endpointId}/Users/${id}`]).sort(),
+        [ids[0]!, ids[1]!]
+          .map((id, i) => [id, ['Ann', 'bob@example.com'][i], 'User', `${BASE_URL}/scim/v2/${team.endpointId}/Users/${id}`])
+          .sort(),
       )
       const dup = await scim(app, team, 'POST', '/Groups', { schemas: [URN.group], displayName: 'ENGINEERING' })
       t.equal(dup.statusCode, 409)
@@ -60,14 +62,25 @@ for (const db of await testDatabases(t)) {
     t.test('a member must be a User of the same team; nothing changes otherwise', async (t) => {
       const other = await scimTeam(app, 't2')
       const stranger = (await scim(app, other, 'POST', '/Users', { userName: 'zed@example.com' })).json().id
-      for (const members of [[{ value: stranger }], [{ value: '00000000-0000-4000-8000-000000000000' }], [{ value: 'not-an-id' }], [{ display: 'no value' }]]) {
+      for (const members of [
+        [{ value: stranger }],
+        [{ value: '00000000-0000-4000-8000-000000000000' }],
+        [{ value: 'not-an-id' }],
+        [{ display: 'no value' }],
+      ]) {
         const res = await scim(app, team, 'POST', '/Groups', { displayName: 'G', members })
         t.equal(res.statusCode, 400, JSON.stringify(members))
         t.equal(res.json().scimType, 'invalidValue')
       }
       t.equal((await scim(app, team, 'GET', '/Groups')).json().totalResults, 0)
       const id = await newGroup('G', [{ value: ids[0] }])
-      const res = await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'members', value: [{ value: ids[1] }, { value: stranger }] }))
+      const res = await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}`,
+        patch({ op: 'add', path: 'members', value: [{ value: ids[1] }, { value: stranger }] }),
+      )
       t.equal(res.statusCode, 400)
       t.same(await memberIds(id), [ids[0]], 'the valid half was not applied either')
     })
@@ -96,19 +109,37 @@ for (const db of await testDatabases(t)) {
       const id = await newGroup()
       for (const op of [
         { op: 'add', path: 'urn:scim:schemas:core:1.0:members', value: [{ value: 'not-a-user' }] },
-        { op: 'add', value: { 'urn:ietf:params:scim:schemas:core:2.0:Group:members': [{ value: '00000000-0000-4000-8000-000000000000' }] } },
+        {
+          op: 'add',
+          value: { 'urn:ietf:params:scim:schemas:core:2.0:Group:members': [{ value: '00000000-0000-4000-8000-000000000000' }] },
+        },
       ]) {
         t.equal((await scim(app, team, 'PATCH', `/Groups/${id}`, patch(op))).statusCode, 400, JSON.stringify(op))
       }
-      await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'urn:ietf:params:scim:schemas:core:2.0:Group:members', value: [{ value: ids[0] }] }))
-      await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', value: { 'urn:scim:schemas:core:1.0:members': [{ value: ids[1] }] } }))
+      await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}`,
+        patch({ op: 'add', path: 'urn:ietf:params:scim:schemas:core:2.0:Group:members', value: [{ value: ids[0] }] }),
+      )
+      await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}`,
+        patch({ op: 'add', value: { 'urn:scim:schemas:core:1.0:members': [{ value: ids[1] }] } }),
+      )
       t.same(await memberIds(id), [ids[0], ids[1]].sort())
       const stored = await db.rows<{ doc: Record<string, unknown> }>(`select doc from scim_groups where id = '${id}'`)
       t.notOk(JSON.stringify(stored[0]!.doc).includes('members'), 'members never land in the document')
     })
 
     t.test('remove: by filter only that member; Entra value list only those; no value removes all', async (t) => {
-      const id = await newGroup('G', ids.map((value) => ({ value })))
+      const id = await newGroup(
+        'G',
+        ids.map((value) => ({ value })),
+      )
       await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'remove', path: `members[value eq "${ids[0]}"]` }))
       t.same(await memberIds(id), [ids[1], ids[2], ids[3]].sort())
       await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'Remove', path: 'members', value: [{ value: ids[1] }] }))
@@ -123,7 +154,13 @@ for (const db of await testDatabases(t)) {
 
     t.test('replace sets the list; a no-path replace with {id, displayName} renames (Okta)', async (t) => {
       const id = await newGroup('G', [{ value: ids[0] }, { value: ids[1] }])
-      await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }))
+      await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}`,
+        patch({ op: 'replace', path: 'members', value: [{ value: ids[1] }, { value: ids[2] }] }),
+      )
       t.same(await memberIds(id), [ids[1], ids[2]].sort())
       const renamed = await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'replace', value: { id, displayName: 'Renamed' } }))
       t.equal(renamed.statusCode, 204)
@@ -131,14 +168,24 @@ for (const db of await testDatabases(t)) {
       t.equal(group.displayName, 'Renamed')
       t.same(group.members.map((m: { value: string }) => m.value).sort(), [ids[1], ids[2]].sort(), 'members untouched')
       t.equal(group.meta.version, 'W/"3"')
-      const withBody = await scim(app, team, 'PATCH', `/Groups/${id}?attributes=displayName`, patch({ op: 'replace', path: 'displayName', value: 'Again' }))
+      const withBody = await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}?attributes=displayName`,
+        patch({ op: 'replace', path: 'displayName', value: 'Again' }),
+      )
       t.equal(withBody.statusCode, 200, 'the resource comes back when attributes are asked for')
       t.same(Object.keys(withBody.json()).sort(), ['displayName', 'id', 'meta', 'schemas'])
     })
 
     t.test('PUT with a full member list applies the difference', async (t) => {
       const id = await newGroup('G', [{ value: ids[0] }, { value: ids[1] }])
-      const res = await scim(app, team, 'PUT', `/Groups/${id}`, { schemas: [URN.group], displayName: 'G2', members: [{ value: ids[1] }, { value: ids[3] }] })
+      const res = await scim(app, team, 'PUT', `/Groups/${id}`, {
+        schemas: [URN.group],
+        displayName: 'G2',
+        members: [{ value: ids[1] }, { value: ids[3] }],
+      })
       t.equal(res.statusCode, 200)
       t.equal(res.json().displayName, 'G2')
       t.same(await memberIds(id), [ids[1], ids[3]].sort())
@@ -155,14 +202,24 @@ for (const db of await testDatabases(t)) {
       const asked = (await scim(app, team, 'GET', `/Users/${ids[0]}?attributes=userName,groups`)).json()
       t.same(
         asked.groups.map((g: Record<string, string>) => [g.value, g.display, g.type, g.$ref]),
-        [[a, 'Alpha', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${a}`], [b, 'Beta', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${b}`]],
+        [
+          [a, 'Alpha', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${a}`],
+          [b, 'Beta', 'direct', `${BASE_URL}/scim/v2/${team.endpointId}/Groups/${b}`],
+        ],
       )
       const listed = (await scim(app, team, 'GET', `/Users?attributes=groups&filter=${encodeURIComponent('userName sw "bob"')}`)).json()
-      t.same(listed.Resources[0].groups.map((g: { display: string }) => g.display), ['Beta'])
+      t.same(
+        listed.Resources[0].groups.map((g: { display: string }) => g.display),
+        ['Beta'],
+      )
       const inBeta = (await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent(`groups[value eq "${b}"]`)}`)).json()
       t.same(inBeta.Resources.map((u: { id: string }) => u.id).sort(), [ids[0], ids[1]].sort(), 'users filter by their groups')
       t.equal((await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent(`groups.value eq "${a}"`)}`)).json().totalResults, 1)
-      t.equal((await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('groups.display eq "Alpha"')}`)).statusCode, 400, 'not silently empty')
+      t.equal(
+        (await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('groups.display eq "Alpha"')}`)).statusCode,
+        400,
+        'not silently empty',
+      )
       const schema = (await scim(app, team, 'GET', `/Schemas/${URN.user}`)).json()
       t.equal(schema.attributes.find((x: { name: string }) => x.name === 'groups').returned, 'request')
     })
@@ -180,10 +237,16 @@ for (const db of await testDatabases(t)) {
       await scim(app, team, 'POST', '/Groups', { displayName: 'Beta', externalId: 'ext-b', members: [{ value: ids[1] }] })
       const q = (query: string) => scim(app, team, 'GET', `/Groups?${query}`)
       const f = (filter: string) => q(`filter=${encodeURIComponent(filter)}`)
-      t.same((await f('displayName eq "alpha"')).json().Resources.map((g: { id: string }) => g.id), [a])
+      t.same(
+        (await f('displayName eq "alpha"')).json().Resources.map((g: { id: string }) => g.id),
+        [a],
+      )
       t.equal((await f('externalId eq "ext-b"')).json().totalResults, 1)
       t.equal((await f('externalId eq "EXT-B"')).json().totalResults, 0)
-      t.same((await f(`members[value eq "${ids[0]}"]`)).json().Resources.map((g: { id: string }) => g.id), [a])
+      t.same(
+        (await f(`members[value eq "${ids[0]}"]`)).json().Resources.map((g: { id: string }) => g.id),
+        [a],
+      )
       t.equal((await f(`members.value eq "${ids[1]}"`)).json().totalResults, 1)
       t.equal((await f('members pr')).json().totalResults, 2)
       t.equal((await f('members[display eq "x"]')).statusCode, 400)
@@ -211,13 +274,21 @@ for (const db of await testDatabases(t)) {
       t.equal((await scim(app, team, 'DELETE', `/Groups/${id}`)).statusCode, 204)
       t.equal((await scim(app, team, 'GET', `/Groups/${id}`)).statusCode, 404)
       const events = (await admin(app, 'GET', '/teams/t1/scim/events?limit=3', { actor: team.ownerAccountId })).json().events
-      t.same(events.map((e: { action: string; detail: string }) => `${e.action} ${e.detail}`), ['group.delete G', 'group.patch G: +1 -0', 'group.create G: +1'])
+      t.same(
+        events.map((e: { action: string; detail: string }) => `${e.action} ${e.detail}`),
+        ['group.delete G', 'group.patch G: +1 -0', 'group.create G: +1'],
+      )
     })
 
     t.test('concurrent membership PATCHes on one group lose no update', async (t) => {
       const id = await newGroup()
-      const results = await Promise.all(ids.map((value) => scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'members', value: [{ value }] }))))
-      t.same(results.map((r) => r.statusCode), [204, 204, 204, 204])
+      const results = await Promise.all(
+        ids.map((value) => scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'members', value: [{ value }] }))),
+      )
+      t.same(
+        results.map((r) => r.statusCode),
+        [204, 204, 204, 204],
+      )
       t.same(await memberIds(id), [...ids].sort())
       t.equal((await scim(app, team, 'GET', `/Groups/${id}`)).json().meta.version, 'W/"5"')
     })
@@ -241,8 +312,24 @@ for (const db of await testDatabases(t)) {
       t.equal(big.json().scimType, 'tooMany')
       t.match(big.json().detail, /excludedAttributes=members/)
       t.equal((await scim(app, team, 'GET', `/Groups/${id}?excludedAttributes=members`)).statusCode, 200)
-      t.equal((await scim(app, team, 'GET', `/Groups?filter=${encodeURIComponent(`members[value eq "${users[5]!.id}"]`)}&excludedAttributes=members`)).json().totalResults, 1)
-      const tooMany = await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'add', path: 'members', value: [...first, { value: ids[0] }] }))
+      t.equal(
+        (
+          await scim(
+            app,
+            team,
+            'GET',
+            `/Groups?filter=${encodeURIComponent(`members[value eq "${users[5]!.id}"]`)}&excludedAttributes=members`,
+          )
+        ).json().totalResults,
+        1,
+      )
+      const tooMany = await scim(
+        app,
+        team,
+        'PATCH',
+        `/Groups/${id}`,
+        patch({ op: 'add', path: 'members', value: [...first, { value: ids[0] }] }),
+      )
       t.equal(tooMany.statusCode, 400, 'more than 10,000 members in one request is refused')
       const removeAll = await scim(app, team, 'PATCH', `/Groups/${id}`, patch({ op: 'remove', path: 'members', value: first }))
       t.equal(removeAll.statusCode, 204)
@@ -250,7 +337,10 @@ for (const db of await testDatabases(t)) {
     })
 
     t.test('a statement timeout reading members or groups is 400 tooMany with advice, never a 503', async (t) => {
-      const id = await newGroup('Everyone', ids.map((value) => ({ value })))
+      const id = await newGroup(
+        'Everyone',
+        ids.map((value) => ({ value })),
+      )
       // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
       const timingOut = new Proxy(db.store, {
         get(target, name, receiver) {
@@ -258,7 +348,12 @@ for (const db of await testDatabases(t)) {
           return Reflect.get(target, name, receiver)
         },
       })
-      const slow = await buildApp({ store: timingOut, ping: () => db.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: BASE_URL })
+      const slow = await buildApp({
+        store: timingOut,
+        ping: () => db.database.ping(),
+        adminTokenHash: hashToken(ADMIN_TOKEN),
+        publicBaseUrl: BASE_URL,
+      })
       t.teardown(() => slow.close())
       const reads: [string, RegExp][] = [
         [`/Groups/${id}`, /excludedAttributes=members/],

@@ -40,39 +40,123 @@ class Lazy {
 const lazyText = (label: string, build: () => string) => new Lazy(label, build)
 
 const hugeNumber = fc.constantFrom(
-  '1e20', '9223372036854775807', '9223372036854775808', '18446744073709551616', '-9223372036854775809', '1e308', '-1', '0',
-  '1.5', 'NaN', 'Infinity', '-Infinity', '0x10', '1_000', '', ' ', '99999999999999999999999999999999', '2147483648', '+5', '1e-7',
+  '1e20',
+  '9223372036854775807',
+  '9223372036854775808',
+  '18446744073709551616',
+  '-9223372036854775809',
+  '1e308',
+  '-1',
+  '0',
+  '1.5',
+  'NaN',
+  'Infinity',
+  '-Infinity',
+  '0x10',
+  '1_000',
+  '',
+  ' ',
+  '99999999999999999999999999999999',
+  '2147483648',
+  '+5',
+  '1e-7',
 )
-const hugeJsonNumber = fc.constantFrom(1e20, 9223372036854775807, 2 ** 64, -1, 0, 1.5, 1e308, -1e308, Number.MAX_SAFE_INTEGER + 2, 2147483648)
+const hugeJsonNumber = fc.constantFrom(
+  1e20,
+  9223372036854775807,
+  2 ** 64,
+  -1,
+  0,
+  1.5,
+  1e308,
+  -1e308,
+  Number.MAX_SAFE_INTEGER + 2,
+  2147483648,
+)
 
-const controlText = fc.constantFrom('\u0000', '\u0001', '\u001b[31m', '\u007f', '\u0085', '\ud800', '\udfff', '\r\n', '\t', '\u2028', '\ufeff')
+const controlText = fc.constantFrom(
+  '\u0000',
+  '\u0001',
+  '\u001b[31m',
+  '\u007f',
+  '\u0085',
+  '\ud800',
+  '\udfff',
+  '\r\n',
+  '\t',
+  '\u2028',
+  '\ufeff',
+)
 const nastyString = fc.oneof(
   fc.string({ maxLength: 30 }),
   fc.string({ unit: 'binary', maxLength: 30 }),
   fc.tuple(fc.string({ maxLength: 8 }), controlText, fc.string({ maxLength: 8 })).map(([a, c, b]) => `${a}${c}${b}@x.example`),
-  fc.constantFrom('__proto__', 'constructor', 'prototype', 'toString', '%00', '../../etc/passwd', "' or 1=1 --", '"; drop table scim_users; --', '$where'),
+  fc.constantFrom(
+    '__proto__',
+    'constructor',
+    'prototype',
+    'toString',
+    '%00',
+    '../../etc/passwd',
+    "' or 1=1 --",
+    '"; drop table scim_users; --',
+    '$where',
+  ),
   fc.integer({ min: 10_000, max: 200_000 }).map((n) => lazyText(`"x" * ${n}`, () => 'x'.repeat(n))),
 )
 
-const ATTRIBUTE_NAMES = ['userName', 'emails', 'emails.value', 'name.givenName', 'displayName', 'groups', 'members', 'meta', 'id', `${URN.enterpriseUser}:manager`, 'nope', 'urn:x:y:z']
+const ATTRIBUTE_NAMES = [
+  'userName',
+  'emails',
+  'emails.value',
+  'name.givenName',
+  'displayName',
+  'groups',
+  'members',
+  'meta',
+  'id',
+  `${URN.enterpriseUser}:manager`,
+  'nope',
+  'urn:x:y:z',
+]
 /** An attributes / excludedAttributes list: sometimes enormous (the quadratic projection was 200,000 names). */
 const attributeList = fc.oneof(
   fc.array(fc.constantFrom(...ATTRIBUTE_NAMES), { maxLength: 6 }).map((names) => names.join(',')),
-  fc.integer({ min: 1_000, max: 200_000 }).map((n) => lazyText(`${n} attribute names`, () => Array.from({ length: n }, (_, i) => ATTRIBUTE_NAMES[i % ATTRIBUTE_NAMES.length]).join(','))),
+  fc
+    .integer({ min: 1_000, max: 200_000 })
+    .map((n) =>
+      lazyText(`${n} attribute names`, () => Array.from({ length: n }, (_, i) => ATTRIBUTE_NAMES[i % ATTRIBUTE_NAMES.length]).join(',')),
+    ),
   fc.integer({ min: 1_000, max: 100_000 }).map((n) => lazyText(`one name of ${n} characters`, () => 'a'.repeat(n))),
   nastyString,
 )
 
 const FILTERS = [
-  'userName eq "ada@a.example"', 'emails[type eq "work" and value co "@"]', 'not (active eq true)', 'meta.lastModified gt "2026-01-01T00:00:00Z"',
-  'userName eq', '((((', 'userName eq "a\\u0000b"', 'title co "x" or title co "y"', 'groups.value eq "not-a-uuid"', 'id eq "------------------------------------"',
-  `${URN.enterpriseUser}:manager.value eq "x"`, 'members[value eq "x"]', 'displayName sw ""', 'active eq "True"', 'x eq 1e400',
+  'userName eq "ada@a.example"',
+  'emails[type eq "work" and value co "@"]',
+  'not (active eq true)',
+  'meta.lastModified gt "2026-01-01T00:00:00Z"',
+  'userName eq',
+  '((((',
+  'userName eq "a\\u0000b"',
+  'title co "x" or title co "y"',
+  'groups.value eq "not-a-uuid"',
+  'id eq "------------------------------------"',
+  `${URN.enterpriseUser}:manager.value eq "x"`,
+  'members[value eq "x"]',
+  'displayName sw ""',
+  'active eq "True"',
+  'x eq 1e400',
 ]
 const filter = fc.oneof(
   fc.constantFrom(...FILTERS),
   nastyString,
-  fc.integer({ min: 2, max: 5_000 }).map((n) => lazyText(`${n} nested parentheses`, () => `${'('.repeat(n)}userName eq "a"${')'.repeat(n)}`)),
-  fc.integer({ min: 2, max: 3_000 }).map((n) => lazyText(`${n} or-terms`, () => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(' or '))),
+  fc
+    .integer({ min: 2, max: 5_000 })
+    .map((n) => lazyText(`${n} nested parentheses`, () => `${'('.repeat(n)}userName eq "a"${')'.repeat(n)}`)),
+  fc
+    .integer({ min: 2, max: 3_000 })
+    .map((n) => lazyText(`${n} or-terms`, () => Array.from({ length: n }, (_, i) => `userName eq "u${i}"`).join(' or '))),
   fc.integer({ min: 2, max: 2_000 }).map((n) => lazyText(`${n} nots`, () => `${'not ('.repeat(n)}active eq true${')'.repeat(n)}`)),
 )
 
@@ -103,12 +187,13 @@ const listQuery = fc.record(
 /** JSON nested `depth` levels: arrays, objects, or both. */
 // Deeper than a few thousand levels, the test's own JSON.stringify overflows; the raw text case goes deeper.
 const deep = fc.integer({ min: 50, max: 3_000 }).chain((depth) =>
-  fc.constantFrom('[', '{"a":').map((open) =>
-    new Lazy(`${depth} levels of ${open}`, () => {
-      let value: unknown = 'bottom'
-      for (let i = 0; i < depth; i++) value = open === '[' ? [value] : { a: value }
-      return value
-    }),
+  fc.constantFrom('[', '{"a":').map(
+    (open) =>
+      new Lazy(`${depth} levels of ${open}`, () => {
+        let value: unknown = 'bottom'
+        for (let i = 0; i < depth; i++) value = open === '[' ? [value] : { a: value }
+        return value
+      }),
   ),
 )
 
@@ -127,11 +212,20 @@ const userBody = fc.record(
     active: fc.oneof(fc.boolean(), fc.constantFrom('True', 'False', 'yes', 0, 1, null)),
     emails: fc.oneof(
       fc.constant([{ value: 'hostile@a.example', type: 'work', primary: true }]),
-      fc.array(fc.record({ value: fc.oneof(nastyString, anyJson), type: nastyString, primary: fc.oneof(fc.boolean(), anyJson) }, { requiredKeys: [] }), { maxLength: 120 }),
+      fc.array(
+        fc.record(
+          { value: fc.oneof(nastyString, anyJson), type: nastyString, primary: fc.oneof(fc.boolean(), anyJson) },
+          { requiredKeys: [] },
+        ),
+        { maxLength: 120 },
+      ),
       anyJson,
     ),
     name: fc.oneof(fc.record({ givenName: nastyString, familyName: nastyString }, { requiredKeys: [] }), anyJson),
-    [URN.enterpriseUser]: fc.oneof(fc.record({ manager: fc.oneof(nastyString, anyJson), employeeNumber: anyJson }, { requiredKeys: [] }), anyJson),
+    [URN.enterpriseUser]: fc.oneof(
+      fc.record({ manager: fc.oneof(nastyString, anyJson), employeeNumber: anyJson }, { requiredKeys: [] }),
+      anyJson,
+    ),
     externalId: fc.oneof(nastyString, anyJson),
     groups: anyJson,
   },
@@ -143,8 +237,17 @@ const groupBody = fc.record(
     schemas: fc.oneof(fc.constant([URN.group]), anyJson),
     displayName: fc.oneof(fc.constant('Hostile'), nastyString, anyJson),
     members: fc.oneof(
-      fc.array(fc.record({ value: fc.oneof(fc.uuid(), nastyString, anyJson), display: nastyString }, { requiredKeys: [] }), { maxLength: 50 }),
-      fc.integer({ min: 10_001, max: 20_000 }).map((n) => new Lazy(`${n} random members`, () => Array.from({ length: n }, (_, i) => ({ value: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` })))),
+      fc.array(fc.record({ value: fc.oneof(fc.uuid(), nastyString, anyJson), display: nastyString }, { requiredKeys: [] }), {
+        maxLength: 50,
+      }),
+      fc
+        .integer({ min: 10_001, max: 20_000 })
+        .map(
+          (n) =>
+            new Lazy(`${n} random members`, () =>
+              Array.from({ length: n }, (_, i) => ({ value: `00000000-0000-4000-8000-${String(i).padStart(12, '0')}` })),
+            ),
+        ),
       anyJson,
     ),
     externalId: fc.oneof(nastyString, anyJson),
@@ -160,14 +263,22 @@ const patchBody = fc.record(
         fc.record(
           {
             op: fc.oneof(fc.constantFrom('add', 'replace', 'remove', 'Replace'), nastyString),
-            path: fc.oneof(fc.constantFrom('displayName', 'emails[type eq "work"].value', 'members', 'active', 'userName', 'name.givenName'), filter, nastyString),
+            path: fc.oneof(
+              fc.constantFrom('displayName', 'emails[type eq "work"].value', 'members', 'active', 'userName', 'name.givenName'),
+              filter,
+              nastyString,
+            ),
             value: fc.oneof(anyJson, userBody, groupBody),
           },
           { requiredKeys: [] },
         ),
         { maxLength: 20 },
       ),
-      fc.integer({ min: 1_001, max: 5_000 }).map((n) => new Lazy(`${n} operations`, () => Array.from({ length: n }, () => ({ op: 'replace', path: 'displayName', value: 'x' })))),
+      fc
+        .integer({ min: 1_001, max: 5_000 })
+        .map(
+          (n) => new Lazy(`${n} operations`, () => Array.from({ length: n }, () => ({ op: 'replace', path: 'displayName', value: 'x' }))),
+        ),
       anyJson,
     ),
   },
@@ -183,7 +294,9 @@ const searchBody = fc.oneof(
       count: fc.oneof(hugeJsonNumber, anyJson),
       attributes: fc.oneof(
         fc.array(fc.constantFrom(...ATTRIBUTE_NAMES), { maxLength: 10 }),
-        fc.integer({ min: 1_000, max: 150_000 }).map((n) => new Lazy(`${n} attributes`, () => Array.from({ length: n }, (_, i) => ATTRIBUTE_NAMES[i % ATTRIBUTE_NAMES.length]))),
+        fc
+          .integer({ min: 1_000, max: 150_000 })
+          .map((n) => new Lazy(`${n} attributes`, () => Array.from({ length: n }, (_, i) => ATTRIBUTE_NAMES[i % ATTRIBUTE_NAMES.length]))),
         anyJson,
       ),
       excludedAttributes: fc.oneof(
@@ -203,7 +316,12 @@ const searchBody = fc.oneof(
 /** Where a request goes: an existing resource of this team, of another team, or an id that is not one. */
 type IdKind = 'own' | 'other' | 'forged'
 const idKind = fc.constantFrom<IdKind>('own', 'other', 'forged')
-const forgedId = fc.oneof(fc.uuid(), fc.constant('-'.repeat(36)), nastyString, fc.integer({ min: 300, max: 20_000 }).map((n) => lazyText(`id of ${n}`, () => 'a'.repeat(n))))
+const forgedId = fc.oneof(
+  fc.uuid(),
+  fc.constant('-'.repeat(36)),
+  nastyString,
+  fc.integer({ min: 300, max: 20_000 }).map((n) => lazyText(`id of ${n}`, () => 'a'.repeat(n))),
+)
 
 type Request =
   | { kind: 'list'; resource: 'Users' | 'Groups' | ''; query: Record<string, unknown> }
@@ -216,27 +334,62 @@ type Request =
 
 const resource = fc.constantFrom<'Users' | 'Groups'>('Users', 'Groups')
 const request: fc.Arbitrary<Request> = fc.oneof(
-  fc.record({ kind: fc.constant('list' as const), resource: fc.constantFrom<'Users' | 'Groups' | ''>('Users', 'Groups'), query: listQuery }),
-  fc.record({ kind: fc.constant('search' as const), resource: fc.constantFrom<'Users' | 'Groups' | ''>('Users', 'Groups', ''), body: searchBody }),
+  fc.record({
+    kind: fc.constant('list' as const),
+    resource: fc.constantFrom<'Users' | 'Groups' | ''>('Users', 'Groups'),
+    query: listQuery,
+  }),
+  fc.record({
+    kind: fc.constant('search' as const),
+    resource: fc.constantFrom<'Users' | 'Groups' | ''>('Users', 'Groups', ''),
+    body: searchBody,
+  }),
   fc.record({ kind: fc.constantFrom('get' as const, 'delete' as const), resource, id: idKind, forged: forgedId, query: listQuery }),
-  resource.chain((r) => fc.record({ kind: fc.constant('create' as const), resource: fc.constant(r), body: r === 'Users' ? userBody : groupBody })),
   resource.chain((r) =>
-    fc.record({ kind: fc.constantFrom('put' as const, 'patch' as const), resource: fc.constant(r), id: idKind, forged: forgedId, body: fc.oneof(patchBody, r === 'Users' ? userBody : groupBody) }),
+    fc.record({ kind: fc.constant('create' as const), resource: fc.constant(r), body: r === 'Users' ? userBody : groupBody }),
+  ),
+  resource.chain((r) =>
+    fc.record({
+      kind: fc.constantFrom('put' as const, 'patch' as const),
+      resource: fc.constant(r),
+      id: idKind,
+      forged: forgedId,
+      body: fc.oneof(patchBody, r === 'Users' ? userBody : groupBody),
+    }),
   ),
   fc.record({
     kind: fc.constant('other' as const),
-    path: fc.constantFrom('/ServiceProviderConfig', '/Schemas', `/Schemas/${URN.user}`, '/Schemas/nope', '/ResourceTypes', '/ResourceTypes/User', '/Me', '/Bulk', '/Users/.search/x', '/nope'),
+    path: fc.constantFrom(
+      '/ServiceProviderConfig',
+      '/Schemas',
+      `/Schemas/${URN.user}`,
+      '/Schemas/nope',
+      '/ResourceTypes',
+      '/ResourceTypes/User',
+      '/Me',
+      '/Bulk',
+      '/Users/.search/x',
+      '/nope',
+    ),
     method: fc.constantFrom('GET' as const, 'POST' as const, 'PUT' as const, 'PATCH' as const, 'DELETE' as const),
     body: anyJson,
   }),
   fc.record({
     kind: fc.constant('raw' as const),
     resource,
-    contentType: fc.constantFrom('application/scim+json', 'application/json', 'text/plain', 'application/scim+json; charset=latin1', 'application/x-www-form-urlencoded'),
+    contentType: fc.constantFrom(
+      'application/scim+json',
+      'application/json',
+      'text/plain',
+      'application/scim+json; charset=latin1',
+      'application/x-www-form-urlencoded',
+    ),
     payload: fc.oneof(
       fc.string({ maxLength: 200 }),
       fc.integer({ min: 10_000, max: 900_000 }).map((n) => lazyText(`${n} open brackets`, () => '['.repeat(n))),
-      fc.integer({ min: 10, max: 200_000 }).map((n) => lazyText(`"\\u0000" x ${n}`, () => JSON.stringify({ userName: '\u0000'.repeat(n) }))),
+      fc
+        .integer({ min: 10, max: 200_000 })
+        .map((n) => lazyText(`"\\u0000" x ${n}`, () => JSON.stringify({ userName: '\u0000'.repeat(n) }))),
       fc.constant('{"userName": "a", "userName": "b", "__proto__": {"admin": true}}'),
     ),
   }),
@@ -244,7 +397,9 @@ const request: fc.Arbitrary<Request> = fc.oneof(
 
 /** Percent-encodes UTF-8 bytes; a lone surrogate (which encodeURIComponent refuses) goes as U+FFFD. */
 function percentEncode(text: string): string {
-  return [...Buffer.from(text, 'utf8')].map((byte) => (/[\w.~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).padStart(2, '0')}`)).join('')
+  return [...Buffer.from(text, 'utf8')]
+    .map((byte) => (/[\w.~-]/.test(String.fromCharCode(byte)) ? String.fromCharCode(byte) : `%${byte.toString(16).padStart(2, '0')}`))
+    .join('')
 }
 
 function encodeQuery(query: Record<string, unknown>): string {
@@ -266,7 +421,10 @@ async function seed(app: FastifyInstance): Promise<Fixture> {
   const other = await scimTeam(app, 'hostile-b')
   const ids = { Users: '', Groups: '' }
   const otherIds = { Users: '', Groups: '' }
-  for (const [who, into] of [[team, ids], [other, otherIds]] as const) {
+  for (const [who, into] of [
+    [team, ids],
+    [other, otherIds],
+  ] as const) {
     for (let i = 0; i < 5; i++) {
       const res = await scim(app, who, 'POST', '/Users', {
         schemas: [URN.user],
@@ -277,7 +435,11 @@ async function seed(app: FastifyInstance): Promise<Fixture> {
       if (res.statusCode !== 201) throw new Error(`seed: ${res.statusCode} ${res.body}`)
       into.Users ||= res.json().id
     }
-    const group = await scim(app, who, 'POST', '/Groups', { schemas: [URN.group], displayName: 'Everyone', members: [{ value: into.Users }] })
+    const group = await scim(app, who, 'POST', '/Groups', {
+      schemas: [URN.group],
+      displayName: 'Everyone',
+      members: [{ value: into.Users }],
+    })
     into.Groups = group.json().id
   }
   return { team, other, ids, otherIds }
@@ -369,7 +531,12 @@ for (const db of await testDatabases(t)) {
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     )
-    t.pass(`${RUNS} hostile requests: ${[...statuses].sort(([a], [b]) => a - b).map(([s, n]) => `${s}: ${n}`).join(', ')}`)
+    t.pass(
+      `${RUNS} hostile requests: ${[...statuses]
+        .sort(([a], [b]) => a - b)
+        .map(([s, n]) => `${s}: ${n}`)
+        .join(', ')}`,
+    )
     t.ok([...statuses.keys()].some((s) => s < 300) && [...statuses.keys()].some((s) => s >= 400), 'the run saw both successes and refusals')
   })
 }

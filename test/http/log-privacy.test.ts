@@ -40,27 +40,66 @@ for (const db of await testDatabases(t)) {
     await db.reset()
     const { app, lines } = await loggedApp(t, db, 'info')
     const team = await scimTeam(app, 'privacy')
-    const secrets = ['alice.private@example.com', 'bob.hidden@example.com', 'carol.secret@example.com', 'carol.work@example.com', 'Carolina', 'Secret Group', 'erin.secret@example.com', 'frank.secret@example.com', 'cursor-value-123']
+    const secrets = [
+      'alice.private@example.com',
+      'bob.hidden@example.com',
+      'carol.secret@example.com',
+      'carol.work@example.com',
+      'Carolina',
+      'Secret Group',
+      'erin.secret@example.com',
+      'frank.secret@example.com',
+      'cursor-value-123',
+    ]
     const rid = (id: string) => ({ 'x-request-id': id })
 
     await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('userName eq "alice.private@example.com"')}`, undefined, rid('eq'))
-    await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('emails[type eq "work" and value co "bob.hidden@example.com"] or not (title pr)')}&startIndex=1&count=10&attributes=userName`, undefined, rid('complex'))
+    await scim(
+      app,
+      team,
+      'GET',
+      `/Users?filter=${encodeURIComponent('emails[type eq "work" and value co "bob.hidden@example.com"] or not (title pr)')}&startIndex=1&count=10&attributes=userName`,
+      undefined,
+      rid('complex'),
+    )
     await scim(app, team, 'GET', `/Groups?filter=${encodeURIComponent('displayName eq "Secret Group"')}`, undefined, rid('groups'))
-    const user = { userName: 'carol.secret@example.com', name: { givenName: 'Carolina' }, emails: [{ value: 'carol.work@example.com', primary: true }] }
+    const user = {
+      userName: 'carol.secret@example.com',
+      name: { givenName: 'Carolina' },
+      emails: [{ value: 'carol.work@example.com', primary: true }],
+    }
     t.equal((await scim(app, team, 'POST', '/Users', user, rid('create'))).statusCode, 201)
     const conflict = await scim(app, team, 'POST', '/Users', user, rid('conflict'))
     t.equal(conflict.statusCode, 409)
     t.match(conflict.json().detail, /carol\.secret@example\.com/, 'the client is told which userName (the log is not)')
-    t.equal((await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('userName eq "erin.secret@example.com" and (')}`, undefined, rid('invalid'))).statusCode, 400)
+    t.equal(
+      (
+        await scim(
+          app,
+          team,
+          'GET',
+          `/Users?filter=${encodeURIComponent('userName eq "erin.secret@example.com" and (')}`,
+          undefined,
+          rid('invalid'),
+        )
+      ).statusCode,
+      400,
+    )
     t.equal((await scim(app, team, 'GET', '/Users/frank.secret@example.com', undefined, rid('by-name'))).statusCode, 404)
     t.equal((await scim(app, team, 'GET', '/Users/frank.secret@example.com/more', undefined, rid('no-route'))).statusCode, 404)
     await scim(app, team, 'GET', '/Users?cursor=cursor-value-123', undefined, rid('cursor'))
 
-    const text = lines.filter((l) => l.level >= 30).map((l) => JSON.stringify(l)).join('\n')
+    const text = lines
+      .filter((l) => l.level >= 30)
+      .map((l) => JSON.stringify(l))
+      .join('\n')
     // As written and as the URL carried it (percent-encoded).
     for (const secret of secrets) t.notOk(text.includes(secret) || text.includes(encodeURIComponent(secret)), `no ${secret} at info`)
 
-    t.match(completed(lines, 'eq'), { req: { method: 'GET', route: '/scim/v2/:endpointId/Users', query: { filter: 'userName eq' } }, res: { statusCode: 200 } })
+    t.match(completed(lines, 'eq'), {
+      req: { method: 'GET', route: '/scim/v2/:endpointId/Users', query: { filter: 'userName eq' } },
+      res: { statusCode: 200 },
+    })
     t.same((completed(lines, 'complex')?.req as { query: unknown }).query, {
       filter: 'emails[type eq and value co] or not (title pr)',
       startIndex: 1,
@@ -72,7 +111,11 @@ for (const db of await testDatabases(t)) {
     t.match(completed(lines, 'by-name'), { req: { route: '/scim/v2/:endpointId/Users/:id' }, res: { statusCode: 404 } })
     t.notOk((completed(lines, 'no-route')?.req as { route?: string }).route, 'no route matched: no path at all')
     t.match(completed(lines, 'cursor'), { req: { query: { cursor: '[redacted]' } } })
-    t.match(lines.find((l) => l.reqId === 'conflict' && l.msg === 'request rejected'), { status: 409, scimType: 'uniqueness', teamId: 'privacy' }, 'the rejection names its status and type')
+    t.match(
+      lines.find((l) => l.reqId === 'conflict' && l.msg === 'request rejected'),
+      { status: 409, scimType: 'uniqueness', teamId: 'privacy' },
+      'the rejection names its status and type',
+    )
   })
 
   t.test(`${db.name}: probes write no line per call at info, only at debug`, async (t) => {
@@ -83,7 +126,11 @@ for (const db of await testDatabases(t)) {
       }
       const probeLines = lines.filter((l) => l.msg === 'request completed')
       t.equal(probeLines.length, level === 'info' ? 0 : 9, `${level}: ${probeLines.length} lines`)
-      if (level === 'debug') t.ok(probeLines.every((l) => l.level === 20), 'at debug level')
+      if (level === 'debug')
+        t.ok(
+          probeLines.every((l) => l.level === 20),
+          'at debug level',
+        )
     }
   })
 
@@ -95,16 +142,33 @@ for (const db of await testDatabases(t)) {
     await db.rows('alter table accounts rename to accounts_gone')
     t.teardown(() => db.rows('alter table accounts_gone rename to accounts'))
     const email = 'victim.secret@example.com'
-    const res = await scim(app, team, 'POST', '/Users', { userName: email, emails: [{ value: email, primary: true }] }, { 'x-request-id': 'broken' })
+    const res = await scim(
+      app,
+      team,
+      'POST',
+      '/Users',
+      { userName: email, emails: [{ value: email, primary: true }] },
+      { 'x-request-id': 'broken' },
+    )
     t.equal(res.statusCode, 500)
     const failed = lines.find((l) => l.reqId === 'broken' && l.msg === 'request failed')
     t.ok(failed, 'the failure is logged at error level')
     const text = JSON.stringify(lines)
     t.notOk(text.includes('victim.secret'), 'no line carries the email the statement was given')
     const causes: Record<string, unknown>[] = []
-    for (let err = failed?.err as Record<string, unknown> | undefined; err; err = err.cause as Record<string, unknown> | undefined) causes.push(err)
-    t.ok(causes.some((c) => c.code === '42P01'), 'the SQLSTATE is there')
-    t.ok(causes.some((c) => String(c.message).includes('accounts')), 'and the statement or relation it failed on')
-    t.ok(causes.some((c) => String(c.stack).includes('\n    at ')), 'with its stack')
+    for (let err = failed?.err as Record<string, unknown> | undefined; err; err = err.cause as Record<string, unknown> | undefined)
+      causes.push(err)
+    t.ok(
+      causes.some((c) => c.code === '42P01'),
+      'the SQLSTATE is there',
+    )
+    t.ok(
+      causes.some((c) => String(c.message).includes('accounts')),
+      'and the statement or relation it failed on',
+    )
+    t.ok(
+      causes.some((c) => String(c.stack).includes('\n    at ')),
+      'with its stack',
+    )
   })
 }

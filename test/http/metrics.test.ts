@@ -13,14 +13,26 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 t.test('metrics: requests by route template, provisioning outcomes, pool usage; no team ids', async (t) => {
   const metrics = createMetrics(() => ({ total: 4, idle: 3, waiting: 2 }))
-  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', metrics: { metrics } })
+  const app = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    metrics: { metrics },
+  })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'metrics')
   const created = (await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' })).json()
   await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' })
-  await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })
-  await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: true } }] })
+  await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', value: { active: false } }],
+  })
+  await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+    schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+    Operations: [{ op: 'replace', value: { active: true } }],
+  })
   const res = await app.inject({ method: 'GET', url: '/metrics' })
   t.equal(res.statusCode, 200)
   t.match(res.headers['content-type'], /^text\/plain/)
@@ -29,7 +41,11 @@ t.test('metrics: requests by route template, provisioning outcomes, pool usage; 
   t.match(text, /scim_http_requests_total\{method="POST",route="\/scim\/v2\/:endpointId\/Users",status="409"\} 1/)
   t.match(text, /scim_http_request_duration_seconds_bucket\{le="[^"]+",method="PATCH",route="\/scim\/v2\/:endpointId\/Users\/:id"\}/)
   for (const outcome of ['created', 'rejected:409', 'deactivated', 'reactivated']) {
-    t.match(text, new RegExp(`scim_provisioning_outcomes_total\\{resource="user",action="user\\.(create|patch)",outcome="${outcome}"\\} 1`), outcome)
+    t.match(
+      text,
+      new RegExp(`scim_provisioning_outcomes_total\\{resource="user",action="user\\.(create|patch)",outcome="${outcome}"\\} 1`),
+      outcome,
+    )
   }
   // idle and active partition the pool (4 open connections); waiting clients are not connections.
   t.match(text, /scim_db_pool_connections\{state="idle"\} 3\n/)
@@ -63,7 +79,8 @@ t.test('rolling METRICS_TOKEN: current and previous open /metrics, any other tok
     metrics: { metrics: createMetrics(), tokenHash: hashToken(current), previousTokenHash: hashToken(previous) },
   })
   t.teardown(() => app.close())
-  const scrape = (token?: string) => app.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} })
+  const scrape = (token?: string) =>
+    app.inject({ method: 'GET', url: '/metrics', headers: token ? { authorization: `Bearer ${token}` } : {} })
   const notices = () => lines.filter((l) => l.msg === 'a previous metrics token was used; finish the roll')
 
   t.equal((await scrape(current)).statusCode, 200, 'the current token')
@@ -76,7 +93,10 @@ t.test('rolling METRICS_TOKEN: current and previous open /metrics, any other tok
   now = new Date(now.getTime() + 61_000)
   await scrape(previous)
   t.equal(notices().length, 2, 'and again a minute later')
-  t.notOk(lines.some((l) => JSON.stringify(l).includes(previous)), 'never the token')
+  t.notOk(
+    lines.some((l) => JSON.stringify(l).includes(previous)),
+    'never the token',
+  )
 
   const unrolled = await buildApp({
     store: db!.store,
@@ -86,6 +106,10 @@ t.test('rolling METRICS_TOKEN: current and previous open /metrics, any other tok
     metrics: { metrics: createMetrics(), tokenHash: hashToken(current) },
   })
   t.teardown(() => unrolled.close())
-  t.equal((await unrolled.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${previous}` } })).statusCode, 401, 'unset previous changes nothing')
+  t.equal(
+    (await unrolled.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${previous}` } })).statusCode,
+    401,
+    'unset previous changes nothing',
+  )
   t.equal((await unrolled.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${current}` } })).statusCode, 200)
 })

@@ -20,7 +20,13 @@ t.test('logs never carry a token or an Authorization header', async (t) => {
     },
   })
   const logger = createLogger('trace', sink)
-  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
+  const app = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    logger,
+  })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'logs')
@@ -46,7 +52,13 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
     },
   })
   const logger = createLogger('info', sink)
-  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', logger })
+  const app = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    logger,
+  })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'rid')
@@ -76,18 +88,29 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
 
 t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, and nothing is written', async (t) => {
   await db!.reset()
-  const base = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const base = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+  })
   const team = await scimTeam(base, 'timeouts')
   await base.close()
   // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
   const timingOut = new Proxy(db!.store, {
     get(target, name, receiver) {
       if (name === 'listUsers' || name === 'createAccount') return async () => Promise.reject(new StoreTimeout())
-      if (name === 'transaction') return (work: (tx: TeamStore) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
+      if (name === 'transaction')
+        return (work: (tx: TeamStore) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
       return Reflect.get(target, name, receiver)
     },
   })
-  const app = await buildApp({ store: timingOut, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const app = await buildApp({
+    store: timingOut,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+  })
   t.teardown(() => app.close())
   const list = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('displayName co "zq"')}`)
   t.equal(list.statusCode, 400)
@@ -99,7 +122,12 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
 })
 
 t.test('a body over the limit is 413 with a SCIM error, and changes nothing', async (t) => {
-  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const app = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+  })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'big-body')
@@ -114,11 +142,18 @@ t.test('a body over the limit is 413 with a SCIM error, and changes nothing', as
 
 t.test('lastUsedAt is written at most once a minute', async (t) => {
   let now = new Date('2026-01-01T00:00:00.000Z')
-  const app = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', clock: () => now })
+  const app = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    clock: () => now,
+  })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'usage')
-  const lastUsed = async () => (await admin(app, 'GET', '/teams/usage/scim', { actor: team.ownerAccountId })).json().lastUsedAt as string | null
+  const lastUsed = async () =>
+    (await admin(app, 'GET', '/teams/usage/scim', { actor: team.ownerAccountId })).json().lastUsedAt as string | null
   t.equal(await lastUsed(), null)
   await scim(app, team, 'GET', '/Users')
   const first = await lastUsed()
@@ -135,7 +170,12 @@ t.test('lastUsedAt is written at most once a minute', async (t) => {
 t.test('/healthz answers while /readyz reports an unreachable database as 503', async (t) => {
   const down = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' })
   t.teardown(() => down.close())
-  const app = await buildApp({ store: new PgTeamStore(down.db), ping: () => down.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const app = await buildApp({
+    store: new PgTeamStore(down.db),
+    ping: () => down.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+  })
   t.teardown(() => app.close())
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   const ready = await app.inject({ method: 'GET', url: '/readyz' })
@@ -148,7 +188,12 @@ t.test('/healthz answers while /readyz reports an unreachable database as 503', 
   t.equal(adminCall.json().error.code, 'service_unavailable')
   const ok = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(ok.statusCode, 503)
-  const app2 = await buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+  const app2 = await buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+  })
   t.teardown(() => app2.close())
   t.equal((await app2.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
 })

@@ -35,16 +35,65 @@ const baseline = {
 // --- arbitraries -------------------------------------------------------------------------------
 
 const KNOWN_PATHS = [
-  'userName', 'active', 'displayName', 'title', 'externalId', 'password', 'nickName', 'name', 'name.givenName', 'name.formatted',
-  'emails', 'emails.value', 'emails[type eq "work"]', 'emails[type eq "work"].value', 'emails[primary eq true].primary',
-  'emails[value co "@"]', 'emails[type eq "work" or type eq "home"]', 'emails[not (type eq "work")]', 'emails[type pr]',
-  'phoneNumbers[type eq "mobile"].value', 'addresses[type eq "work"].locality', 'addresses', 'roles', 'entitlements',
-  'x509Certificates', 'photos[type eq "photo"].value', 'groups', 'groups.value', 'id', 'meta', 'meta.version', 'members',
-  ENT, `${ENT}:manager`, `${ENT}:manager.value`, `${ENT}:manager.displayName`, `${ENT}:employeeNumber`, `${ENT}:nope`,
-  `${URN.user}:userName`, `${URN.user}:name.familyName`, URN.user, 'urn:scim:schemas:core:1.0:displayName',
-  'urn:scim:schemas:extension:enterprise:1.0:department', 'urn:x:y', 'emails[type eq "work"].value.extra',
-  'name[givenName eq "x"]', 'emails[value eq "a"]]', 'emails[[type eq "work"]]', '__proto__', 'constructor',
-  'emails[__proto__ eq 1]', 'name.__proto__', '', ' ', '.', '[]', 'emails[]', 'emails[type eq]', '"quoted"',
+  'userName',
+  'active',
+  'displayName',
+  'title',
+  'externalId',
+  'password',
+  'nickName',
+  'name',
+  'name.givenName',
+  'name.formatted',
+  'emails',
+  'emails.value',
+  'emails[type eq "work"]',
+  'emails[type eq "work"].value',
+  'emails[primary eq true].primary',
+  'emails[value co "@"]',
+  'emails[type eq "work" or type eq "home"]',
+  'emails[not (type eq "work")]',
+  'emails[type pr]',
+  'phoneNumbers[type eq "mobile"].value',
+  'addresses[type eq "work"].locality',
+  'addresses',
+  'roles',
+  'entitlements',
+  'x509Certificates',
+  'photos[type eq "photo"].value',
+  'groups',
+  'groups.value',
+  'id',
+  'meta',
+  'meta.version',
+  'members',
+  ENT,
+  `${ENT}:manager`,
+  `${ENT}:manager.value`,
+  `${ENT}:manager.displayName`,
+  `${ENT}:employeeNumber`,
+  `${ENT}:nope`,
+  `${URN.user}:userName`,
+  `${URN.user}:name.familyName`,
+  URN.user,
+  'urn:scim:schemas:core:1.0:displayName',
+  'urn:scim:schemas:extension:enterprise:1.0:department',
+  'urn:x:y',
+  'emails[type eq "work"].value.extra',
+  'name[givenName eq "x"]',
+  'emails[value eq "a"]]',
+  'emails[[type eq "work"]]',
+  '__proto__',
+  'constructor',
+  'emails[__proto__ eq 1]',
+  'name.__proto__',
+  '',
+  ' ',
+  '.',
+  '[]',
+  'emails[]',
+  'emails[type eq]',
+  '"quoted"',
 ]
 
 const absurdPath = fc.oneof(
@@ -61,7 +110,10 @@ const path = fc.oneof(
   { weight: 2, arbitrary: fc.string({ maxLength: 40 }) },
   { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 40 }) },
   { weight: 1, arbitrary: absurdPath },
-  { weight: 1, arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 })) },
+  {
+    weight: 1,
+    arbitrary: fc.oneof(fc.integer(), fc.boolean(), fc.constant(null), fc.array(fc.string(), { maxLength: 3 }), fc.object({ maxDepth: 1 })),
+  },
 )
 
 const opName = fc.oneof(
@@ -109,13 +161,13 @@ const scalar = fc.oneof(
 
 const huge = fc.oneof(
   fc.integer({ min: 60_000, max: 120_000 }).map((n) => new Lazy(`a string of ${n} characters`, () => 'x'.repeat(n))),
-  fc.integer({ min: 101, max: 400 }).map(
-    (n) => new Lazy(`${n} emails`, () => Array.from({ length: n }, (_, i) => ({ value: `e${i}@robust.example`, type: 'other' }))),
-  ),
+  fc
+    .integer({ min: 101, max: 400 })
+    .map((n) => new Lazy(`${n} emails`, () => Array.from({ length: n }, (_, i) => ({ value: `e${i}@robust.example`, type: 'other' })))),
   fc.integer({ min: 1_000, max: 20_000 }).map((n) => new Lazy(`a list of ${n} numbers`, () => Array.from({ length: n }, (_, i) => i))),
-  fc.integer({ min: 500, max: 3_000 }).map(
-    (n) => new Lazy(`an object of ${n} members`, () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i]))),
-  ),
+  fc
+    .integer({ min: 500, max: 3_000 })
+    .map((n) => new Lazy(`an object of ${n} members`, () => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, i])))),
 )
 
 const multiValue = fc.array(
@@ -134,9 +186,30 @@ const multiValue = fc.array(
 
 const attributeName = fc.oneof(
   fc.constantFrom(
-    'userName', 'active', 'displayName', 'title', 'name', 'name.givenName', 'emails', 'emails[type eq "work"].value', 'emails[type eq',
-    'groups', 'id', 'meta', 'schemas', 'password', ENT, `${ENT}:manager`, `${ENT}:department`, 'urn:scim:schemas:core:1.0:title',
-    '__proto__', 'constructor', 'toString', 'hasOwnProperty', 'members', 'Operations',
+    'userName',
+    'active',
+    'displayName',
+    'title',
+    'name',
+    'name.givenName',
+    'emails',
+    'emails[type eq "work"].value',
+    'emails[type eq',
+    'groups',
+    'id',
+    'meta',
+    'schemas',
+    'password',
+    ENT,
+    `${ENT}:manager`,
+    `${ENT}:department`,
+    'urn:scim:schemas:core:1.0:title',
+    '__proto__',
+    'constructor',
+    'toString',
+    'hasOwnProperty',
+    'members',
+    'Operations',
   ),
   fc.string({ maxLength: 20 }),
 )
@@ -155,16 +228,36 @@ const value = fc.oneof(
 /** Operations a real client could send, with values of the right type: most of them apply. */
 const word = fc.string({ minLength: 1, maxLength: 12 }).filter((w) => w.trim() !== '')
 // owner@robust.example is the Owner's account: taking it is a 409 that must roll the whole request back.
-const email = fc.constantFrom('robin@robust.example', 'ROBIN@robust.example', 'robin.b@robust.example', 'r@home.example', 'owner@robust.example')
+const email = fc.constantFrom(
+  'robin@robust.example',
+  'ROBIN@robust.example',
+  'robin.b@robust.example',
+  'r@home.example',
+  'owner@robust.example',
+)
 const setOp = fc.constantFrom('add', 'replace', 'Add', 'Replace')
 const typedOperation = fc.oneof(
-  fc.record({ op: setOp, path: fc.constantFrom('displayName', 'title', 'nickName', 'name.givenName', 'externalId', `${ENT}:department`), value: word }),
+  fc.record({
+    op: setOp,
+    path: fc.constantFrom('displayName', 'title', 'nickName', 'name.givenName', 'externalId', `${ENT}:department`),
+    value: word,
+  }),
   fc.record({ op: setOp, path: fc.constant('active'), value: fc.constantFrom(true, false, 'True', 'False') }),
   fc.record({ op: setOp, path: fc.constantFrom('emails[type eq "work"].value', 'emails[type eq "other"].value'), value: email }),
-  fc.record({ op: setOp, path: fc.constant('emails'), value: fc.array(fc.record({ value: email, type: fc.constantFrom('work', 'home', 'other') }), { minLength: 1, maxLength: 3 }) }),
+  fc.record({
+    op: setOp,
+    path: fc.constant('emails'),
+    value: fc.array(fc.record({ value: email, type: fc.constantFrom('work', 'home', 'other') }), { minLength: 1, maxLength: 3 }),
+  }),
   fc.record({ op: setOp, path: fc.constantFrom(`${ENT}:manager`, `${ENT}:manager.value`), value: fc.constantFrom('boss-2', '') }),
-  fc.record({ op: setOp, value: fc.record({ displayName: word, title: word, active: fc.boolean(), 'name.familyName': word }, { requiredKeys: [] }) }),
-  fc.record({ op: fc.constantFrom('remove', 'Remove'), path: fc.constantFrom('title', 'nickName', 'emails[type eq "home"]', `${ENT}:manager`, 'phoneNumbers', 'userName', 'groups') }),
+  fc.record({
+    op: setOp,
+    value: fc.record({ displayName: word, title: word, active: fc.boolean(), 'name.familyName': word }, { requiredKeys: [] }),
+  }),
+  fc.record({
+    op: fc.constantFrom('remove', 'Remove'),
+    path: fc.constantFrom('title', 'nickName', 'emails[type eq "home"]', `${ENT}:manager`, 'phoneNumbers', 'userName', 'groups'),
+  }),
 )
 
 const operation = fc.oneof(
@@ -186,17 +279,42 @@ type Payload = { json: unknown } | { raw: string | Lazy }
 
 const rawText = fc.oneof(
   fc.string({ maxLength: 60 }),
-  fc.constantFrom('{', '{"Operations": [', 'null', '"text"', '{"Operations": [{"op": "add", "path": "title", "value": "x"}]', '{"__proto__": {"polluted": 1}, "Operations": []}'),
+  fc.constantFrom(
+    '{',
+    '{"Operations": [',
+    'null',
+    '"text"',
+    '{"Operations": [{"op": "add", "path": "title", "value": "x"}]',
+    '{"__proto__": {"polluted": 1}, "Operations": []}',
+  ),
   fc.tuple(fc.integer({ min: 1_000, max: 200_000 }), fc.constantFrom('[]', '{}')).map(([depth, [open, close]]) => {
     const nested = open === '[' ? `${'['.repeat(depth)}1${']'.repeat(depth)}` : `${'{"a":'.repeat(depth)}1${'}'.repeat(depth)}`
-    return new Lazy(`a value nested ${depth} deep in ${open}${close}`, () => `{"Operations":[{"op":"replace","path":"title","value":${nested}}]}`)
+    return new Lazy(
+      `a value nested ${depth} deep in ${open}${close}`,
+      () => `{"Operations":[{"op":"replace","path":"title","value":${nested}}]}`,
+    )
   }),
 )
 
 const payload: fc.Arbitrary<Payload> = fc.oneof(
-  { weight: 6, arbitrary: fc.record({ schemas: fc.constant([URN.patchOp]), Operations: fc.array(typedOperation, { minLength: 1, maxLength: 4 }) }).map((json) => ({ json })) },
-  { weight: 12, arbitrary: fc.record({ schemas, Operations: fc.array(operation, { maxLength: 6 }) }, { requiredKeys: ['Operations'] }).map((json) => ({ json })) },
-  { weight: 1, arbitrary: fc.record({ schemas, operations: fc.oneof(fc.array(operation, { maxLength: 3 }), scalar, attributeObject) }).map((json) => ({ json })) },
+  {
+    weight: 6,
+    arbitrary: fc
+      .record({ schemas: fc.constant([URN.patchOp]), Operations: fc.array(typedOperation, { minLength: 1, maxLength: 4 }) })
+      .map((json) => ({ json })),
+  },
+  {
+    weight: 12,
+    arbitrary: fc
+      .record({ schemas, Operations: fc.array(operation, { maxLength: 6 }) }, { requiredKeys: ['Operations'] })
+      .map((json) => ({ json })),
+  },
+  {
+    weight: 1,
+    arbitrary: fc
+      .record({ schemas, operations: fc.oneof(fc.array(operation, { maxLength: 3 }), scalar, attributeObject) })
+      .map((json) => ({ json })),
+  },
   { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }).map((json) => ({ json })) },
   {
     weight: 1,
@@ -208,7 +326,9 @@ const payload: fc.Arbitrary<Payload> = fc.oneof(
   {
     weight: 1,
     arbitrary: fc.integer({ min: 1_100_000, max: 1_300_000 }).map((n) => ({
-      json: new Lazy(`a body over 1 MiB (${n} characters of title)`, () => ({ Operations: [{ op: 'add', path: 'title', value: 'y'.repeat(n) }] })),
+      json: new Lazy(`a body over 1 MiB (${n} characters of title)`, () => ({
+        Operations: [{ op: 'add', path: 'title', value: 'y'.repeat(n) }],
+      })),
     })),
   },
 )
@@ -239,7 +359,8 @@ for (const db of await testDatabases(t)) {
         method: 'PATCH',
         url: `${team.base}/Users/${id}`,
         headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' },
-        payload: 'raw' in body ? String(typeof body.raw === 'string' ? body.raw : body.raw.toJSON()) : (JSON.stringify(body.json) ?? 'null'),
+        payload:
+          'raw' in body ? String(typeof body.raw === 'string' ? body.raw : body.raw.toJSON()) : (JSON.stringify(body.json) ?? 'null'),
       })
 
     let before = await state()
@@ -260,7 +381,8 @@ for (const db of await testDatabases(t)) {
         }
         outcomes.rejected++
         const error = res.json() as Record<string, unknown>
-        if (!Array.isArray(error.schemas) || !error.schemas.includes(URN.error)) throw new Error(`not a SCIM error body: ${res.body.slice(0, 300)}`)
+        if (!Array.isArray(error.schemas) || !error.schemas.includes(URN.error))
+          throw new Error(`not a SCIM error body: ${res.body.slice(0, 300)}`)
         if (error.status !== String(res.statusCode)) throw new Error(`"status" must be the status as a string: ${res.body.slice(0, 300)}`)
         if (typeof error.detail !== 'string') throw new Error(`"detail" must be a string: ${res.body.slice(0, 300)}`)
         const after = await state()
@@ -269,7 +391,10 @@ for (const db of await testDatabases(t)) {
       }),
       { seed: SEED, numRuns: RUNS, endOnFailure: true },
     )
-    t.ok(outcomes.ok > RUNS / 10 && outcomes.rejected > RUNS / 10, `both accepted (${outcomes.ok}) and rejected (${outcomes.rejected}) requests were exercised`)
+    t.ok(
+      outcomes.ok > RUNS / 10 && outcomes.rejected > RUNS / 10,
+      `both accepted (${outcomes.ok}) and rejected (${outcomes.rejected}) requests were exercised`,
+    )
     t.comment(`statuses: ${JSON.stringify([...outcomes.statuses].sort(([a], [b]) => a - b))}`)
     t.pass(`${RUNS} random PATCH bodies: never 5xx, every 4xx a SCIM error that changed nothing`)
   })

@@ -8,11 +8,22 @@ import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
 const limited = (rateLimit: RateLimitOptions) =>
-  buildApp({ store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x', rateLimit })
+  buildApp({
+    store: db!.store,
+    ping: () => db!.database.ping(),
+    adminTokenHash: hashToken(ADMIN_TOKEN),
+    publicBaseUrl: 'http://x',
+    rateLimit,
+  })
 
 /** Redis from TEST_REDIS_URL or the local one; these cases run only where it answers. */
 async function redisOrUndefined(): Promise<Redis | undefined> {
-  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', { lazyConnect: true, maxRetriesPerRequest: 0, connectTimeout: 500, enableOfflineQueue: false })
+  const redis = new Redis(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379', {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500,
+    enableOfflineQueue: false,
+  })
   redis.on('error', () => undefined)
   try {
     await redis.connect()
@@ -33,8 +44,14 @@ t.test('per-token limit: 429 with Retry-After and a SCIM error; other tokens and
   const team = await scimTeam(app, 'limits')
   const responses = []
   for (let i = 0; i < 6; i++) responses.push(await scim(app, team, 'GET', '/Users'))
-  t.same(responses.map((r) => r.statusCode), [200, 200, 200, 200, 200, 429])
-  t.notOk(Object.keys(responses[0]!.headers).some((name) => name.startsWith('x-ratelimit-')), 'no limit headers on a success')
+  t.same(
+    responses.map((r) => r.statusCode),
+    [200, 200, 200, 200, 200, 429],
+  )
+  t.notOk(
+    Object.keys(responses[0]!.headers).some((name) => name.startsWith('x-ratelimit-')),
+    'no limit headers on a success',
+  )
   const refused = await scim(app, team, 'GET', '/Users')
   t.equal(refused.statusCode, 429)
   t.match(refused.headers['retry-after'], /^\d+$/)
@@ -69,7 +86,12 @@ if (redis) {
 }
 
 t.test('with Redis unreachable, each process still limits on its own', async (t) => {
-  const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, connectTimeout: 200, retryStrategy: () => null })
+  const down = new Redis('redis://127.0.0.1:1', {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 200,
+    retryStrategy: () => null,
+  })
   down.on('error', () => undefined)
   t.teardown(() => down.disconnect())
   const errors: Error[] = []

@@ -13,7 +13,10 @@ for (const db of await testDatabases(t)) {
     const team = await scimTeam(app, 'search')
     const users: string[] = []
     for (const name of ['ann', 'bob', 'cid']) {
-      users.push((await scim(app, team, 'POST', '/Users', { userName: `${name}@x.io`, displayName: name === 'bob' ? 'Engineering' : name })).json().id)
+      users.push(
+        (await scim(app, team, 'POST', '/Users', { userName: `${name}@x.io`, displayName: name === 'bob' ? 'Engineering' : name })).json()
+          .id,
+      )
     }
     const groups: string[] = []
     for (const name of ['Engineering', 'Sales']) {

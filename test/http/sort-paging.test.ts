@@ -37,9 +37,17 @@ for (const db of await testDatabases(t)) {
       t.same(names((await list('sortBy=USERNAME&sortOrder=descending')).body), ['dora@x.io', 'carl@x.io', 'Bob@x.io', 'alice@x.io'])
       const byFamily = names((await list('sortBy=name.familyName')).body)
       t.same(byFamily.slice(0, 2).sort(), ['Bob@x.io', 'dora@x.io'], '"adams" and "Adams" tie when folded')
-      t.same(byFamily.slice(0, 2), [ids['Bob@x.io']! < ids['dora@x.io']! ? 'Bob@x.io' : 'dora@x.io', ids['Bob@x.io']! < ids['dora@x.io']! ? 'dora@x.io' : 'Bob@x.io'], 'the tie is broken by id')
+      t.same(
+        byFamily.slice(0, 2),
+        [ids['Bob@x.io']! < ids['dora@x.io']! ? 'Bob@x.io' : 'dora@x.io', ids['Bob@x.io']! < ids['dora@x.io']! ? 'dora@x.io' : 'Bob@x.io'],
+        'the tie is broken by id',
+      )
       t.same(byFamily.slice(2), ['carl@x.io', 'alice@x.io'], 'a missing value sorts last in ascending order')
-      t.same(names((await list('sortBy=emails')).body), ['Bob@x.io', 'alice@x.io', 'carl@x.io', 'dora@x.io'], 'the primary email, else the first')
+      t.same(
+        names((await list('sortBy=emails')).body),
+        ['Bob@x.io', 'alice@x.io', 'carl@x.io', 'dora@x.io'],
+        'the primary email, else the first',
+      )
       t.same(names((await list('sortBy=meta.created&sortOrder=descending&startIndex=2&count=2')).body), ['alice@x.io', 'Bob@x.io'])
       t.same(names((await list(`sortBy=${encodeURIComponent(`${URN.user}:userName`)}`)).body)[0], 'alice@x.io')
       for (const bad of ['shoeSize', 'name', 'emails[type eq "work"]', 'groups.value']) {
@@ -64,7 +72,10 @@ for (const db of await testDatabases(t)) {
       }
       t.equal(page.nextCursor, undefined, 'the last page has no nextCursor')
       t.equal(new Set(seen).size, seen.length, 'no user twice')
-      t.ok(Object.values(ids).every((id) => seen.includes(id)), 'every user that existed before the walk')
+      t.ok(
+        Object.values(ids).every((id) => seen.includes(id)),
+        'every user that existed before the walk',
+      )
       t.same([...seen].sort(), seen, 'in id order')
       const first = (await list(`cursor=&count=1&filter=${encodeURIComponent('userName sw "a"')}`)).body
       t.equal(first.totalResults, 1)
@@ -77,7 +88,11 @@ for (const db of await testDatabases(t)) {
       t.equal(other.status, 400)
       t.equal(other.body.scimType, 'invalidCursor')
       t.equal((await list('cursor=garbage')).body.scimType, 'invalidCursor')
-      t.equal((await scim(app, team, 'GET', `/Groups?cursor=${nextCursor}`)).json().scimType, 'invalidCursor', 'a Users cursor is no Groups cursor')
+      t.equal(
+        (await scim(app, team, 'GET', `/Groups?cursor=${nextCursor}`)).json().scimType,
+        'invalidCursor',
+        'a Users cursor is no Groups cursor',
+      )
       t.equal((await list('cursor=&startIndex=2')).status, 400)
       t.equal((await list('cursor=&sortBy=userName')).status, 400)
     })
@@ -105,29 +120,36 @@ for (const db of await testDatabases(t)) {
         'no signature': payload,
         'signed with another key': otherKeys,
         'garbage base64': `${'!@#$%^&*'.repeat(4)}.${'='.repeat(43)}`,
-        'garbage': 'garbage',
+        garbage: 'garbage',
         'two dots': `${payload}.${signature}.${signature}`,
-        'huge': `${payload}${'A'.repeat(100_000)}.${signature}`,
+        huge: `${payload}${'A'.repeat(100_000)}.${signature}`,
         'huge, all base64': 'A'.repeat(500_000),
       }
       for (const [what, cursor] of Object.entries(forged)) {
         for (const path of ['/Users', '/Groups']) {
           const get = await scim(app, team, 'GET', `${path}?cursor=${encodeURIComponent(cursor)}&count=1`)
           const search = await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], cursor, count: 1 })
-          for (const [form, res] of [['GET', get], ['.search', search]] as const) {
+          for (const [form, res] of [
+            ['GET', get],
+            ['.search', search],
+          ] as const) {
             t.equal(res.statusCode, 400, `${what}: ${path} ${form}: ${res.body.slice(0, 120)}`)
             t.equal(res.json().scimType, 'invalidCursor', what)
           }
         }
       }
-      for (const [path, expected] of [['/Users', Object.keys(ids).length + 1], ['/Groups', groupIds.length]] as const) {
+      for (const [path, expected] of [
+        ['/Users', Object.keys(ids).length + 1],
+        ['/Groups', groupIds.length],
+      ] as const) {
         for (const method of ['GET', 'POST'] as const) {
           const seen: string[] = []
           let cursor: string | undefined = ''
           for (let i = 0; i < 20 && cursor !== undefined; i++) {
-            const res = method === 'GET'
-              ? await scim(app, team, 'GET', `${path}?cursor=${encodeURIComponent(cursor)}&count=2`)
-              : await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], cursor, count: 2 })
+            const res =
+              method === 'GET'
+                ? await scim(app, team, 'GET', `${path}?cursor=${encodeURIComponent(cursor)}&count=2`)
+                : await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], cursor, count: 2 })
             t.equal(res.statusCode, 200, `${path} ${method} page ${i}`)
             const body = res.json() as Listed
             seen.push(...body.Resources.map((r) => r.id))
@@ -145,9 +167,17 @@ for (const db of await testDatabases(t)) {
         const total = (await scim(app, team, 'GET', `${path}?count=0`)).json().totalResults as number
         for (const startIndex of ['1e20', '9223372036854775807', '9223372036854775808', '9007199254740993', String(2 ** 53), '1e308']) {
           const get = await scim(app, team, 'GET', `${path}?startIndex=${startIndex}&count=5`)
-          const search = await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], startIndex: Number(startIndex), count: 5 })
+          const search = await scim(app, team, 'POST', `${path}/.search`, {
+            schemas: [URN.searchRequest],
+            startIndex: Number(startIndex),
+            count: 5,
+          })
           const searchText = await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], startIndex, count: 5 })
-          for (const [form, res] of [['GET', get], ['.search', search], ['.search (string)', searchText]] as const) {
+          for (const [form, res] of [
+            ['GET', get],
+            ['.search', search],
+            ['.search (string)', searchText],
+          ] as const) {
             t.equal(res.statusCode, 200, `${path} ${form} startIndex=${startIndex}: ${res.body.slice(0, 120)}`)
             const body = res.json() as Listed
             t.same(body.Resources ?? [], [], 'no resources past the end')

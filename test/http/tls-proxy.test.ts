@@ -10,7 +10,12 @@ import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
-const deps = { store: db!.store, ping: () => db!.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://localhost:8080' }
+const deps = {
+  store: db!.store,
+  ping: () => db!.database.ping(),
+  adminTokenHash: hashToken(ADMIN_TOKEN),
+  publicBaseUrl: 'http://localhost:8080',
+}
 
 t.test('behind a TLS-terminating proxy, URLs carry the public https origin', async (t) => {
   const app = await buildApp({ ...deps, trustProxy: true, baseUrlFromRequest: true })
@@ -34,16 +39,47 @@ t.test('without trusting a proxy, forwarded headers change nothing', async (t) =
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'direct')
-  const created = await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' }, { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' })
+  const created = await scim(
+    app,
+    team,
+    'POST',
+    '/Users',
+    { userName: 'a@x.io' },
+    { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'evil.example' },
+  )
   t.match(created.headers.location, /^http:\/\/localhost:8080\/scim\/v2\//)
-  t.equal((await admin(app, 'GET', '/teams/direct/scim', { actor: team.ownerAccountId })).json().endpointUrl.startsWith('http://localhost:8080/'), true)
+  t.equal(
+    (await admin(app, 'GET', '/teams/direct/scim', { actor: team.ownerAccountId })).json().endpointUrl.startsWith('http://localhost:8080/'),
+    true,
+  )
 })
 
 t.test('serves HTTPS itself with a given certificate and key', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'scim-tls-'))
   t.teardown(() => rmSync(dir, { recursive: true, force: true }))
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1',
-    '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem')], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=127.0.0.1',
+      '-addext',
+      'subjectAltName=IP:127.0.0.1',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  )
   const cert = readFileSync(join(dir, 'cert.pem'))
   const app = await buildApp({ ...deps, https: { cert, key: readFileSync(join(dir, 'key.pem')) } })
   t.teardown(() => app.close())

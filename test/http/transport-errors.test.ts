@@ -15,7 +15,12 @@ const MiB = 1024 * 1024
 
 for (const db of await testDatabases(t)) {
   t.test(db.name, async (t) => {
-    const app = await buildApp({ store: db.store, ping: () => db.database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+    const app = await buildApp({
+      store: db.store,
+      ping: () => db.database.ping(),
+      adminTokenHash: hashToken(ADMIN_TOKEN),
+      publicBaseUrl: 'http://x',
+    })
     t.teardown(() => app.close())
     await db.reset()
     const team = await scimTeam(app, 'transport')
@@ -23,9 +28,11 @@ for (const db of await testDatabases(t)) {
     const { port } = app.server.address() as { port: number }
     const origin = `http://127.0.0.1:${port}`
 
-    t.test('path segments up to the contracts\' 128 characters reach the routes; longer ones are 414 in the dialect', (t) => pathLengths(t, app, team))
+    t.test("path segments up to the contracts' 128 characters reach the routes; longer ones are 414 in the dialect", (t) =>
+      pathLengths(t, app, team),
+    )
 
-    t.test('Node\'s 431 and 414 leave in the dialect of the URL', async (t) => {
+    t.test("Node's 431 and 414 leave in the dialect of the URL", async (t) => {
       const bigHeader = `X-Padding: ${'a'.repeat(20_000)}\r\n`
       const scimHead = await rawExchange(port, [`GET ${team.base}/Users HTTP/1.1\r\nHost: x\r\n${bigHeader}\r\n`])
       t.equal(scimHead.status, 431)
@@ -43,12 +50,22 @@ for (const db of await testDatabases(t)) {
       t.equal(JSON.parse(longLine.body).status, '414')
 
       // The head in several pieces: the piece the parser fails on no longer holds the request line.
-      const pieces = await rawExchange(port, [`GET /internal/v1/teams/transport/members HTTP/1.1\r\nHost: x\r\n`, `X-Padding: ${'a'.repeat(9_000)}`, `${'a'.repeat(9_000)}\r\n\r\n`])
+      const pieces = await rawExchange(port, [
+        `GET /internal/v1/teams/transport/members HTTP/1.1\r\nHost: x\r\n`,
+        `X-Padding: ${'a'.repeat(9_000)}`,
+        `${'a'.repeat(9_000)}\r\n\r\n`,
+      ])
       t.equal(pieces.status, 431)
       const both = JSON.parse(pieces.body)
-      t.match(both, { schemas: [SCIM_ERROR], status: '431', error: { code: 'headers_too_large' } }, 'without the URL, the body carries both dialects')
+      t.match(
+        both,
+        { schemas: [SCIM_ERROR], status: '431', error: { code: 'headers_too_large' } },
+        'without the URL, the body carries both dialects',
+      )
 
-      const viaFetch = await fetch(`${origin}${team.base}/Users`, { headers: { authorization: `Bearer ${team.token}`, 'x-padding': 'a'.repeat(20_000) } })
+      const viaFetch = await fetch(`${origin}${team.base}/Users`, {
+        headers: { authorization: `Bearer ${team.token}`, 'x-padding': 'a'.repeat(20_000) },
+      })
       t.equal(viaFetch.status, 431)
       t.equal(((await viaFetch.json()) as { status: string }).status, '431', 'fetch reads it')
     })
@@ -90,10 +107,12 @@ for (const db of await testDatabases(t)) {
     })
 
     t.test(`at most ${MAX_DRAINING} connections drain a refused body at once; past that a 413 closes its connection`, async (t) => {
-      const connections = () => new Promise<number>((resolve, reject) => app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))
+      const connections = () =>
+        new Promise<number>((resolve, reject) => app.server.getConnections((error, count) => (error ? reject(error) : resolve(count))))
       // Waits for the count to reach `expected`, for less than a drain lasts (10 s) unless told otherwise.
       const settled = async (expected: number, within = 2_000) => {
-        for (let waited = 0; waited < within && (await connections()) !== expected; waited += 50) await new Promise((r) => setTimeout(r, 50))
+        for (let waited = 0; waited < within && (await connections()) !== expected; waited += 50)
+          await new Promise((r) => setTimeout(r, 50))
         return connections()
       }
       t.equal(await settled(0, 12_000), 0, 'the connections of the tests before are gone')
@@ -120,7 +139,9 @@ function refusedUpload(port: number): Promise<Socket> {
   return new Promise((resolve, reject) => {
     const socket = connect({ port, host: '127.0.0.1', allowHalfOpen: true })
     socket.on('error', () => {}) // a connection closed under a write: what the test counts, not a failure
-    socket.once('data', (chunk: Buffer) => (/^HTTP\/1\.1 413/.test(chunk.toString('latin1')) ? resolve(socket) : reject(new Error(chunk.toString('latin1', 0, 200)))))
+    socket.once('data', (chunk: Buffer) =>
+      /^HTTP\/1\.1 413/.test(chunk.toString('latin1')) ? resolve(socket) : reject(new Error(chunk.toString('latin1', 0, 200))),
+    )
     socket.write(`POST /nope HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: ${2 * MiB}\r\n\r\n`)
     socket.write(Buffer.alloc(64 * 1024, 'a'))
   })
@@ -144,7 +165,11 @@ async function pathLengths(t: Test, app: FastifyInstance, team: ScimTeam): Promi
   t.equal(endpointTooLong.statusCode, 414)
   t.equal(endpointTooLong.json().status, '414')
 
-  const badEncoding = await app.inject({ method: 'GET', url: `${team.base}/Users/%E0%A4%A`, headers: { authorization: `Bearer ${team.token}` } })
+  const badEncoding = await app.inject({
+    method: 'GET',
+    url: `${team.base}/Users/%E0%A4%A`,
+    headers: { authorization: `Bearer ${team.token}` },
+  })
   t.equal(badEncoding.statusCode, 400)
   t.match(badEncoding.json(), { schemas: [SCIM_ERROR], status: '400' }, 'a bad percent-encoding is a SCIM 400')
 
@@ -180,7 +205,9 @@ function rawExchange(port: number, pieces: (string | Buffer)[], options: { readA
   return new Promise((resolve, reject) => {
     const socket = connect(port, '127.0.0.1')
     const chunks: Buffer[] = []
-    socket.on('error', (error) => reject(new Error(`connection failed after ${Buffer.concat(chunks).length} response bytes: ${String(error)}`)))
+    socket.on('error', (error) =>
+      reject(new Error(`connection failed after ${Buffer.concat(chunks).length} response bytes: ${String(error)}`)),
+    )
     socket.on('data', (chunk: Buffer) => chunks.push(chunk))
     socket.on('end', () => {
       const text = Buffer.concat(chunks).toString('utf8')

@@ -22,8 +22,10 @@ for (const db of await testDatabases(t)) {
       await db.reset()
       team = await scimTeam(app, 't1')
     })
-    const count = async (table: string, where = 'true') => (await db.rows<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n
-    const members = async (teamId = 't1') => (await admin(app, 'GET', `/teams/${teamId}/members`)).json().members as { email: string; role: string; accountId: string }[]
+    const count = async (table: string, where = 'true') =>
+      (await db.rows<{ n: number }>(`select count(*)::int as n from ${table} where ${where}`))[0]!.n
+    const members = async (teamId = 't1') =>
+      (await admin(app, 'GET', `/teams/${teamId}/members`)).json().members as { email: string; role: string; accountId: string }[]
     const snapshot = async () => ({
       accounts: await db.rows('select * from accounts order by id'),
       memberships: await db.rows('select * from team_memberships order by account_id'),
@@ -46,7 +48,13 @@ for (const db of await testDatabases(t)) {
       t.equal(body.active, true)
       t.notOk('password' in body, 'password is never returned')
       t.notOk(JSON.stringify(await db.rows('select doc from scim_users')).includes('hunter2'), 'nor stored')
-      t.same((await members()).map((m) => [m.email, m.role]), [['owner@t1.example', 'owner'], ['ada@example.com', 'member']])
+      t.same(
+        (await members()).map((m) => [m.email, m.role]),
+        [
+          ['owner@t1.example', 'owner'],
+          ['ada@example.com', 'member'],
+        ],
+      )
     })
 
     t.test('POST reuses an existing account found by email, case-insensitively', async (t) => {
@@ -61,13 +69,20 @@ for (const db of await testDatabases(t)) {
 
       const owner = await scim(app, team, 'POST', '/Users', user('Owner@T1.example'))
       t.equal(owner.statusCode, 201, 'the Owner of this team is linked')
-      t.same((await members()).map((m) => [m.email, m.role]), [['owner@t1.example', 'owner']], 'and keeps the owner role')
+      t.same(
+        (await members()).map((m) => [m.email, m.role]),
+        [['owner@t1.example', 'owner']],
+        'and keeps the owner role',
+      )
     })
 
     t.test('the account email: primary, else work, else userName', async (t) => {
       const res = await scim(app, team, 'POST', '/Users', {
         userName: 'jdoe',
-        emails: [{ value: 'home@example.com', type: 'home' }, { value: 'work@example.com', type: 'work' }],
+        emails: [
+          { value: 'home@example.com', type: 'home' },
+          { value: 'work@example.com', type: 'work' },
+        ],
       })
       t.equal(res.statusCode, 201)
       t.ok((await members()).some((m) => m.email === 'work@example.com'))
@@ -82,13 +97,26 @@ for (const db of await testDatabases(t)) {
       const b = await scim(app, team, 'POST', '/Users', user('emp2', { emails: [{ value: 'anna@example.com', primary: true }] }))
       t.same([a.statusCode, b.statusCode], [201, 201])
       t.equal(await count('accounts', "email = 'anna@example.com'"), 1)
-      const deactivate = (id: string) => scim(app, team, 'PATCH', `/Users/${id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
+      const deactivate = (id: string) =>
+        scim(app, team, 'PATCH', `/Users/${id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
       await deactivate(a.json().id)
-      t.ok((await members()).some((m) => m.email === 'anna@example.com'), 'still a member through emp2')
+      t.ok(
+        (await members()).some((m) => m.email === 'anna@example.com'),
+        'still a member through emp2',
+      )
       await scim(app, team, 'DELETE', `/Users/${b.json().id}`)
-      t.notOk((await members()).some((m) => m.email === 'anna@example.com'), 'gone with the last active user')
-      await scim(app, team, 'PATCH', `/Users/${a.json().id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: true } }] })
-      t.ok((await members()).some((m) => m.email === 'anna@example.com' && m.role === 'member'), 'back as Member')
+      t.notOk(
+        (await members()).some((m) => m.email === 'anna@example.com'),
+        'gone with the last active user',
+      )
+      await scim(app, team, 'PATCH', `/Users/${a.json().id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: true } }],
+      })
+      t.ok(
+        (await members()).some((m) => m.email === 'anna@example.com' && m.role === 'member'),
+        'back as Member',
+      )
     })
 
     t.test('a duplicate userName is 409 uniqueness, compared case-insensitively', async (t) => {
@@ -109,7 +137,17 @@ for (const db of await testDatabases(t)) {
         [{ userName: 'b@x.io', active: 'maybe' }, 'invalidValue', /active/],
         [{ userName: 'b@x.io', name: 'Bob' }, 'invalidValue', /name/],
         [{ userName: 'b@x.io', emails: [{ value: 1 }] }, 'invalidValue', /emails.value/],
-        [{ userName: 'b@x.io', emails: [{ value: 'a@x.io', primary: true }, { value: 'b@x.io', primary: true }] }, 'invalidValue', /primary/],
+        [
+          {
+            userName: 'b@x.io',
+            emails: [
+              { value: 'a@x.io', primary: true },
+              { value: 'b@x.io', primary: true },
+            ],
+          },
+          'invalidValue',
+          /primary/,
+        ],
         [[1, 2], 'invalidSyntax', /object/],
       ]
       for (const [body, scimType, detail] of cases) {
@@ -119,24 +157,52 @@ for (const db of await testDatabases(t)) {
         t.match(res.json().detail, detail)
         t.same(res.json().schemas, [URN.error])
       }
-      const malformed = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload: '{"userName": "x@y.z",' })
+      const malformed = await app.inject({
+        method: 'POST',
+        url: `${team.base}/Users`,
+        headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' },
+        payload: '{"userName": "x@y.z",',
+      })
       t.equal(malformed.statusCode, 400)
       t.equal(malformed.json().scimType, 'invalidSyntax')
-      for (const payload of ['{"userName":"nul\\u0000@x.io"}', '{"userName":"half\\ud83d@x.io"}', '{"userName":"b@x.io","title":"\\ude00"}']) {
-        const unstorable = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload })
+      for (const payload of [
+        '{"userName":"nul\\u0000@x.io"}',
+        '{"userName":"half\\ud83d@x.io"}',
+        '{"userName":"b@x.io","title":"\\ude00"}',
+      ]) {
+        const unstorable = await app.inject({
+          method: 'POST',
+          url: `${team.base}/Users`,
+          headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' },
+          payload,
+        })
         t.equal(unstorable.statusCode, 400, payload)
         t.equal(unstorable.json().scimType, 'invalidSyntax')
       }
-      const noBody = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' } })
+      const noBody = await app.inject({
+        method: 'POST',
+        url: `${team.base}/Users`,
+        headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' },
+      })
       t.equal(noBody.statusCode, 400)
-      const wrongType = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'text/xml' }, payload: '<user/>' })
+      const wrongType = await app.inject({
+        method: 'POST',
+        url: `${team.base}/Users`,
+        headers: { authorization: `Bearer ${team.token}`, 'content-type': 'text/xml' },
+        payload: '<user/>',
+      })
       t.equal(wrongType.statusCode, 415)
       t.same(wrongType.json().schemas, [URN.error])
       t.same(await snapshot(), before, 'nothing changed')
     })
 
     t.test('text that only looks unstorable is stored as sent', async (t) => {
-      const emoji = await app.inject({ method: 'POST', url: `${team.base}/Users`, headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' }, payload: '{"userName":"emoji@x.io","title":"\\ud83d\\ude00 and \\\\u0000 as text"}' })
+      const emoji = await app.inject({
+        method: 'POST',
+        url: `${team.base}/Users`,
+        headers: { authorization: `Bearer ${team.token}`, 'content-type': 'application/scim+json' },
+        payload: '{"userName":"emoji@x.io","title":"\\ud83d\\ude00 and \\\\u0000 as text"}',
+      })
       t.equal(emoji.statusCode, 201, 'a surrogate pair and an escaped backslash are fine')
       t.equal(emoji.json().title, '\u{1F600} and \\u0000 as text')
       await scim(app, team, 'DELETE', `/Users/${emoji.json().id}`)
@@ -172,7 +238,12 @@ for (const db of await testDatabases(t)) {
 
       const other = await scimTeam(app, 't2')
       for (const method of ['GET', 'PUT', 'PATCH', 'DELETE'] as const) {
-        const body = method === 'PUT' ? user('x@t2.example') : method === 'PATCH' ? { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] } : undefined
+        const body =
+          method === 'PUT'
+            ? user('x@t2.example')
+            : method === 'PATCH'
+              ? { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] }
+              : undefined
         const res = await scim(app, other, method, `/Users/${created.id}`, body)
         t.equal(res.statusCode, 404, `${method} of another team's user`)
       }
@@ -203,7 +274,13 @@ for (const db of await testDatabases(t)) {
       t.equal(ada.email, 'ada.king@example.com', 'the account email follows')
 
       await scim(app, team, 'POST', '/Users', user('bob@example.com'))
-      const clash = await scim(app, team, 'PUT', `/Users/${created.id}`, user('ada@example.com', { emails: [{ value: 'BOB@example.com', primary: true }] }))
+      const clash = await scim(
+        app,
+        team,
+        'PUT',
+        `/Users/${created.id}`,
+        user('ada@example.com', { emails: [{ value: 'BOB@example.com', primary: true }] }),
+      )
       t.equal(clash.statusCode, 409, 'an email another member of this team has (tenant-isolation.test.ts has the rest)')
       t.equal(clash.json().scimType, 'uniqueness')
       t.equal((await members()).find((m) => m.accountId === ada.accountId)!.email, 'ada.king@example.com', 'the account keeps its own')
@@ -215,7 +292,10 @@ for (const db of await testDatabases(t)) {
     t.test('deactivate keeps the user and the account; reactivate restores Member with the same ids', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
       const accountId = (await members()).find((m) => m.email === 'ada@example.com')!.accountId
-      const off = await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
+      const off = await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      })
       t.equal(off.statusCode, 200)
       t.equal(off.json().active, false)
       t.equal((await members()).length, 1, 'membership removed')
@@ -233,7 +313,10 @@ for (const db of await testDatabases(t)) {
 
     t.test('re-POST of an inactive userName reactivates in place (Okta unassign + reassign)', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
-      await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
+      await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      })
       const again = await scim(app, team, 'POST', '/Users', user('Ada@example.com', { title: 'Analyst' }))
       t.equal(again.statusCode, 201)
       t.equal(again.json().id, created.id, 'the SCIM id stays the same')
@@ -245,10 +328,16 @@ for (const db of await testDatabases(t)) {
 
     t.test('reactivation while the account joined another team is 409', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
-      await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
+      await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      })
       const other = await scimTeam(app, 't2')
       t.equal((await scim(app, other, 'POST', '/Users', user('ada@example.com'))).statusCode, 201)
-      const res = await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: true } }] })
+      const res = await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: true } }],
+      })
       t.equal(res.statusCode, 409)
       t.equal(res.json().detail, 'User is already a member of a different team')
       t.equal((await scim(app, team, 'GET', `/Users/${created.id}`)).json().active, false, 'unchanged')
@@ -269,8 +358,14 @@ for (const db of await testDatabases(t)) {
       const owner = (await scim(app, team, 'POST', '/Users', user(team.ownerEmail))).json()
       const before = await snapshot()
       const attempts = [
-        await scim(app, team, 'PATCH', `/Users/${owner.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] }),
-        await scim(app, team, 'PATCH', `/Users/${owner.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'Replace', path: 'active', value: 'False' }] }),
+        await scim(app, team, 'PATCH', `/Users/${owner.id}`, {
+          schemas: [URN.patchOp],
+          Operations: [{ op: 'replace', value: { active: false } }],
+        }),
+        await scim(app, team, 'PATCH', `/Users/${owner.id}`, {
+          schemas: [URN.patchOp],
+          Operations: [{ op: 'Replace', path: 'active', value: 'False' }],
+        }),
         await scim(app, team, 'PUT', `/Users/${owner.id}`, user(team.ownerEmail, { active: false })),
         await scim(app, team, 'DELETE', `/Users/${owner.id}`),
       ]
@@ -287,24 +382,41 @@ for (const db of await testDatabases(t)) {
       const stale = await scim(app, team, 'PUT', `/Users/${id}`, user('ada@example.com'), { 'if-match': 'W/"7"' })
       t.equal(stale.statusCode, 412)
       t.same(stale.json().schemas, [URN.error])
-      const fresh = await scim(app, team, 'PUT', `/Users/${id}`, user('ada@example.com', { title: 'x' }), { 'if-match': created.headers.etag as string })
+      const fresh = await scim(app, team, 'PUT', `/Users/${id}`, user('ada@example.com', { title: 'x' }), {
+        'if-match': created.headers.etag as string,
+      })
       t.equal(fresh.statusCode, 200)
       t.equal((await scim(app, team, 'DELETE', `/Users/${id}`, undefined, { 'if-match': created.headers.etag as string })).statusCode, 412)
       const notModified = await scim(app, team, 'GET', `/Users/${id}`, undefined, { 'if-none-match': fresh.headers.etag as string })
       t.equal(notModified.statusCode, 304)
-      t.equal((await scim(app, team, 'GET', `/Users/${id}`, undefined, { 'if-none-match': created.headers.etag as string })).statusCode, 200)
+      t.equal(
+        (await scim(app, team, 'GET', `/Users/${id}`, undefined, { 'if-none-match': created.headers.etag as string })).statusCode,
+        200,
+      )
     })
 
     t.test('lists page and filter by userName, externalId and emails.value', async (t) => {
       for (let i = 1; i <= 5; i++) {
-        await scim(app, team, 'POST', '/Users', user(`u${i}@example.com`, { externalId: `ext-${i}`, emails: [{ value: `mail${i}@example.com`, type: 'work' }] }))
+        await scim(
+          app,
+          team,
+          'POST',
+          '/Users',
+          user(`u${i}@example.com`, { externalId: `ext-${i}`, emails: [{ value: `mail${i}@example.com`, type: 'work' }] }),
+        )
       }
       const page = (await scim(app, team, 'GET', '/Users?startIndex=2&count=2')).json()
       t.same([page.totalResults, page.startIndex, page.itemsPerPage, page.Resources.length], [5, 2, 2, 2])
       t.same(page.schemas, [URN.listResponse])
-      t.same(page.Resources.map((u: { userName: string }) => u.userName), ['u2@example.com', 'u3@example.com'])
+      t.same(
+        page.Resources.map((u: { userName: string }) => u.userName),
+        ['u2@example.com', 'u3@example.com'],
+      )
       const q = (filter: string) => scim(app, team, 'GET', `/Users?filter=${encodeURIComponent(filter)}&startIndex=1&count=100`)
-      t.same((await q('userName eq "U3@EXAMPLE.COM"')).json().Resources.map((u: { externalId: string }) => u.externalId), ['ext-3'])
+      t.same(
+        (await q('userName eq "U3@EXAMPLE.COM"')).json().Resources.map((u: { externalId: string }) => u.externalId),
+        ['ext-3'],
+      )
       t.equal((await q('externalId eq "ext-4"')).json().totalResults, 1)
       t.equal((await q('externalId eq "EXT-4"')).json().totalResults, 0, 'externalId is caseExact')
       t.equal((await q('emails.value eq "mail5@example.com"')).json().totalResults, 1)
@@ -362,12 +474,22 @@ for (const db of await testDatabases(t)) {
       const ada = (await scim(app, team, 'POST', '/Users', { ...user('ada@example.com'), externalId: 'ext-ada' })).json()
       const other = await scimTeam(app, 't2')
       await scim(app, other, 'POST', '/Users', { ...user('ada@example.com'), externalId: 'ext-ada' })
-      const lookups = ['userName eq "ada@example.com"', 'externalId eq "ext-ada"', 'emails[value eq "ada@example.com"]', 'emails.value eq "ADA@example.com"']
-      const get = (caller: Pick<ScimTeam, 'token' | 'base'>, filter: string) => scim(app, caller, 'GET', `/Users?filter=${encodeURIComponent(filter)}`)
+      const lookups = [
+        'userName eq "ada@example.com"',
+        'externalId eq "ext-ada"',
+        'emails[value eq "ada@example.com"]',
+        'emails.value eq "ADA@example.com"',
+      ]
+      const get = (caller: Pick<ScimTeam, 'token' | 'base'>, filter: string) =>
+        scim(app, caller, 'GET', `/Users?filter=${encodeURIComponent(filter)}`)
       for (const filter of lookups) {
         const found = await get(team, filter)
         t.equal(found.statusCode, 200, filter)
-        t.same(found.json().Resources.map((r: { id: string }) => r.id), [ada.id], `${filter}: the team's own user`)
+        t.same(
+          found.json().Resources.map((r: { id: string }) => r.id),
+          [ada.id],
+          `${filter}: the team's own user`,
+        )
         for (const [why, caller] of [
           ['another team’s token', { token: other.token, base: team.base }],
           ['an unknown token', { token: 'cpscim_nope', base: team.base }],
@@ -379,13 +501,30 @@ for (const db of await testDatabases(t)) {
         }
       }
       const unparsable = 'userName eq'
-      t.equal((await get({ token: 'cpscim_nope', base: team.base }, unparsable)).statusCode, 401, 'a stranger with a broken filter: 401 first')
+      t.equal(
+        (await get({ token: 'cpscim_nope', base: team.base }, unparsable)).statusCode,
+        401,
+        'a stranger with a broken filter: 401 first',
+      )
       t.equal((await get(team, unparsable)).json().scimType, 'invalidFilter', 'the caller with a broken filter: 400 invalidFilter')
       // PostgreSQL cannot bind U+0000 (a filter's JSON string escape): a statement carrying it would
       // fail, token check and all. Sent raw, the parser refuses it first.
-      for (const filter of [String.raw`userName eq "a\u0000b"`, String.raw`externalId eq "\u0000"`, String.raw`emails[value eq "a\u0000@b.c"]`, 'userName eq "a\u0000b"']) {
-        t.equal((await get({ token: 'cpscim_nope', base: team.base }, filter)).statusCode, 401, `a stranger: 401 for ${JSON.stringify(filter)}`)
-        t.equal((await get({ token: other.token, base: team.base }, filter)).statusCode, 401, `another team's token: 401 for ${JSON.stringify(filter)}`)
+      for (const filter of [
+        String.raw`userName eq "a\u0000b"`,
+        String.raw`externalId eq "\u0000"`,
+        String.raw`emails[value eq "a\u0000@b.c"]`,
+        'userName eq "a\u0000b"',
+      ]) {
+        t.equal(
+          (await get({ token: 'cpscim_nope', base: team.base }, filter)).statusCode,
+          401,
+          `a stranger: 401 for ${JSON.stringify(filter)}`,
+        )
+        t.equal(
+          (await get({ token: other.token, base: team.base }, filter)).statusCode,
+          401,
+          `another team's token: 401 for ${JSON.stringify(filter)}`,
+        )
         const own = await get(team, filter)
         t.same([own.statusCode, own.json().scimType], [400, 'invalidFilter'], `the caller: 400 invalidFilter for ${JSON.stringify(filter)}`)
       }
@@ -403,17 +542,20 @@ for (const db of await testDatabases(t)) {
     t.test('every write and rejection is in the audit log', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
       await scim(app, team, 'POST', '/Users', user('ada@example.com'))
-      await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: false } }] })
-      await scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active: true } }] })
+      await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: false } }],
+      })
+      await scim(app, team, 'PATCH', `/Users/${created.id}`, {
+        schemas: [URN.patchOp],
+        Operations: [{ op: 'replace', value: { active: true } }],
+      })
       await scim(app, team, 'DELETE', `/Users/${created.id}`)
       const events = (await admin(app, 'GET', '/teams/t1/scim/events?limit=5', { actor: team.ownerAccountId })).json().events
-      t.same(events.map((e: { action: string; outcome: string }) => `${e.action} ${e.outcome}`), [
-        'user.delete deleted',
-        'user.patch reactivated',
-        'user.patch deactivated',
-        'user.create rejected:409',
-        'user.create created',
-      ])
+      t.same(
+        events.map((e: { action: string; outcome: string }) => `${e.action} ${e.outcome}`),
+        ['user.delete deleted', 'user.patch reactivated', 'user.patch deactivated', 'user.create rejected:409', 'user.create created'],
+      )
       t.equal(events[0].resourceId, created.id)
       t.equal(events[0].endpointId, team.endpointId)
       t.type(events[0].accountId, 'string')
@@ -431,9 +573,13 @@ for (const db of await testDatabases(t)) {
 
     t.test('concurrent deactivate and reactivate end in the state of the last response', async (t) => {
       const created = (await scim(app, team, 'POST', '/Users', user('ada@example.com'))).json()
-      const patch = (active: boolean) => scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active } }] })
+      const patch = (active: boolean) =>
+        scim(app, team, 'PATCH', `/Users/${created.id}`, { schemas: [URN.patchOp], Operations: [{ op: 'replace', value: { active } }] })
       const results = await Promise.all(Array.from({ length: 10 }, (_, i) => patch(i % 2 === 0)))
-      t.ok(results.every((r) => r.statusCode === 200), results.map((r) => r.statusCode).join(','))
+      t.ok(
+        results.every((r) => r.statusCode === 200),
+        results.map((r) => r.statusCode).join(','),
+      )
       const last = results.map((r) => r.json()).sort((a, b) => Number(b.meta.version.slice(3, -1)) - Number(a.meta.version.slice(3, -1)))[0]
       const final = (await scim(app, team, 'GET', `/Users/${created.id}`)).json()
       t.equal(final.meta.version, last.meta.version)

@@ -79,7 +79,12 @@ const steps = (db: TestDatabase): Step[] => [
     remember: { id: 'id' },
     expect: async (body, state) => {
       state.t.same(body.schemas, [URN.user, ENT])
-      state.t.same(body[ENT], { employeeNumber: '701984', department: 'Engineering', costCenter: 'CC-1', manager: { value: state.vars.managerId } })
+      state.t.same(body[ENT], {
+        employeeNumber: '701984',
+        department: 'Engineering',
+        costCenter: 'CC-1',
+        manager: { value: state.vars.managerId },
+      })
       state.t.notOk('roles' in body, 'an empty roles list is unassigned')
       const member = await memberByEmail(state, PAT_EMAIL)
       state.t.same([member?.role, member?.displayName], ['member', 'Pat Doe'], 'provisioned as Member')
@@ -91,14 +96,22 @@ const steps = (db: TestDatabase): Step[] => [
     method: 'GET',
     path: filtered('Users', `externalId eq "${PAT_GUID}"`),
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((u) => u.id), [vars.id]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((u) => u.id),
+        [vars.id],
+      ),
   },
   {
     name: 'matching on userName finds the user, case-insensitively',
     method: 'GET',
     path: filtered('Users', `userName eq "${PAT_EMAIL.toUpperCase()}"`),
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((u) => u.id), [vars.id]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((u) => u.id),
+        [vars.id],
+      ),
   },
   {
     name: 'Entra string booleans: Replace active "False" deprovisions',
@@ -136,7 +149,11 @@ const steps = (db: TestDatabase): Step[] => [
     method: 'GET',
     path: `/Users?aadOptscim062020&filter=${encodeURIComponent(`externalId eq "${PAT_GUID}"`)}`,
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((u) => u.id), [vars.id]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((u) => u.id),
+        [vars.id],
+      ),
   },
   {
     name: 'aadOptscim062020: lower-case replace with a boolean false, flag appended',
@@ -170,7 +187,8 @@ const steps = (db: TestDatabase): Step[] => [
     path: '/Users/{{id}}',
     body: patchOp({ op: 'Replace', path: `${ENT}:manager`, value: '' }),
     status: 200,
-    expect: (body, { t }) => t.same(body[ENT], { employeeNumber: '701984', department: 'Engineering', costCenter: 'CC-1' }, 'only the manager goes'),
+    expect: (body, { t }) =>
+      t.same(body[ENT], { employeeNumber: '701984', department: 'Engineering', costCenter: 'CC-1' }, 'only the manager goes'),
   },
   {
     name: 'Entra manager as a bare string: Add the manager with its id',
@@ -224,7 +242,11 @@ const steps = (db: TestDatabase): Step[] => [
       state.t.equal(body.externalId, 'Eqpj')
       state.t.equal((body[ENT] as Record<string, unknown>).employeeNumber, 'Eqpj')
       const member = await memberByEmail(state, PAT_NEW_EMAIL)
-      state.t.same([member?.accountId, member?.displayName], [state.vars.accountId, 'Pat Doe-Renamed'], 'the account follows the primary email and name')
+      state.t.same(
+        [member?.accountId, member?.displayName],
+        [state.vars.accountId, 'Pat Doe-Renamed'],
+        'the account follows the primary email and name',
+      )
     },
   },
   {
@@ -292,7 +314,13 @@ const steps = (db: TestDatabase): Step[] => [
     name: 'Entra creates the work email: a user created without one',
     method: 'POST',
     path: '/Users',
-    body: { schemas: [URN.user, ENT], externalId: '22222222-3333-4444-8555-666666666666', userName: KIM_EMAIL, active: true, displayName: 'Kim Lee' },
+    body: {
+      schemas: [URN.user, ENT],
+      externalId: '22222222-3333-4444-8555-666666666666',
+      userName: KIM_EMAIL,
+      active: true,
+      displayName: 'Kim Lee',
+    },
     status: 201,
     remember: { kimId: 'id' },
     expect: (body, { t }) => t.notOk('emails' in body),
@@ -347,7 +375,11 @@ const steps = (db: TestDatabase): Step[] => [
     method: 'GET',
     path: filtered('Groups', 'displayName eq "Contoso Engineers"', '&excludedAttributes=members'),
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((g) => [g.id, 'members' in g]), [[vars.groupId, false]]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((g) => [g.id, 'members' in g]),
+        [[vars.groupId, false]],
+      ),
   },
   {
     name: 'Groups: Add members [{"$ref": null, "value": id}]',
@@ -385,7 +417,10 @@ const steps = (db: TestDatabase): Step[] => [
     name: 'aadOptscim062020: members[value eq "id"] removes that member only',
     method: 'PATCH',
     path: '/Groups/{{groupId}}?aadOptscim062020',
-    body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{id}}' }] }, { op: 'remove', path: 'members[value eq "{{managerId}}"]' }),
+    body: patchOp(
+      { op: 'add', path: 'members', value: [{ value: '{{id}}' }] },
+      { op: 'remove', path: 'members[value eq "{{managerId}}"]' },
+    ),
     status: 204,
     expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.id]),
   },

@@ -44,7 +44,9 @@ export async function snapshot(state: Pick<ReplayState, 'app' | 'team'>, userId:
 
 /** Compound accounts with this email (the admin API lists members only; accounts outlive memberships). */
 export async function accountCount(db: TestDatabase, email: string): Promise<number> {
-  const rows = await db.rows<{ n: number }>(`select count(*)::int as n from accounts where lower(email) = lower('${email.replace(/'/g, "''")}')`)
+  const rows = await db.rows<{ n: number }>(
+    `select count(*)::int as n from accounts where lower(email) = lower('${email.replace(/'/g, "''")}')`,
+  )
   return rows[0]!.n
 }
 

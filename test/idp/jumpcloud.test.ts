@@ -52,7 +52,11 @@ const steps = (db: TestDatabase): Step[] => [
     method: 'DELETE',
     path: '/Users/{{testUser}}',
     status: 204,
-    expect: async (_body, state) => state.t.same((await teamMembers(state)).map((m) => m.role), ['owner']),
+    expect: async (_body, state) =>
+      state.t.same(
+        (await teamMembers(state)).map((m) => m.role),
+        ['owner'],
+      ),
   },
   {
     name: 'lookup by userName before create',
@@ -154,9 +158,13 @@ const steps = (db: TestDatabase): Step[] => [
     name: 'JumpCloud repeats group member adds: one member added twice in one request',
     method: 'PATCH',
     path: '/Groups/{{groupId}}',
-    body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{jack}}' }] }, { op: 'add', path: 'members', value: [{ value: '{{jack}}' }] }),
+    body: patchOp(
+      { op: 'add', path: 'members', value: [{ value: '{{jack}}' }] },
+      { op: 'add', path: 'members', value: [{ value: '{{jack}}' }] },
+    ),
     status: 204,
-    expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.jane, state.vars.jack].sort()),
+    expect: async (_body, state) =>
+      state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.jane, state.vars.jack].sort()),
   },
   {
     name: 'JumpCloud repeats group member adds: the same request again',
@@ -164,7 +172,8 @@ const steps = (db: TestDatabase): Step[] => [
     path: '/Groups/{{groupId}}',
     body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{jane}}' }, { value: '{{jack}}' }] }),
     status: 204,
-    expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.jane, state.vars.jack].sort()),
+    expect: async (_body, state) =>
+      state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.jane, state.vars.jack].sort()),
   },
   {
     name: 'members removed with a value list (Entra style): only those',

@@ -60,7 +60,11 @@ const steps: Step[] = [
     method: 'GET',
     path: filtered('Groups', 'displayName eq "Sales"'),
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((g) => g.id), [vars.groupId]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((g) => g.id),
+        [vars.groupId],
+      ),
   },
   {
     name: 'Group Push rename: no-path replace with {id, displayName}',

@@ -66,7 +66,11 @@ const steps: Step[] = [
     method: 'GET',
     path: lookup('ISA.BROWN@EXAMPLE.COM'),
     status: 200,
-    expect: (body, { t, vars }) => t.same((body.Resources as { id: string }[]).map((u) => u.id), [vars.id]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        (body.Resources as { id: string }[]).map((u) => u.id),
+        [vars.id],
+      ),
   },
   { name: 'read back', method: 'GET', path: '/Users/{{id}}', status: 200 },
   {

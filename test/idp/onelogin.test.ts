@@ -103,7 +103,11 @@ const steps = (db: TestDatabase): Step[] => [
     method: 'GET',
     path: filtered('Users', 'userName eq "ona@onelogin.example"'),
     status: 200,
-    expect: (body, { t, vars }) => t.same(resources(body).map((u) => [u.id, u.active]), [[vars.ona, false]]),
+    expect: (body, { t, vars }) =>
+      t.same(
+        resources(body).map((u) => [u.id, u.active]),
+        [[vars.ona, false]],
+      ),
   },
   {
     name: 'later activation makes them Member on the same account',
@@ -142,7 +146,10 @@ const steps = (db: TestDatabase): Step[] => [
     }),
     status: 200,
     expect: (body, { t }) => {
-      t.same([body.title, body[ENT], body.emails], ['Sales Director', { department: 'Sales EMEA' }, [{ value: 'olga@onelogin.example', type: 'work', primary: true }]])
+      t.same(
+        [body.title, body[ENT], body.emails],
+        ['Sales Director', { department: 'Sales EMEA' }, [{ value: 'olga@onelogin.example', type: 'work', primary: true }]],
+      )
     },
   },
   {
@@ -183,7 +190,12 @@ const steps = (db: TestDatabase): Step[] => [
     name: 'misspelled attributes in a PUT body are ignored',
     method: 'PUT',
     path: '/Users/{{omar}}',
-    body: { ...v2Template('omar@onelogin.example', 'Omar', 'Nasser', 'true'), titel: 'Typo', emial: 'typo@onelogin.example', departement: 'Typo' },
+    body: {
+      ...v2Template('omar@onelogin.example', 'Omar', 'Nasser', 'true'),
+      titel: 'Typo',
+      emial: 'typo@onelogin.example',
+      departement: 'Typo',
+    },
     status: 200,
     expect: (body, { t }) => {
       t.notOk(JSON.stringify(body).includes('Typo') || JSON.stringify(body).includes('typo@'))
@@ -211,7 +223,8 @@ const steps = (db: TestDatabase): Step[] => [
     path: '/Groups/{{groupId}}',
     body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{olga}}' }, { value: '{{omar}}' }] }),
     status: 204,
-    expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.olga, state.vars.omar].sort()),
+    expect: async (_body, state) =>
+      state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.olga, state.vars.omar].sort()),
   },
   {
     name: 'repeated identical add: no duplicates',
@@ -219,7 +232,8 @@ const steps = (db: TestDatabase): Step[] => [
     path: '/Groups/{{groupId}}',
     body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{olga}}' }, { value: '{{omar}}' }] }),
     status: 204,
-    expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.olga, state.vars.omar].sort()),
+    expect: async (_body, state) =>
+      state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.olga, state.vars.omar].sort()),
   },
   {
     name: 'Patch Group: remove of listed members only',

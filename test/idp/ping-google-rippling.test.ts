@@ -73,7 +73,10 @@ const pingSteps = (db: TestDatabase): Step[] => [
     name: 'Ping updates with PUT, SCIM 1.1 core URN mixed into schemas',
     method: 'PUT',
     path: '/Users/{{paula}}',
-    body: { ...person('paula@ping.example', 'Paula', 'Quinn-Ray', { title: 'Counsel', [ENT]: { department: 'Legal' } }), schemas: [URN.user, CORE11, ENT] },
+    body: {
+      ...person('paula@ping.example', 'Paula', 'Quinn-Ray', { title: 'Counsel', [ENT]: { department: 'Legal' } }),
+      schemas: [URN.user, CORE11, ENT],
+    },
     status: 200,
     expect: async (body, state) => {
       state.t.same([body.title, body.schemas], ['Counsel', [URN.user, ENT]])
@@ -128,7 +131,8 @@ const pingSteps = (db: TestDatabase): Step[] => [
     path: '/Groups/{{groupId}}',
     body: patchOp({ op: 'add', path: 'members', value: [{ value: '{{paula}}' }, { value: '{{pedro}}' }] }),
     status: 204,
-    expect: async (_body, state) => state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.paula, state.vars.pedro].sort()),
+    expect: async (_body, state) =>
+      state.t.same(await groupMemberIds(state, state.vars.groupId!), [state.vars.paula, state.vars.pedro].sort()),
   },
   {
     name: 'SCIM 1.1 URN prefixes on a Group: replace urn:scim:schemas:core:1.0:displayName',
@@ -190,7 +194,10 @@ const googleSteps: Step[] = [
     name: 'Google: profile update with lower-case ops',
     method: 'PATCH',
     path: '/Users/{{gia}}',
-    body: patchOp({ op: 'replace', path: 'name.familyName', value: 'Rossi-Bianchi' }, { op: 'replace', path: 'displayName', value: 'Gia Rossi-Bianchi' }),
+    body: patchOp(
+      { op: 'replace', path: 'name.familyName', value: 'Rossi-Bianchi' },
+      { op: 'replace', path: 'displayName', value: 'Gia Rossi-Bianchi' },
+    ),
     status: 200,
     expect: async (_body, state) => state.t.equal((await memberByEmail(state, 'gia@google.example'))?.displayName, 'Gia Rossi-Bianchi'),
   },
@@ -198,7 +205,10 @@ const googleSteps: Step[] = [
     name: 'repeated identical operations: the same update again gives the same user',
     method: 'PATCH',
     path: '/Users/{{gia}}',
-    body: patchOp({ op: 'replace', path: 'name.familyName', value: 'Rossi-Bianchi' }, { op: 'replace', path: 'displayName', value: 'Gia Rossi-Bianchi' }),
+    body: patchOp(
+      { op: 'replace', path: 'name.familyName', value: 'Rossi-Bianchi' },
+      { op: 'replace', path: 'displayName', value: 'Gia Rossi-Bianchi' },
+    ),
     status: 200,
     expect: (body, { t }) => {
       t.same([body.name, body.displayName], [{ givenName: 'Gia', familyName: 'Rossi-Bianchi' }, 'Gia Rossi-Bianchi'])
@@ -239,7 +249,11 @@ const googleSteps: Step[] = [
     name: 'unknown attributes in a create are ignored',
     method: 'POST',
     path: '/Users',
-    body: person('gus@google.example', 'Gus', 'Moreau', { orgUnitPath: '/Sales', isAdmin: false, 'urn:ietf:params:scim:schemas:extension:google:2.0:User': { costCenter: '7' } }),
+    body: person('gus@google.example', 'Gus', 'Moreau', {
+      orgUnitPath: '/Sales',
+      isAdmin: false,
+      'urn:ietf:params:scim:schemas:extension:google:2.0:User': { costCenter: '7' },
+    }),
     status: 201,
     expect: (body, { t }) => t.notOk('orgUnitPath' in body || 'isAdmin' in body || JSON.stringify(body).includes('google:2.0')),
   },
@@ -265,7 +279,13 @@ const ripplingSteps = (db: TestDatabase): Step[] => [
     name: 'Rippling sends PUT for updates',
     method: 'PUT',
     path: '/Users/{{rosa}}',
-    body: { ...person('rosa@rippling.example', 'Rosa', 'Ng', { title: 'Lead Designer', [ENT]: { employeeNumber: 'R-100', department: 'Design' } }), id: '{{rosa}}' },
+    body: {
+      ...person('rosa@rippling.example', 'Rosa', 'Ng', {
+        title: 'Lead Designer',
+        [ENT]: { employeeNumber: 'R-100', department: 'Design' },
+      }),
+      id: '{{rosa}}',
+    },
     status: 200,
     expect: (body, { t }) => t.equal(body.title, 'Lead Designer'),
   },
@@ -273,7 +293,13 @@ const ripplingSteps = (db: TestDatabase): Step[] => [
     name: 'Rippling retries the same PUT: the same user, still Member',
     method: 'PUT',
     path: '/Users/{{rosa}}',
-    body: { ...person('rosa@rippling.example', 'Rosa', 'Ng', { title: 'Lead Designer', [ENT]: { employeeNumber: 'R-100', department: 'Design' } }), id: '{{rosa}}' },
+    body: {
+      ...person('rosa@rippling.example', 'Rosa', 'Ng', {
+        title: 'Lead Designer',
+        [ENT]: { employeeNumber: 'R-100', department: 'Design' },
+      }),
+      id: '{{rosa}}',
+    },
     status: 200,
     expect: async (body, state) => {
       state.t.same([body.title, body[ENT]], ['Lead Designer', { employeeNumber: 'R-100', department: 'Design' }])

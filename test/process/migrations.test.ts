@@ -69,7 +69,13 @@ async function readiness(port: number, process: Process): Promise<'ready' | stri
   void process.exited.then((code) => (exit = code))
   for (let i = 0; i < 240; i++) {
     if (exit !== undefined) return `exited with ${exit}`
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return 'ready'
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return 'ready'
     await new Promise((r) => setTimeout(r, 250))
   }
   return 'not ready after 60 s'
@@ -99,7 +105,11 @@ t.test('MIGRATE_ON_START=false leaves migrations to the one-shot job, and a fail
   const unmigrated = run(t, 'src/server.ts', { ...env, PORT: String(await freePort()) })
   t.equal(await exitCode(unmigrated, 30_000), 1, 'on an unmigrated database the service does not start')
   t.match(unmigrated.output(), /compound-scim failed to start: .*MIGRATE_ON_START=false: run `node dist\/migrate\.js` first/)
-  t.match(unmigrated.output(), /caused by: relation "drizzle.__drizzle_migrations" does not exist\n\s+code: 42P01\n/, "PostgreSQL's message and SQLSTATE, from drizzle's wrapped error")
+  t.match(
+    unmigrated.output(),
+    /caused by: relation "drizzle.__drizzle_migrations" does not exist\n\s+code: 42P01\n/,
+    "PostgreSQL's message and SQLSTATE, from drizzle's wrapped error",
+  )
   const schemas = await database.query("select 1 from pg_namespace where nspname = 'drizzle'")
   t.equal(schemas.rowCount, 0, 'the service applied no migration')
 

@@ -17,8 +17,8 @@ import { freePort } from '../helpers/ports.js'
  * PostgreSQL's server binaries; where they are absent (a laptop without PostgreSQL) there is
  * nothing to stop, and the file has no test to run.
  */
-const binaries = existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))
-
+const binaries =
+  existsSync('/usr/lib/postgresql') && readdirSync('/usr/lib/postgresql').some((v) => existsSync(`/usr/lib/postgresql/${v}/bin/initdb`))
 
 if (binaries) {
   t.test('a PostgreSQL outage is a 503, and the service recovers by itself', async (t) => {
@@ -26,7 +26,10 @@ if (binaries) {
     chmodSync(dir, 0o755)
     const cluster = join(dir, 'pg')
     const port = await freePort()
-    const cli = (...args: string[]) => execFileSync('bash', ['scripts/pg-cluster.sh', ...args]).toString().trim()
+    const cli = (...args: string[]) =>
+      execFileSync('bash', ['scripts/pg-cluster.sh', ...args])
+        .toString()
+        .trim()
     const url = cli('start', cluster, String(port))
     t.teardown(() => {
       cli('stop', cluster)
@@ -35,7 +38,12 @@ if (binaries) {
     const database = await openDatabase({ url })
     t.teardown(() => database.close())
     await database.migrate()
-    const app = await buildApp({ store: new PgTeamStore(database.db), ping: () => database.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+    const app = await buildApp({
+      store: new PgTeamStore(database.db),
+      ping: () => database.ping(),
+      adminTokenHash: hashToken(ADMIN_TOKEN),
+      publicBaseUrl: 'http://x',
+    })
     t.teardown(() => app.close())
     const team = await scimTeam(app, 'outage')
     const created = await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' })

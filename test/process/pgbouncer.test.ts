@@ -80,7 +80,10 @@ if (adminUrl && binary) {
       )
       if (!up) await new Promise((r) => setTimeout(r, 100))
     }
-    t.ok(up, `PgBouncer answers${up ? '' : `: ${existsSync(join(dir, 'pgbouncer.log')) ? readFileSync(join(dir, 'pgbouncer.log'), 'utf8') : 'no log'}`}`)
+    t.ok(
+      up,
+      `PgBouncer answers${up ? '' : `: ${existsSync(join(dir, 'pgbouncer.log')) ? readFileSync(join(dir, 'pgbouncer.log'), 'utf8') : 'no log'}`}`,
+    )
 
     const database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/scim`, poolSize: 8 })
     t.teardown(() => database.close())
@@ -93,13 +96,19 @@ if (adminUrl && binary) {
     t.teardown(() => app.close())
     const team = await scimTeam(app, 'bouncer')
     const created = await Promise.all(Array.from({ length: 12 }, (_, i) => scim(app, team, 'POST', '/Users', { userName: `u${i}@b.io` })))
-    t.ok(created.every((r) => r.statusCode === 201), created.map((r) => r.statusCode).join(','))
+    t.ok(
+      created.every((r) => r.statusCode === 201),
+      created.map((r) => r.statusCode).join(','),
+    )
     const dupes = await Promise.all(Array.from({ length: 6 }, () => scim(app, team, 'POST', '/Users', { userName: 'same@b.io' })))
     t.same(dupes.map((r) => r.statusCode).sort(), [201, 409, 409, 409, 409, 409])
     const found = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('userName eq "U3@b.io"')}`)
     t.equal(found.json().totalResults, 1)
     const id = found.json().Resources[0].id as string
-    const off = await scim(app, team, 'PATCH', `/Users/${id}`, { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: [{ op: 'replace', value: { active: false } }] })
+    const off = await scim(app, team, 'PATCH', `/Users/${id}`, {
+      schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'],
+      Operations: [{ op: 'replace', value: { active: false } }],
+    })
     t.equal(off.statusCode, 200)
     t.equal((await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('active eq false')}`)).json().totalResults, 1)
     t.equal((await admin(app, 'GET', '/teams/bouncer/members')).json().members.length, 13, 'owner + 12 active users')

@@ -25,7 +25,10 @@ t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
 t.test('NODE_ENV=production without PUBLIC_BASE_URL: the service does not start, and says why', async (t) => {
   const refused = run('src/server.ts', { NODE_ENV: 'production', TRUST_PROXY: 'true', DATA_DIR: dataDir, PORT: '0' })
   t.equal(refused.status, 2, 'a configuration error')
-  t.match(refused.output, /PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are built from whatever host the admin API was called on/)
+  t.match(
+    refused.output,
+    /PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are built from whatever host the admin API was called on/,
+  )
   t.notMatch(refused.output, /compound-scim ready/)
 })
 

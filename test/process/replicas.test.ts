@@ -13,16 +13,28 @@ import { freePort } from '../helpers/ports.js'
 const adminUrl = process.env.TEST_DATABASE_URL
 const ADMIN = 'replica-admin-token-0123456789abcdefghij'
 
-
 async function startReplica(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
   const port = await freePort()
   const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: { PATH: process.env.PATH ?? '', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: databaseUrl, ADMIN_API_TOKEN: ADMIN, LOG_LEVEL: 'warn' },
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
+    },
     stdio: 'ignore',
   })
   const url = `http://127.0.0.1:${port}`
   for (let i = 0; i < 120; i++) {
-    if (await fetch(`${url}/readyz`).then((r) => r.ok, () => false)) return { url, child }
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child }
     await new Promise((r) => setTimeout(r, 250))
   }
   child.kill('SIGKILL')
@@ -59,20 +71,30 @@ if (adminUrl) {
       const text = await res.text()
       return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
     }
-    const { ownerAccountId } = (await call(a.url, 'PUT', '/internal/v1/teams/r1', ADMIN, { name: 'R', owner: { email: 'o@r.io' } })).body as { ownerAccountId: string }
+    const { ownerAccountId } = (await call(a.url, 'PUT', '/internal/v1/teams/r1', ADMIN, { name: 'R', owner: { email: 'o@r.io' } }))
+      .body as { ownerAccountId: string }
     await call(a.url, 'PUT', '/internal/v1/teams/r1/sso', ADMIN, { protocol: 'saml' })
-    const enabled = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim', ADMIN, undefined, ownerAccountId)).body as { endpointId: string; token: string }
+    const enabled = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim', ADMIN, undefined, ownerAccountId)).body as {
+      endpointId: string
+      token: string
+    }
     const users = `/scim/v2/${enabled.endpointId}/Users`
     t.equal((await call(b.url, 'GET', users, enabled.token)).status, 200, 'a token enabled through A opens B')
 
-    const rotated = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim/rotate', ADMIN, undefined, ownerAccountId)).body as { token: string }
+    const rotated = (await call(a.url, 'POST', '/internal/v1/teams/r1/scim/rotate', ADMIN, undefined, ownerAccountId)).body as {
+      token: string
+    }
     t.equal((await call(b.url, 'GET', users, enabled.token)).status, 401, 'rotated through A: the old token is refused by B at once')
     t.equal((await call(b.url, 'GET', users, rotated.token)).status, 200)
 
     const creates = await Promise.all(
       Array.from({ length: 10 }, (_, i) => call(i % 2 ? a.url : b.url, 'POST', users, rotated.token, { userName: 'same@r.io' })),
     )
-    t.same(creates.map((r) => r.status).sort(), [201, 409, 409, 409, 409, 409, 409, 409, 409, 409], 'one userName, one user, whichever replica')
+    t.same(
+      creates.map((r) => r.status).sort(),
+      [201, 409, 409, 409, 409, 409, 409, 409, 409, 409],
+      'one userName, one user, whichever replica',
+    )
     const id = creates.find((r) => r.status === 201)!.body.id as string
     const patches = await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
@@ -82,9 +104,14 @@ if (adminUrl) {
         }),
       ),
     )
-    t.ok(patches.every((r) => r.status === 200), patches.map((r) => r.status).join(','))
+    t.ok(
+      patches.every((r) => r.status === 200),
+      patches.map((r) => r.status).join(','),
+    )
     const final = (await call(a.url, 'GET', `${users}/${id}`, rotated.token)).body as { active: boolean }
-    const members = ((await call(b.url, 'GET', '/internal/v1/teams/r1/members', ADMIN)).body.members as { email: string }[]).map((m) => m.email)
+    const members = ((await call(b.url, 'GET', '/internal/v1/teams/r1/members', ADMIN)).body.members as { email: string }[]).map(
+      (m) => m.email,
+    )
     t.equal(members.includes('same@r.io'), final.active, 'membership matches the final active state')
 
     t.equal((await call(b.url, 'DELETE', '/internal/v1/teams/r1/scim', ADMIN, undefined, ownerAccountId)).status, 204)

@@ -8,7 +8,6 @@ import { freePort } from '../helpers/ports.js'
 
 /** The process as `npm start` runs it (through tsx here): first run, restart, bad config, SIGTERM. */
 
-
 interface Running {
   child: ChildProcess
   output: () => string
@@ -30,7 +29,10 @@ function start(env: Record<string, string>): Running {
 /** Polls /readyz: at most 120 tries, 250 ms apart. */
 async function ready(port: number): Promise<boolean> {
   for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)
+    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
+      (r) => r.ok,
+      () => false,
+    )
     if (ok) return true
     await new Promise((r) => setTimeout(r, 250))
   }
@@ -76,7 +78,10 @@ t.test('first run on PGlite: generates and prints the admin token once; SIGTERM 
   await new Promise((r) => setTimeout(r, 300))
   server.child.kill('SIGTERM')
   await new Promise((r) => setTimeout(r, 300))
-  const late = await fetch(`http://127.0.0.1:${port}/healthz`).then((r) => r.status, (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? 'error')
+  const late = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+    (r) => r.status,
+    (error: Error & { cause?: { code?: string } }) => error.cause?.code ?? 'error',
+  )
   t.ok(late === 503 || late === 'ECONNREFUSED', `a new request during shutdown is refused cleanly (${late})`)
   request.end(body.slice(10))
   t.equal(await response, 200, 'the in-flight request completed')

@@ -57,9 +57,17 @@ async function start(t: Test, env: Record<string, string>): Promise<Running> {
   let output = ''
   child.stdout!.on('data', (chunk) => (output += String(chunk)))
   child.stderr!.on('data', (chunk) => (output += String(chunk)))
-  const exited = new Promise<{ code: number | null; at: number }>((resolve) => child.on('exit', (code) => resolve({ code, at: performance.now() })))
+  const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
+    child.on('exit', (code) => resolve({ code, at: performance.now() })),
+  )
   for (let i = 0; i < 120; i++) {
-    if (await fetch(`http://127.0.0.1:${port}/readyz`).then((r) => r.ok, () => false)) return { port, child, output: () => output, exited }
+    if (
+      await fetch(`http://127.0.0.1:${port}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { port, child, output: () => output, exited }
     await new Promise((r) => setTimeout(r, 250))
   }
   throw new Error(`the service did not become ready:\n${output}`)
@@ -83,7 +91,12 @@ interface Answer {
 }
 
 /** A PUT whose body is held back after its first bytes: in flight, from the server's side, until `finish()`. */
-function heldRequest(port: number, agent: Agent, path: string, body: string): { request: ClientRequest; finish: () => void; answer: Promise<Answer> } {
+function heldRequest(
+  port: number,
+  agent: Agent,
+  path: string,
+  body: string,
+): { request: ClientRequest; finish: () => void; answer: Promise<Answer> } {
   const request = httpRequest({
     host: '127.0.0.1',
     port,
@@ -113,7 +126,12 @@ t.test('SIGTERM with requests in flight: they complete with Connection: close, t
   t.equal(idle.status, 200)
 
   const held = Array.from({ length: 20 }, (_, i) =>
-    heldRequest(server.port, agent, `/internal/v1/teams/drain-${i}`, JSON.stringify({ name: `Drain ${i}`, owner: { email: `o${i}@drain.io` } })),
+    heldRequest(
+      server.port,
+      agent,
+      `/internal/v1/teams/drain-${i}`,
+      JSON.stringify({ name: `Drain ${i}`, owner: { email: `o${i}@drain.io` } }),
+    ),
   )
   // A readiness probe whose request line has arrived but not the end of its headers: in flight too,
   // so it is answered during the drain rather than closed as idle.
@@ -135,12 +153,21 @@ t.test('SIGTERM with requests in flight: they complete with Connection: close, t
 
   for (const h of held) h.finish()
   const answers = await Promise.all(held.map((h) => h.answer))
-  t.same(answers.map((a) => a.status), answers.map(() => 201), 'every in-flight request completed')
-  t.same(answers.map((a) => a.connection), answers.map(() => 'close'), 'every in-flight response carries Connection: close')
+  t.same(
+    answers.map((a) => a.status),
+    answers.map(() => 201),
+    'every in-flight request completed',
+  )
+  t.same(
+    answers.map((a) => a.connection),
+    answers.map(() => 'close'),
+    'every in-flight response carries Connection: close',
+  )
   const last = Math.max(...answers.map((a) => a.at))
 
   const exit = await exitWithin(server, 15_000)
-  if (exit === 'still running') return t.fail('the process is still running 15 s after its last in-flight response', { output: server.output() })
+  if (exit === 'still running')
+    return t.fail('the process is still running 15 s after its last in-flight response', { output: server.output() })
   t.equal(exit.code, 0, 'exits 0')
   t.ok(exit.at - last < 5_000, `exits within 5 s of its last in-flight response (${Math.round(exit.at - last)} ms)`)
 })
@@ -150,7 +177,12 @@ t.test('a request that never finishes: the process exits non-zero at SHUTDOWN_TI
   const agent = new Agent({ keepAlive: true })
   t.teardown(() => agent.destroy())
   // Its body never completes: only Fastify's 30-second request timeout would ever end it.
-  const stuck = heldRequest(server.port, agent, '/internal/v1/teams/stuck', JSON.stringify({ name: 'Stuck', owner: { email: 'o@stuck.io' } }))
+  const stuck = heldRequest(
+    server.port,
+    agent,
+    '/internal/v1/teams/stuck',
+    JSON.stringify({ name: 'Stuck', owner: { email: 'o@stuck.io' } }),
+  )
   stuck.answer.catch(() => undefined)
   await new Promise((r) => setTimeout(r, 1_000))
 
@@ -168,14 +200,24 @@ t.test('a request that never finishes: the process exits non-zero at SHUTDOWN_TI
 t.test('/readyz answers 503 once draining, while /healthz stays 200', async (t) => {
   let draining = false
   // Neither route touches the store; a readiness check that passes isolates the draining flag.
-  const app = await buildApp({ store: {} as TeamStore, ping: async () => undefined, draining: () => draining, adminTokenHash: 'x', publicBaseUrl: 'http://x' })
+  const app = await buildApp({
+    store: {} as TeamStore,
+    ping: async () => undefined,
+    draining: () => draining,
+    adminTokenHash: 'x',
+    publicBaseUrl: 'http://x',
+  })
   t.teardown(() => app.close())
   t.equal((await app.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
   draining = true
   const readyz = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(readyz.statusCode, 503)
   t.same(readyz.json(), { status: 'unavailable', reason: 'shutting down' })
-  t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200, 'alive: a liveness probe must not kill a draining process')
+  t.equal(
+    (await app.inject({ method: 'GET', url: '/healthz' })).statusCode,
+    200,
+    'alive: a liveness probe must not kill a draining process',
+  )
 })
 
 function fetchThrough(port: number, agent: Agent, path: string): Promise<{ status: number }> {

@@ -24,7 +24,9 @@ async function seed(db: TestDatabase, teamId: string, daysAgo: number, count: nu
 }
 
 async function ages(db: TestDatabase): Promise<Record<string, number>> {
-  const rows = await db.rows<{ team_id: string; n: number }>(`select team_id, count(*)::int as n from audit_events group by team_id order by team_id`)
+  const rows = await db.rows<{ team_id: string; n: number }>(
+    `select team_id, count(*)::int as n from audit_events group by team_id order by team_id`,
+  )
   return Object.fromEntries(rows.map((r) => [r.team_id, r.n]))
 }
 
@@ -117,8 +119,14 @@ for (const db of await testDatabases(t)) {
       ] as const) {
         const plan = await planOf(query)
         const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
-        t.notOk(plan.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'audit_events'), `${name}: no Seq Scan on audit_events [${summary}]`)
-        t.ok(plan.some((n) => INDEX_SCANS.has(n['Node Type']) && n['Index Name'] === 'audit_events_pkey'), `${name}: audit_events read by its key [${summary}]`)
+        t.notOk(
+          plan.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'audit_events'),
+          `${name}: no Seq Scan on audit_events [${summary}]`,
+        )
+        t.ok(
+          plan.some((n) => INDEX_SCANS.has(n['Node Type']) && n['Index Name'] === 'audit_events_pkey'),
+          `${name}: audit_events read by its key [${summary}]`,
+        )
       }
       // The plans are only worth something if the statements do the work.
       t.equal(await pruneAuditLog(store, 90, NOW), 41_999, 'the events of the 210 oldest days of 300 (n < 42,000) go')

@@ -94,8 +94,14 @@ for (const db of await testDatabases(t)) {
       ] as const) {
         const plan = await planOf(query)
         const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
-        t.notOk(plan.some((n) => n['Node Type'] === 'Seq Scan'), `${what}: no Seq Scan [${summary}]`)
-        t.ok(plan.some((n) => n['Index Name'] === index), `${what}: served by ${index} [${summary}]`)
+        t.notOk(
+          plan.some((n) => n['Node Type'] === 'Seq Scan'),
+          `${what}: no Seq Scan [${summary}]`,
+        )
+        t.ok(
+          plan.some((n) => n['Index Name'] === index),
+          `${what}: served by ${index} [${summary}]`,
+        )
         t.equal((await query).length, 1, `${what} finds the row`)
       }
     })

@@ -92,7 +92,8 @@ async function seedTeam(db: TestDatabase, teamId: string, users: readonly UserSe
   return { teamId, records, rendered: records.map((r) => ({ id: r.id, resource: renderUser(r, `http://x/Users/${r.id}`) })) }
 }
 
-type Outcome = { readonly ids: readonly string[] } | { readonly error: { readonly status: number; readonly scimType?: string; readonly detail: string } }
+type Outcome =
+  { readonly ids: readonly string[] } | { readonly error: { readonly status: number; readonly scimType?: string; readonly detail: string } }
 
 function refusal(error: unknown): Outcome {
   if (!(error instanceof ScimError)) throw error
@@ -102,7 +103,12 @@ function refusal(error: unknown): Outcome {
 /** The reference semantics: matchesFilter over the rendered users. */
 function inMemory(population: Population, filter: Filter): Outcome {
   try {
-    return { ids: population.rendered.filter((u) => matchesFilter(u.resource, filter, userView)).map((u) => u.id).sort() }
+    return {
+      ids: population.rendered
+        .filter((u) => matchesFilter(u.resource, filter, userView))
+        .map((u) => u.id)
+        .sort(),
+    }
   } catch (error) {
     return refusal(error)
   }
@@ -129,7 +135,10 @@ function assertSame(population: Population, text: string, expected: Outcome, act
     const only = (a: readonly string[], b: readonly string[]) => a.filter((id) => !b.includes(id))
     const show = (id: string) => JSON.stringify(population.rendered.find((u) => u.id === id)?.resource)
     // A few users are enough to see why; the counts say how many.
-    for (const [name, ids] of [[names[0], only(expected.ids, actual.ids)], [names[1], only(actual.ids, expected.ids)]] as const) {
+    for (const [name, ids] of [
+      [names[0], only(expected.ids, actual.ids)],
+      [names[1], only(actual.ids, expected.ids)],
+    ] as const) {
       if (ids.length > 0) lines.push(`  ${ids.length} only ${name}, e.g.:`, ...ids.slice(0, 3).map((id) => `    ${show(id)}`))
     }
   } else {
@@ -181,7 +190,9 @@ async function holds<T>(
   }
   const error = await failure(minimal)
   const why = error instanceof Error ? `${error.message}${error.cause ? `\n  cause: ${String(error.cause)}` : ''}` : String(error)
-  t.fail(`property failed after ${details.numRuns} runs (seed ${SEED}, path ${details.counterexamplePath})\nminimal counterexample: ${show(minimal)}\n${why}`)
+  t.fail(
+    `property failed after ${details.numRuns} runs (seed ${SEED}, path ${details.counterexamplePath})\nminimal counterexample: ${show(minimal)}\n${why}`,
+  )
 }
 
 function show(value: unknown): string {
@@ -243,7 +254,11 @@ function fixedTeam(db: TestDatabase, bodies: readonly Record<string, unknown>[])
 async function selects(t: Test, db: TestDatabase, population: Population, text: string, expected: readonly string[] | 'invalidFilter') {
   const outcome = await agree(db, population, parseFilter(text))
   if ('error' in outcome) return void t.equal(outcome.error.scimType, expected, text)
-  t.same(population.records.filter((r) => outcome.ids.includes(r.id)).map((r) => r.userName), expected, text)
+  t.same(
+    population.records.filter((r) => outcome.ids.includes(r.id)).map((r) => r.userName),
+    expected,
+    text,
+  )
 }
 
 for (const db of await testDatabases(t)) {
@@ -269,7 +284,12 @@ for (const db of await testDatabases(t)) {
       await holds(t, referenceFilterArbitrary(), async (tree) => {
         const text = formatFilter(tree)
         const predicate = referenceCompile(text)
-        const expected: Outcome = { ids: reference.rendered.filter((u) => predicate(lowered(u.resource))).map((u) => u.id).sort() }
+        const expected: Outcome = {
+          ids: reference.rendered
+            .filter((u) => predicate(lowered(u.resource)))
+            .map((u) => u.id)
+            .sort(),
+        }
         assertSame(reference, text, expected, await inSql(db, reference, tree), ['scim-query-filter-parser', 'SQL'])
       })
     })
@@ -316,8 +336,22 @@ for (const db of await testDatabases(t)) {
 
     t.test('regression: a stored "" is not present (filter-sql.ts presentJson)', async (t) => {
       const team = await fixedTeam(db, [
-        { userName: 'empty', title: '', externalId: '', name: { givenName: '' }, emails: [{ value: '' }], [ENT]: { manager: { value: '' } } },
-        { userName: 'full', title: 'x', externalId: 'e', name: { givenName: 'x' }, emails: [{ value: 'x@x.io' }], [ENT]: { manager: { value: 'm' } } },
+        {
+          userName: 'empty',
+          title: '',
+          externalId: '',
+          name: { givenName: '' },
+          emails: [{ value: '' }],
+          [ENT]: { manager: { value: '' } },
+        },
+        {
+          userName: 'full',
+          title: 'x',
+          externalId: 'e',
+          name: { givenName: 'x' },
+          emails: [{ value: 'x@x.io' }],
+          [ENT]: { manager: { value: 'm' } },
+        },
       ])
       for (const path of ['title', 'externalId', 'name', 'name.givenName', 'emails', 'emails.value', `${ENT}:manager`]) {
         await selects(t, db, team, `${path} pr`, ['full'])
@@ -327,12 +361,15 @@ for (const db of await testDatabases(t)) {
       await selects(t, db, team, 'title eq ""', ['empty'])
     })
 
-    t.test('regression: dateTimes before year 1 or after 9999 reach PostgreSQL in a form it reads (filter-sql.ts timestamptz)', async (t) => {
-      const team = await fixedTeam(db, [{ userName: 'u1' }])
-      await selects(t, db, team, 'meta.created gt "0000-01-01T00:00:00Z"', ['u1'])
-      await selects(t, db, team, 'meta.lastModified ge "0001-01-01T00:00:00+00:01"', ['u1'])
-      await selects(t, db, team, 'meta.created lt "9999-12-31T23:59:59-23:59"', ['u1'])
-    })
+    t.test(
+      'regression: dateTimes before year 1 or after 9999 reach PostgreSQL in a form it reads (filter-sql.ts timestamptz)',
+      async (t) => {
+        const team = await fixedTeam(db, [{ userName: 'u1' }])
+        await selects(t, db, team, 'meta.created gt "0000-01-01T00:00:00Z"', ['u1'])
+        await selects(t, db, team, 'meta.lastModified ge "0001-01-01T00:00:00+00:01"', ['u1'])
+        await selects(t, db, team, 'meta.created lt "9999-12-31T23:59:59-23:59"', ['u1'])
+      },
+    )
 
     t.test('regression: U+0000 and unpaired surrogates are invalid filter values (evaluate.ts UNSTORABLE)', async (t) => {
       const team = await fixedTeam(db, [{ userName: 'u1', title: '😀' }])

@@ -132,7 +132,9 @@ for (const db of await testDatabases(t)) {
     }
 
     // Migration 0007: email lookups must not read a GIN pending list (fast update off on that index).
-    const [options] = await db.rows<{ reloptions: string[] | string | null }>(sql`select reloptions from pg_class where relname = 'scim_users_email_values_idx'`)
+    const [options] = await db.rows<{ reloptions: string[] | string | null }>(
+      sql`select reloptions from pg_class where relname = 'scim_users_email_values_idx'`,
+    )
     t.match(String(options?.reloptions), /fastupdate=off/, 'the email index writes straight into the index')
 
     // The orders user-queries.ts lets a large team use: a page reads its rows along an index, no sort of the team.
@@ -146,7 +148,10 @@ for (const db of await testDatabases(t)) {
           .limit(100)
         const plan = await planOf(page)
         const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')
-        t.notOk(plan.some((n) => n['Node Type'] === 'Seq Scan' || n['Node Type'] === 'Bitmap Heap Scan'), `sortBy ${path} ${direction.name}: read along an index [${summary}]`)
+        t.notOk(
+          plan.some((n) => n['Node Type'] === 'Seq Scan' || n['Node Type'] === 'Bitmap Heap Scan'),
+          `sortBy ${path} ${direction.name}: read along an index [${summary}]`,
+        )
       }
     }
   })

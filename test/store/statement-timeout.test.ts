@@ -18,7 +18,12 @@ for (const db of await testDatabases(t)) {
     const slow = await openDatabase({ url: db.url, statementTimeoutMs: 30 })
     t.teardown(() => slow.close())
     // No budget: this test is about the timeout behind it, for what the budget does not foresee.
-    const app = await buildApp({ store: new PgTeamStore(slow.db, false, { filterMatchBudget: 10_000_000 }), ping: () => slow.ping(), adminTokenHash: hashToken(ADMIN_TOKEN), publicBaseUrl: 'http://x' })
+    const app = await buildApp({
+      store: new PgTeamStore(slow.db, false, { filterMatchBudget: 10_000_000 }),
+      ping: () => slow.ping(),
+      adminTokenHash: hashToken(ADMIN_TOKEN),
+      publicBaseUrl: 'http://x',
+    })
     t.teardown(() => app.close())
     await db.reset()
     const team = await scimTeam(app, 'slow')
@@ -33,7 +38,12 @@ for (const db of await testDatabases(t)) {
       select 'slow', gen_random_uuid(), 'slow' || n, true, a.id, jsonb_build_object('displayName', 'Person ' || n)
       from (select id, row_number() over () as n from accounts where email like 'slow%') as a`)
     })
-    const res = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('displayName co "zq" or title co "zq" or nickName co "zq"')}&count=100`)
+    const res = await scim(
+      app,
+      team,
+      'GET',
+      `/Users?filter=${encodeURIComponent('displayName co "zq" or title co "zq" or nickName co "zq"')}&count=100`,
+    )
     t.equal(res.statusCode, 400, res.body)
     t.equal(res.json().scimType, 'tooMany')
     t.match(res.json().detail, /narrow it/)

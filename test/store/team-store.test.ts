@@ -85,12 +85,28 @@ for (const db of await testDatabases(t)) {
       await store.setSso('t1', 'saml')
       await store.insertConnection('t1', 'e1', 'hash-1')
       const a = await store.createAccount({ email: 'a@x.io', displayName: null })
-      await store.insertUser('t1', { ...record(ID1, a.id, 'Ada'), externalId: 'ext-1', doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] } })
+      await store.insertUser('t1', {
+        ...record(ID1, a.id, 'Ada'),
+        externalId: 'ext-1',
+        doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] },
+      })
       const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
       for (const candidate of [store, unnamed]) {
-        t.same((await candidate.findConnectionByTokenHash('hash-1'))?.credential, { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true })
+        t.same((await candidate.findConnectionByTokenHash('hash-1'))?.credential, {
+          teamId: 't1',
+          endpointId: 'e1',
+          tokenHash: 'hash-1',
+          lastUsedAt: null,
+          ssoActive: true,
+        })
         t.equal(await candidate.findConnectionByTokenHash('hash-2'), null)
-        for (const [filter, total] of [['userName eq "ADA"', 1], ['externalId eq "ext-1"', 1], ['externalId eq "EXT-1"', 0], ['emails.value eq "ada@x.io"', 1], ['emails[value eq "nobody@x.io"]', 0]] as const) {
+        for (const [filter, total] of [
+          ['userName eq "ADA"', 1],
+          ['externalId eq "ext-1"', 1],
+          ['externalId eq "EXT-1"', 0],
+          ['emails.value eq "ada@x.io"', 1],
+          ['emails[value eq "nobody@x.io"]', 0],
+        ] as const) {
           t.equal((await candidate.listUsers('t1', { filter: parseFilter(filter), startIndex: 1, count: 10 })).totalResults, total, filter)
         }
       }
@@ -106,26 +122,55 @@ for (const db of await testDatabases(t)) {
       await store.insertConnection('t1', 'e1', 'hash-1')
       await store.insertConnection('t2', 'e2', 'hash-2')
       const a = await store.createAccount({ email: 'a@x.io', displayName: null })
-      await store.insertUser('t1', { ...record(ID1, a.id, 'Ada'), externalId: 'shared', doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] } })
+      await store.insertUser('t1', {
+        ...record(ID1, a.id, 'Ada'),
+        externalId: 'shared',
+        doc: { userName: 'Ada', emails: [{ value: 'Ada@X.io' }] },
+      })
       await store.insertUser('t1', { ...record(ID2, a.id, 'Bob'), externalId: 'shared', created: new Date('2026-01-02T00:00:00.000Z') })
       // The same values in another team: never part of t1's answer, nor t1's part of t2's.
-      await store.insertUser('t2', { ...record(ID3, a.id, 'Ada'), externalId: 'shared', doc: { userName: 'Ada', emails: [{ value: 'ada@x.io' }] } })
+      await store.insertUser('t2', {
+        ...record(ID3, a.id, 'Ada'),
+        externalId: 'shared',
+        doc: { userName: 'Ada', emails: [{ value: 'ada@x.io' }] },
+      })
       const credential = { teamId: 't1', endpointId: 'e1', tokenHash: 'hash-1', lastUsedAt: null, ssoActive: true }
       const query = (filter: string, count = 10) => ({ filter: parseFilter(filter), startIndex: 1, count })
       const unnamed = new PgTeamStore(db.database.db, false, { preparedStatements: false })
       for (const candidate of [store, unnamed]) {
-        for (const filter of ['userName eq "ADA"', 'externalId eq "shared"', 'emails.value eq "ada@x.io"', 'emails[value eq "ADA@x.io"]', 'userName eq "nobody"']) {
+        for (const filter of [
+          'userName eq "ADA"',
+          'externalId eq "shared"',
+          'emails.value eq "ada@x.io"',
+          'emails[value eq "ADA@x.io"]',
+          'userName eq "nobody"',
+        ]) {
           const found = await candidate.findConnectionByTokenHash('hash-1', query(filter))
           t.same(found?.credential, credential, filter)
           // Decoded as drizzle decodes the same rows (Dates, jsonb), in listUsers' order.
           t.strictSame(found?.users, await candidate.listUsers('t1', query(filter)), `${filter}: as listUsers`)
         }
         const ada = (await candidate.findConnectionByTokenHash('hash-1', query('userName eq "ada"')))?.users?.resources[0]
-        t.ok(ada?.created instanceof Date && ada.lastModified instanceof Date && typeof ada.doc === 'object', 'timestamps and the document decoded')
+        t.ok(
+          ada?.created instanceof Date && ada.lastModified instanceof Date && typeof ada.doc === 'object',
+          'timestamps and the document decoded',
+        )
         const other = await candidate.findConnectionByTokenHash('hash-2', query('userName eq "ada"'))
-        t.same(other?.credential, { teamId: 't2', endpointId: 'e2', tokenHash: 'hash-2', lastUsedAt: null, ssoActive: false }, 'the credential says SSO is off')
-        t.same(other?.users?.resources.map((u) => u.id), [ID3], 'only the token’s own team')
-        t.equal(await candidate.findConnectionByTokenHash('hash-unknown', query('userName eq "ada"')), null, 'an unknown token finds nothing')
+        t.same(
+          other?.credential,
+          { teamId: 't2', endpointId: 'e2', tokenHash: 'hash-2', lastUsedAt: null, ssoActive: false },
+          'the credential says SSO is off',
+        )
+        t.same(
+          other?.users?.resources.map((u) => u.id),
+          [ID3],
+          'only the token’s own team',
+        )
+        t.equal(
+          await candidate.findConnectionByTokenHash('hash-unknown', query('userName eq "ada"')),
+          null,
+          'an unknown token finds nothing',
+        )
         const more = await candidate.findConnectionByTokenHash('hash-1', query('externalId eq "shared"', 1))
         t.same([more?.credential, more?.users], [credential, undefined], 'more matches than the page: left to listUsers, which counts them')
         const notHot = await candidate.findConnectionByTokenHash('hash-1', query('displayName eq "x"'))
@@ -136,7 +181,11 @@ for (const db of await testDatabases(t)) {
       await store.disableConnection('t1', 'e1')
       t.equal(await store.findConnectionByTokenHash('hash-1', query('userName eq "ada"')), null, 'a disabled connection finds nothing')
       const inTransaction = await store.transaction((tx) => tx.findConnectionByTokenHash('hash-2', query('userName eq "ada"')))
-      t.same(inTransaction?.users?.resources.map((u) => u.id), [ID3], 'inside a transaction too (unnamed)')
+      t.same(
+        inTransaction?.users?.resources.map((u) => u.id),
+        [ID3],
+        'inside a transaction too (unnamed)',
+      )
     })
 
     if (db.url) {
@@ -153,7 +202,11 @@ for (const db of await testDatabases(t)) {
         await other.query(`set lock_timeout = '100ms'`)
         await store.transaction(async (tx) => {
           t.same(await tx.findMembershipOfAccount(account.id, { lock: true }), { teamId: 't1', role: 'member' })
-          await t.rejects(other.query('delete from team_memberships where account_id = $1', [account.id]), /lock timeout/, 'the delete waits')
+          await t.rejects(
+            other.query('delete from team_memberships where account_id = $1', [account.id]),
+            /lock timeout/,
+            'the delete waits',
+          )
         })
         const deleted = await other.query('delete from team_memberships where account_id = $1', [account.id])
         t.equal(deleted.rowCount, 1, 'and goes through once the transaction is over')
@@ -169,7 +222,9 @@ for (const db of await testDatabases(t)) {
       await t.resolves(empty.ping())
       // A schema one migration behind this build (a replica started with MIGRATE_ON_START=false before
       // the migrate job ran) is not ready either, though every table it knows exists.
-      await empty.db.execute(sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`)
+      await empty.db.execute(
+        sql`delete from drizzle.__drizzle_migrations where created_at = (select max(created_at) from drizzle.__drizzle_migrations)`,
+      )
       await t.rejects(empty.ping(), /not migrated: 0008_active_unassigned|not migrated: \d{4}_/, 'names the missing migration')
     })
   })

@@ -11,7 +11,8 @@ import { testDatabases, type TestDatabase } from '../helpers/databases.js'
  */
 /** `active` is true, false or unassigned (null: a PATCH removed it, migration 0008). */
 type Active = boolean | null
-type Op = { kind: 'create'; slot: number; active: Active } | { kind: 'delete'; slot: number } | { kind: 'activate'; slot: number; active: Active }
+type Op =
+  { kind: 'create'; slot: number; active: Active } | { kind: 'delete'; slot: number } | { kind: 'activate'; slot: number; active: Active }
 
 const activeValue: fc.Arbitrary<Active> = fc.constantFrom(true, false, null)
 
@@ -62,8 +63,13 @@ async function check(t: Pick<Test, 'same'>, db: TestDatabase, teamId: string) {
     counted,
     'counters equal count(*)',
   )
-  const list = async (filter?: string) => (await db.store.listUsers(teamId, { filter: filter ? parseFilter(filter) : undefined, startIndex: 1, count: 1 })).totalResults
-  t.same([await list(), await list('active eq true'), await list('ACTIVE eq false')], [counted!.total, counted!.active, counted!.inactive], 'list totals')
+  const list = async (filter?: string) =>
+    (await db.store.listUsers(teamId, { filter: filter ? parseFilter(filter) : undefined, startIndex: 1, count: 1 })).totalResults
+  t.same(
+    [await list(), await list('active eq true'), await list('ACTIVE eq false')],
+    [counted!.total, counted!.active, counted!.inactive],
+    'list totals',
+  )
 }
 
 for (const db of await testDatabases(t)) {
@@ -86,7 +92,9 @@ for (const db of await testDatabases(t)) {
             `select total, active, inactive from scim_user_counts where team_id = 'counts'`,
           )
           return (
-            Number(kept?.total ?? 0) === counted!.total && Number(kept?.active ?? 0) === counted!.active && Number(kept?.inactive ?? 0) === counted!.inactive
+            Number(kept?.total ?? 0) === counted!.total &&
+            Number(kept?.active ?? 0) === counted!.active &&
+            Number(kept?.inactive ?? 0) === counted!.inactive
           )
         }),
         { seed: 20261125, numRuns: 60 },
@@ -107,8 +115,9 @@ for (const db of await testDatabases(t)) {
     if (db.name === 'postgres') {
       t.test('concurrent writers on PostgreSQL', async (t) => {
         await db.rows(`delete from scim_users where team_id = 'counts'`)
-        const workers = Array.from({ length: 8 }, (_, w) =>
-          fc.sample(fc.array(op, { minLength: 20, maxLength: 20 }), { seed: 1000 + w, numRuns: 1 })[0]!,
+        const workers = Array.from(
+          { length: 8 },
+          (_, w) => fc.sample(fc.array(op, { minLength: 20, maxLength: 20 }), { seed: 1000 + w, numRuns: 1 })[0]!,
         )
         await Promise.all(
           workers.map(async (ops) => {

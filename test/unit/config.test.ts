@@ -51,7 +51,9 @@ t.test('proxy and TLS settings', async (t) => {
 })
 
 t.test('every problem is reported, one line each', async (t) => {
-  const error = t.throws(() => loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ADMIN_API_TOKEN: 'short', LOG_LEVEL: 'loud', PUBLIC_BASE_URL: 'ftp://x' })) as ConfigError
+  const error = t.throws(() =>
+    loadConfig({ PORT: 'eighty', DATABASE_URL: 'mysql://x', ADMIN_API_TOKEN: 'short', LOG_LEVEL: 'loud', PUBLIC_BASE_URL: 'ftp://x' }),
+  ) as ConfigError
   t.type(error, ConfigError)
   t.equal(error.problems.length, 5)
   t.match(error.problems.join('\n'), /PORT[\s\S]*DATABASE_URL[\s\S]*ADMIN_API_TOKEN[\s\S]*PUBLIC_BASE_URL[\s\S]*LOG_LEVEL/)
@@ -69,12 +71,24 @@ t.test('database pool size and audit retention', async (t) => {
 t.test('previous tokens for a roll: the same length rules, and only beside a current one', async (t) => {
   const admin = 'a'.repeat(32)
   const metrics = 'm'.repeat(16)
-  const config = loadConfig({ ADMIN_API_TOKEN: admin, ADMIN_API_TOKEN_PREVIOUS: 'b'.repeat(32), METRICS_TOKEN: metrics, METRICS_TOKEN_PREVIOUS: 'n'.repeat(16) })
+  const config = loadConfig({
+    ADMIN_API_TOKEN: admin,
+    ADMIN_API_TOKEN_PREVIOUS: 'b'.repeat(32),
+    METRICS_TOKEN: metrics,
+    METRICS_TOKEN_PREVIOUS: 'n'.repeat(16),
+  })
   t.equal(config.adminApiTokenPrevious, 'b'.repeat(32))
   t.equal(config.metricsTokenPrevious, 'n'.repeat(16))
-  const short = t.throws(() => loadConfig({ ADMIN_API_TOKEN: admin, ADMIN_API_TOKEN_PREVIOUS: 'short', METRICS_TOKEN: metrics, METRICS_TOKEN_PREVIOUS: 'short' })) as ConfigError
-  t.match(short.problems, [/^ADMIN_API_TOKEN_PREVIOUS: must be at least 32 characters/, /^METRICS_TOKEN_PREVIOUS: must be at least 16 characters/])
-  const alone = t.throws(() => loadConfig({ ADMIN_API_TOKEN_PREVIOUS: 'b'.repeat(32), METRICS_TOKEN_PREVIOUS: 'n'.repeat(16) })) as ConfigError
+  const short = t.throws(() =>
+    loadConfig({ ADMIN_API_TOKEN: admin, ADMIN_API_TOKEN_PREVIOUS: 'short', METRICS_TOKEN: metrics, METRICS_TOKEN_PREVIOUS: 'short' }),
+  ) as ConfigError
+  t.match(short.problems, [
+    /^ADMIN_API_TOKEN_PREVIOUS: must be at least 32 characters/,
+    /^METRICS_TOKEN_PREVIOUS: must be at least 16 characters/,
+  ])
+  const alone = t.throws(() =>
+    loadConfig({ ADMIN_API_TOKEN_PREVIOUS: 'b'.repeat(32), METRICS_TOKEN_PREVIOUS: 'n'.repeat(16) }),
+  ) as ConfigError
   t.match(alone.problems, [/^ADMIN_API_TOKEN_PREVIOUS: set ADMIN_API_TOKEN too/, /^METRICS_TOKEN_PREVIOUS: set METRICS_TOKEN too/])
 })
 
@@ -82,12 +96,23 @@ t.test('in production the service refuses to start without PUBLIC_BASE_URL', asy
   const serving = { serving: true }
   const behindProxy = t.throws(() => loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'true' }, serving)) as ConfigError
   t.type(behindProxy, ConfigError)
-  t.same(behindProxy.problems, ['PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are built from whatever host the admin API was called on (TRUST_PROXY is set)'])
+  t.same(behindProxy.problems, [
+    'PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are built from whatever host the admin API was called on (TRUST_PROXY is set)',
+  ])
   const direct = t.throws(() => loadConfig({ NODE_ENV: 'production', PORT: '9000' }, serving)) as ConfigError
-  t.same(direct.problems, ['PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are http://localhost:9000, which identity providers cannot reach'])
+  t.same(direct.problems, [
+    'PUBLIC_BASE_URL: required when NODE_ENV=production; without it endpoint URLs are http://localhost:9000, which identity providers cannot reach',
+  ])
   // What .ci/run and the Compose file give the built service.
-  t.equal(loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'true', PUBLIC_BASE_URL: 'https://scim.example.com' }, serving).publicBaseUrl, 'https://scim.example.com')
-  t.equal(loadConfig({ NODE_ENV: 'development', TRUST_PROXY: 'true' }, serving).publicBaseUrlConfigured, false, 'outside production the forwarded origin is still allowed')
+  t.equal(
+    loadConfig({ NODE_ENV: 'production', TRUST_PROXY: 'true', PUBLIC_BASE_URL: 'https://scim.example.com' }, serving).publicBaseUrl,
+    'https://scim.example.com',
+  )
+  t.equal(
+    loadConfig({ NODE_ENV: 'development', TRUST_PROXY: 'true' }, serving).publicBaseUrlConfigured,
+    false,
+    'outside production the forwarded origin is still allowed',
+  )
   t.equal(loadConfig({ TRUST_PROXY: 'true' }, serving).publicBaseUrlConfigured, false, 'NODE_ENV unset is not production')
   // `docker run <image> node dist/migrate.js` runs in the same image (NODE_ENV=production) and builds no URL.
   t.equal(loadConfig({ NODE_ENV: 'production' }).publicBaseUrlConfigured, false, 'one-shot jobs do not need it')

@@ -45,8 +45,7 @@ const alice = {
   [URN.enterpriseUser]: { employeeNumber: '701984', manager: { value: 'Boss-1', displayName: 'Bob' } },
 }
 
-const matches = (filter: string, resource: Record<string, unknown> = alice): boolean =>
-  matchesFilter(resource, parseFilter(filter), schema)
+const matches = (filter: string, resource: Record<string, unknown> = alice): boolean => matchesFilter(resource, parseFilter(filter), schema)
 
 function rejects(t: Pick<typeof import('tap').default, 'equal' | 'match'>, filter: string, fragment: string): void {
   let error: unknown
@@ -225,13 +224,29 @@ t.test('evaluator errors for syntax trees the parser would not build', async (t)
   }
   const inner = { kind: 'present', path: { attr: 'type' } } as const
   check(
-    () => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'emails' }, filter: { kind: 'valuePath', path: { attr: 'type' }, filter: inner } }, schema),
+    () =>
+      matchesFilter(
+        alice,
+        { kind: 'valuePath', path: { attr: 'emails' }, filter: { kind: 'valuePath', path: { attr: 'type' }, filter: inner } },
+        schema,
+      ),
     'cannot contain another "[...]"',
   )
-  check(() => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'userName' }, filter: inner }, schema), '"[...]" needs a complex attribute')
-  check(() => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'emails', subAttr: 'value' }, filter: inner }, schema), 'needs a complex')
   check(
-    () => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'emails' }, filter: { kind: 'present', path: { attr: 'emails', subAttr: 'type' } } }, schema),
+    () => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'userName' }, filter: inner }, schema),
+    '"[...]" needs a complex attribute',
+  )
+  check(
+    () => matchesFilter(alice, { kind: 'valuePath', path: { attr: 'emails', subAttr: 'value' }, filter: inner }, schema),
+    'needs a complex',
+  )
+  check(
+    () =>
+      matchesFilter(
+        alice,
+        { kind: 'valuePath', path: { attr: 'emails' }, filter: { kind: 'present', path: { attr: 'emails', subAttr: 'type' } } },
+        schema,
+      ),
     'name a sub-attribute of "emails" alone',
   )
 })

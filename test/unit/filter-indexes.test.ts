@@ -42,6 +42,9 @@ const cases: [string, string][] = [
   ['externalId eq null', 'none externalId eq null'],
   ['userName pr', 'none userName pr'],
   ['emails[type eq "work"]', 'none emails[type eq "work"]'],
-  ['urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"', 'none urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"'],
+  [
+    'urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
+    'none urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:employeeNumber eq "1"',
+  ],
 ]
 for (const [filter, expected] of cases) t.equal(part(filter), expected, filter)

@@ -9,7 +9,6 @@ import { errorOf } from '../helpers/scim-error.js'
 
 const eq = (attr: string, value: CompValue): Filter => ({ kind: 'compare', path: { attr }, op: 'eq', value })
 
-
 type Assert = Pick<typeof t, 'equal' | 'match'>
 
 /** Asserts a 400 invalidFilter whose detail names the 1-based position and contains each fragment. */
@@ -143,7 +142,15 @@ t.test('values: JSON strings, numbers, literals', async (t) => {
   t.equal(valueOf('"alíce 😀"'), 'alíce 😀')
   t.equal(valueOf('""'), '')
   t.equal(valueOf('"and"'), 'and')
-  for (const [text, number] of [['0', 0], ['42', 42], ['-7', -7], ['3.25', 3.25], ['-1.5e3', -1500], ['2E-2', 0.02], ['1e+2', 100]] as const) {
+  for (const [text, number] of [
+    ['0', 0],
+    ['42', 42],
+    ['-7', -7],
+    ['3.25', 3.25],
+    ['-1.5e3', -1500],
+    ['2E-2', 0.02],
+    ['1e+2', 100],
+  ] as const) {
     t.equal(valueOf(text), number, text)
   }
   t.ok(Object.is(valueOf('-0'), -0))
@@ -164,7 +171,12 @@ t.test('Entra ID leniency: an unquoted word is a string unless it is a literal o
 })
 
 t.test('syntax errors name the position and what was expected', async (t) => {
-  rejects(t, 'userName equals "x"', 10, 'expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName", found "equals"')
+  rejects(
+    t,
+    'userName equals "x"',
+    10,
+    'expected a comparison operator (eq, ne, co, sw, ew, gt, ge, lt, le, pr) after "userName", found "equals"',
+  )
   rejects(t, 'userName', 9, 'expected a comparison operator', 'found the end of the filter')
   rejects(t, 'title pr "x"', 10, 'expected "and", "or" or the end of the filter after "pr", found "x"')
   rejects(t, 'userName eq', 12, 'expected a value', 'after "eq"', 'found the end of the filter')
@@ -226,7 +238,10 @@ t.test('PATCH paths (RFC 7644 §3.5.2)', async (t) => {
   t.same(parsePatchPath('urn:example:ext:1.0:Thing', { schemaUrns: ['urn:example:ext:1.0:Thing'] }), {
     path: { urn: 'urn:example:ext:1.0:Thing', attr: '' },
   })
-  t.equal(formatPatchPath(parsePatchPath('emails[type eq "work" and primary eq true].display')), 'emails[type eq "work" and primary eq true].display')
+  t.equal(
+    formatPatchPath(parsePatchPath('emails[type eq "work" and primary eq true].display')),
+    'emails[type eq "work" and primary eq true].display',
+  )
 
   const rejectsPath = (input: string, position: number | undefined, fragment: string): void => {
     const error = errorOf(() => parsePatchPath(input))
@@ -256,7 +271,10 @@ const nameArb = fc
 const urnArb = fc.oneof(
   fc.constantFrom(URN.enterpriseUser, URN.user),
   fc
-    .tuple(fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,5}$/), fc.array(fc.stringMatching(/^[A-Za-z0-9._-]{1,6}$/), { minLength: 1, maxLength: 4 }))
+    .tuple(
+      fc.stringMatching(/^[A-Za-z0-9][A-Za-z0-9-]{0,5}$/),
+      fc.array(fc.stringMatching(/^[A-Za-z0-9._-]{1,6}$/), { minLength: 1, maxLength: 4 }),
+    )
     .map(([nid, rest]) => `urn:${nid}:${rest.join(':')}`),
 )
 const optional = <T>(arb: fc.Arbitrary<T>): fc.Arbitrary<T | undefined> => fc.option(arb, { nil: undefined })

@@ -50,5 +50,9 @@ t.test('an offset PostgreSQL cannot take (startIndex past 2^53) is an empty page
     t.notOk(paged, 'no page query')
   }
   const s = source(250)
-  t.same(await pageWithTotal(Number.MAX_SAFE_INTEGER, 100, s.page, s.total), { totalResults: 250, rows: [] }, 'the largest exact startIndex is still asked for')
+  t.same(
+    await pageWithTotal(Number.MAX_SAFE_INTEGER, 100, s.page, s.total),
+    { totalResults: 250, rows: [] },
+    'the largest exact startIndex is still asked for',
+  )
 })

@@ -44,7 +44,6 @@ function patch(resource: Record<string, unknown>, ...operations: unknown[]): Rec
   return result
 }
 
-
 t.test('replace a simple attribute; the input is not mutated', async (t) => {
   const user = barbara()
   const before = structuredClone(user)
@@ -154,7 +153,11 @@ t.test('idempotent repeated add: equal values (case-insensitive value plus type)
   t.strictSame(twice, once)
   const otherType = patch(barbara(), { op: 'add', path: 'emails', value: [{ value: 'bjensen@example.com', type: 'home' }] })
   t.equal((otherType.emails as unknown[]).length, 3, 'same address with another type is another value')
-  const addresses = { op: 'add', path: 'addresses', value: [{ streetAddress: '100 Universal City Plaza', locality: 'Hollywood', type: 'work' }] }
+  const addresses = {
+    op: 'add',
+    path: 'addresses',
+    value: [{ streetAddress: '100 Universal City Plaza', locality: 'Hollywood', type: 'work' }],
+  }
   const withAddress = patch(barbara(), addresses, addresses)
   t.equal((withAddress.addresses as unknown[]).length, 1, 'values without "value" compare every sub-attribute')
 })
@@ -218,7 +221,11 @@ t.test('remove with a value list removes only the listed values', async (t) => {
 })
 
 t.test('replace with value null removes the target', async (t) => {
-  const result = patch(barbara(), { op: 'replace', path: 'title', value: null }, { op: 'replace', value: { nickName: null, displayName: null } })
+  const result = patch(
+    barbara(),
+    { op: 'replace', path: 'title', value: null },
+    { op: 'replace', value: { nickName: null, displayName: null } },
+  )
   t.notOk('title' in result)
   t.notOk('displayName' in result)
   const added = patch(barbara(), { op: 'add', path: 'title', value: null })
@@ -251,10 +258,14 @@ t.test('primary: setting one clears the others', async (t) => {
     'within one list the last one wins',
   )
   result = patch(barbara(), { op: 'add', path: 'emails', value: [{ value: 'babs@jensen.org', type: 'home', primary: true }] })
-  t.strictSame(result.emails, [
-    { value: 'bjensen@example.com', type: 'work', primary: false },
-    { value: 'babs@jensen.org', type: 'home', primary: true },
-  ], 'an add that repeats a value updates it')
+  t.strictSame(
+    result.emails,
+    [
+      { value: 'bjensen@example.com', type: 'work', primary: false },
+      { value: 'babs@jensen.org', type: 'home', primary: true },
+    ],
+    'an add that repeats a value updates it',
+  )
 })
 
 t.test('remove userName: required attributes cannot be removed (mutability)', async (t) => {
@@ -273,12 +284,27 @@ t.test('readOnly attributes cannot be added, replaced or removed', async (t) => 
   const cases: [unknown, string][] = [
     [{ op: 'replace', path: 'id', value: 'other' }, 'Operation 1 (replace id): id is readOnly and cannot be replaced'],
     [{ op: 'remove', path: 'id' }, 'Operation 1 (remove id): id is readOnly and cannot be removed'],
-    [{ op: 'replace', path: 'meta.lastModified', value: '2025-01-01T00:00:00Z' }, 'Operation 1 (replace meta.lastModified): meta.lastModified is readOnly and cannot be replaced'],
+    [
+      { op: 'replace', path: 'meta.lastModified', value: '2025-01-01T00:00:00Z' },
+      'Operation 1 (replace meta.lastModified): meta.lastModified is readOnly and cannot be replaced',
+    ],
     [{ op: 'add', path: 'groups', value: [{ value: 'g1' }] }, 'Operation 1 (add groups): groups is readOnly and cannot be added'],
-    [{ op: 'remove', path: 'groups[value eq "g1"]' }, 'Operation 1 (remove groups[value eq "g1"]): groups[value eq "g1"] is readOnly and cannot be removed'],
-    [{ op: 'replace', path: `${ENT}:manager.displayName`, value: 'x' }, `Operation 1 (replace ${ENT}:manager.displayName): ${ENT}:manager.displayName is readOnly and cannot be replaced`],
-    [{ op: 'replace', value: { id: 'someone-else' } }, 'Operation 1 (replace without path, attribute "id"): id is readOnly and cannot be replaced'],
-    [{ op: 'add', value: { groups: [{ value: 'g' }] } }, 'Operation 1 (add without path, attribute "groups"): groups is readOnly and cannot be added'],
+    [
+      { op: 'remove', path: 'groups[value eq "g1"]' },
+      'Operation 1 (remove groups[value eq "g1"]): groups[value eq "g1"] is readOnly and cannot be removed',
+    ],
+    [
+      { op: 'replace', path: `${ENT}:manager.displayName`, value: 'x' },
+      `Operation 1 (replace ${ENT}:manager.displayName): ${ENT}:manager.displayName is readOnly and cannot be replaced`,
+    ],
+    [
+      { op: 'replace', value: { id: 'someone-else' } },
+      'Operation 1 (replace without path, attribute "id"): id is readOnly and cannot be replaced',
+    ],
+    [
+      { op: 'add', value: { groups: [{ value: 'g' }] } },
+      'Operation 1 (add without path, attribute "groups"): groups is readOnly and cannot be added',
+    ],
   ]
   for (const [op, detail] of cases) {
     const error = errorOf(() => patch(barbara(), op))
@@ -315,9 +341,16 @@ t.test('unknown attributes are ignored on add, replace and remove', async (t) =>
 })
 
 t.test('operations apply in order and all-or-nothing errors name the operation', async (t) => {
-  const result = patch(barbara(), { op: 'add', path: 'title', value: 'A' }, { op: 'replace', path: 'title', value: 'B' }, { op: 'remove', path: 'title' })
+  const result = patch(
+    barbara(),
+    { op: 'add', path: 'title', value: 'A' },
+    { op: 'replace', path: 'title', value: 'B' },
+    { op: 'remove', path: 'title' },
+  )
   t.notOk('title' in result)
-  const error = errorOf(() => patch(barbara(), { op: 'replace', path: 'title', value: 'x' }, { op: 'replace', path: 'emails[bogus eq "x"]', value: {} }))
+  const error = errorOf(() =>
+    patch(barbara(), { op: 'replace', path: 'title', value: 'x' }, { op: 'replace', path: 'emails[bogus eq "x"]', value: {} }),
+  )
   t.equal(error.status, 400)
   t.equal(error.scimType, 'invalidFilter', 'RFC 7644 §3.12: invalidFilter covers PATCH path filters')
   t.match(error.detail, /^Operation 2 \(replace emails\[bogus eq "x"\]\): Unknown attribute "emails.bogus"/)
@@ -328,7 +361,10 @@ t.test('operations apply in order and all-or-nothing errors name the operation',
 t.test('wrong value shapes are 400 invalidValue naming the operation', async (t) => {
   const cases: [unknown, RegExp][] = [
     [{ op: 'replace', path: 'name', value: 5 }, /^Operation 1 \(replace name\): name is a complex attribute/],
-    [{ op: 'replace', path: 'displayName', value: ['a', 'b'] }, /^Operation 1 \(replace displayName\): displayName takes a single value, not a list/],
+    [
+      { op: 'replace', path: 'displayName', value: ['a', 'b'] },
+      /^Operation 1 \(replace displayName\): displayName takes a single value, not a list/,
+    ],
     [{ op: 'replace', path: 'name.givenName', value: { x: 1 } }, /takes a single value, not an object/],
     [{ op: 'add', path: 'emails', value: ['a@b.c'] }, /each value of emails must be an object, found a string/],
     [{ op: 'replace', path: ENT, value: 'x' }, /must be an object of extension attributes/],
@@ -348,14 +384,35 @@ t.test('wrong value shapes are 400 invalidValue naming the operation', async (t)
 t.test('each value is checked where it is written, as normalizeResource would check it, and the error names its operation', async (t) => {
   const first = { op: 'replace', path: 'title', value: 'Guide' }
   const cases: [unknown, RegExp][] = [
-    [{ op: 'add', value: { displayName: 5 } }, /^Operation 2 \(add without path, attribute "displayName"\): "displayName" must be a string/],
-    [{ op: 'replace', path: 'userName', value: '  ' }, /^Operation 2 \(replace userName\): The required attribute "userName" is missing or empty/],
-    [{ op: 'replace', path: 'name', value: { givenName: '\u001b[31mB' } }, /^Operation 2 \(replace name\): "name.givenName" must not contain control characters/],
-    [{ op: 'replace', path: `${ENT}:manager.value`, value: 7 }, new RegExp(`^Operation 2 \\(replace ${ENT}:manager.value\\): "${ENT}:manager.value" must be a string`)],
+    [
+      { op: 'add', value: { displayName: 5 } },
+      /^Operation 2 \(add without path, attribute "displayName"\): "displayName" must be a string/,
+    ],
+    [
+      { op: 'replace', path: 'userName', value: '  ' },
+      /^Operation 2 \(replace userName\): The required attribute "userName" is missing or empty/,
+    ],
+    [
+      { op: 'replace', path: 'name', value: { givenName: '\u001b[31mB' } },
+      /^Operation 2 \(replace name\): "name.givenName" must not contain control characters/,
+    ],
+    [
+      { op: 'replace', path: `${ENT}:manager.value`, value: 7 },
+      new RegExp(`^Operation 2 \\(replace ${ENT}:manager.value\\): "${ENT}:manager.value" must be a string`),
+    ],
     // The element a filter creates (RFC 7644 §3.5.2.1 add through a filter that matches nothing) is written too.
-    [{ op: 'add', path: 'emails[value eq "nimda\u202e@x.io"].type', value: 'work' }, /^Operation 2 \(add emails\[.*\]\.type\): "emails.value" must not contain bidirectional formatting characters/],
-    [{ op: 'replace', path: 'emails[type eq "work"]', value: { primary: 'perhaps' } }, /^Operation 2 \(replace emails\[type eq "work"\]\): "emails.primary" must be a boolean/],
-    [{ op: 'add', path: 'emails', value: Array.from({ length: MAX_MULTI_VALUES }, (_, i) => ({ value: `${i}@x.io` })) }, /^Operation 2 \(add emails\): "emails" has more than 100 values/],
+    [
+      { op: 'add', path: 'emails[value eq "nimda\u202e@x.io"].type', value: 'work' },
+      /^Operation 2 \(add emails\[.*\]\.type\): "emails.value" must not contain bidirectional formatting characters/,
+    ],
+    [
+      { op: 'replace', path: 'emails[type eq "work"]', value: { primary: 'perhaps' } },
+      /^Operation 2 \(replace emails\[type eq "work"\]\): "emails.primary" must be a boolean/,
+    ],
+    [
+      { op: 'add', path: 'emails', value: Array.from({ length: MAX_MULTI_VALUES }, (_, i) => ({ value: `${i}@x.io` })) },
+      /^Operation 2 \(add emails\): "emails" has more than 100 values/,
+    ],
   ]
   for (const [op, detail] of cases) {
     const error = errorOf(() => patch(barbara(), first, op))
@@ -367,7 +424,14 @@ t.test('each value is checked where it is written, as normalizeResource would ch
 t.test('caseExact false compares with ASCII case folding, as filters and unique indexes do (case-fold.ts)', async (t) => {
   const alice = patch(barbara(), { op: 'replace', path: 'emails', value: [{ value: 'alíce@x.io', type: 'work' }] })
   const accented = patch(alice, { op: 'add', path: 'emails', value: [{ value: 'ALÍCE@x.io', type: 'work' }] })
-  t.strictSame(accented.emails, [{ value: 'alíce@x.io', type: 'work' }, { value: 'ALÍCE@x.io', type: 'work' }], 'Í is not folded: another address is added')
+  t.strictSame(
+    accented.emails,
+    [
+      { value: 'alíce@x.io', type: 'work' },
+      { value: 'ALÍCE@x.io', type: 'work' },
+    ],
+    'Í is not folded: another address is added',
+  )
   const ascii = patch(alice, { op: 'add', path: 'emails', value: [{ value: 'ALíCE@x.io', type: 'work' }] })
   t.strictSame(ascii.emails, [{ value: 'ALíCE@x.io', type: 'work' }], 'A-Z are: the same address, updated')
   const removed = patch(accented, { op: 'remove', path: 'emails', value: [{ value: 'alíce@x.io' }] })
@@ -375,7 +439,11 @@ t.test('caseExact false compares with ASCII case folding, as filters and unique 
 })
 
 t.test(`one PATCH looks at ${MAX_PATCH_WORK} values at most; past them 400 tooMany names the operation`, async (t) => {
-  const user = patch(barbara(), { op: 'replace', path: 'emails', value: Array.from({ length: 100 }, (_, i) => ({ value: `e${i}@x.io`, type: 'work' })) })
+  const user = patch(barbara(), {
+    op: 'replace',
+    path: 'emails',
+    value: Array.from({ length: 100 }, (_, i) => ({ value: `e${i}@x.io`, type: 'work' })),
+  })
   // Each looks at the 100 emails and at its value.
   const replace = { op: 'replace', path: 'emails[type eq "work"].display', value: 'W' }
   const most = Math.floor(MAX_PATCH_WORK / 101)

@@ -37,7 +37,6 @@ function patch(resource: Record<string, unknown>, ...operations: unknown[]): Rec
   return result
 }
 
-
 const enterprise = (resource: Record<string, unknown>) => resource[ENT] as Record<string, unknown> | undefined
 
 t.test('Entra string booleans', async (t) => {
@@ -47,7 +46,11 @@ t.test('Entra string booleans', async (t) => {
   const repeated = patch(pat(), { op: 'Add', path: 'emails', value: [{ value: 'pat@personal.example', type: 'home', primary: 'True' }] })
   t.equal((repeated.emails as unknown[]).length, 1, '"True" and true are the same value for duplicate detection')
   const address = { streetAddress: '1 Main St', type: 'work', primary: true }
-  const withAddress = patch(pat(), { op: 'add', path: 'addresses', value: [address] }, { op: 'Add', path: 'addresses', value: [{ ...address, primary: 'True' }] })
+  const withAddress = patch(
+    pat(),
+    { op: 'add', path: 'addresses', value: [address] },
+    { op: 'Add', path: 'addresses', value: [{ ...address, primary: 'True' }] },
+  )
   t.equal((withAddress.addresses as unknown[]).length, 1, 'also when every sub-attribute is compared')
   const promoted = patch(pat(), { op: 'Add', path: 'emails', value: [{ value: 'pat@contoso.example', type: 'work', primary: 'True' }] })
   t.strictSame(
@@ -81,7 +84,11 @@ t.test('Entra creates the work email', async (t) => {
 
 t.test('Entra manager as a bare string', async (t) => {
   let result = patch(pat(), { op: 'Replace', path: `${ENT}:manager`, value: 'boss-2' })
-  t.strictSame(enterprise(result)?.manager, { value: 'boss-2', displayName: 'Bo Boss' }, 'merged; normalizeResource drops the readOnly displayName')
+  t.strictSame(
+    enterprise(result)?.manager,
+    { value: 'boss-2', displayName: 'Bo Boss' },
+    'merged; normalizeResource drops the readOnly displayName',
+  )
   t.strictSame(normalizeResource(result, userView)[ENT], { department: 'Finance', manager: { value: 'boss-2' } })
   result = patch(pat(), { op: 'remove', path: ENT }, { op: 'Add', path: `${ENT}:manager`, value: 'boss-3' })
   t.strictSame(result[ENT], { manager: { value: 'boss-3' } })
@@ -169,7 +176,10 @@ t.test('Entra removes one member with a value list', async (t) => {
     Operations: [{ op: 'Remove', path: 'members', value: [{ value: 'id1' }, { value: 'ID3' }] }],
   })
   t.strictSame(applyPatch(group, operations, groupView).members, [{ value: 'id2' }, { value: 'id3' }], 'caseExact values match exactly')
-  const add = parsePatchRequest({ schemas: [URN.patchOp], Operations: [{ op: 'Add', path: 'members', value: [{ value: 'id2' }, { value: 'id4' }] }] })
+  const add = parsePatchRequest({
+    schemas: [URN.patchOp],
+    Operations: [{ op: 'Add', path: 'members', value: [{ value: 'id2' }, { value: 'id4' }] }],
+  })
   t.strictSame(applyPatch(group, add, groupView).members, [{ value: 'id1' }, { value: 'id2' }, { value: 'id3' }, { value: 'id4' }])
 })
 

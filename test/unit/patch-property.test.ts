@@ -52,15 +52,56 @@ function deepFreeze(value: unknown): void {
 }
 
 const PATHS = [
-  'displayName', 'DisplayName', 'userName', 'name', 'name.givenName', 'name.bogus', 'active', 'password', 'title',
-  'emails', 'emails.value', 'emails[type eq "work"]', 'emails[type eq "work"].value', 'emails[type eq "work"].primary',
-  'emails[value co "@"]', 'emails[type ne "home"].value', 'emails[primary eq true]', 'emails[bogus eq 1]', 'emails[type eq 5]',
-  'phoneNumbers[type eq "mobile"].value', 'addresses[type eq "work" and country eq "US"].locality', 'addresses',
-  'x509Certificates', 'roles[primary eq true].value', 'groups', 'groups[value eq "g"]', 'id', 'meta', 'meta.created',
-  'externalId', ENT, ENT.toUpperCase(), `${ENT}:department`, `${ENT}:manager`, `${ENT}:manager.value`,
-  `${ENT}:manager.displayName`, URN.user, `${URN.user}:userName`, 'urn:scim:schemas:core:1.0:displayName',
-  'urn:scim:schemas:extension:enterprise:1.0:manager', 'urn:example:unknown:1.0:User:x', 'displayName[value eq "x"]',
-  'emails[type eq', 'emails[type eq "work"]].value', '', ' ', 'schemas', '__proto__', 'constructor', 'emails[type eq "work"].__proto__',
+  'displayName',
+  'DisplayName',
+  'userName',
+  'name',
+  'name.givenName',
+  'name.bogus',
+  'active',
+  'password',
+  'title',
+  'emails',
+  'emails.value',
+  'emails[type eq "work"]',
+  'emails[type eq "work"].value',
+  'emails[type eq "work"].primary',
+  'emails[value co "@"]',
+  'emails[type ne "home"].value',
+  'emails[primary eq true]',
+  'emails[bogus eq 1]',
+  'emails[type eq 5]',
+  'phoneNumbers[type eq "mobile"].value',
+  'addresses[type eq "work" and country eq "US"].locality',
+  'addresses',
+  'x509Certificates',
+  'roles[primary eq true].value',
+  'groups',
+  'groups[value eq "g"]',
+  'id',
+  'meta',
+  'meta.created',
+  'externalId',
+  ENT,
+  ENT.toUpperCase(),
+  `${ENT}:department`,
+  `${ENT}:manager`,
+  `${ENT}:manager.value`,
+  `${ENT}:manager.displayName`,
+  URN.user,
+  `${URN.user}:userName`,
+  'urn:scim:schemas:core:1.0:displayName',
+  'urn:scim:schemas:extension:enterprise:1.0:manager',
+  'urn:example:unknown:1.0:User:x',
+  'displayName[value eq "x"]',
+  'emails[type eq',
+  'emails[type eq "work"]].value',
+  '',
+  ' ',
+  'schemas',
+  '__proto__',
+  'constructor',
+  'emails[type eq "work"].__proto__',
 ]
 
 function nested(depth: number, asArray: boolean): unknown {
@@ -71,15 +112,38 @@ function nested(depth: number, asArray: boolean): unknown {
 
 const leaf = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }),
-  fc.constantFrom('True', 'False', 'true', '', null, 5, -0, true, '{"givenName":"A"}', '{"value":"boss-2"}', '["x"]', '{', '{"value":{"value":{}}}'),
+  fc.constantFrom(
+    'True',
+    'False',
+    'true',
+    '',
+    null,
+    5,
+    -0,
+    true,
+    '{"givenName":"A"}',
+    '{"value":"boss-2"}',
+    '["x"]',
+    '{',
+    '{"value":{"value":{}}}',
+  ),
   fc.string({ maxLength: 20 }),
   fc.integer({ min: 1, max: 20_000 }).chain((depth) => fc.boolean().map((asArray) => nested(depth, asArray))),
   fc.integer({ min: 60_000, max: 200_000 }).map((n) => 'x'.repeat(n)),
-  fc.integer({ min: 0, max: 300 }).map((n) => Array.from({ length: n }, (_, i) => ({ value: `e${i % 50}@example.com`, type: i % 3 ? 'work' : 'home', primary: i % 7 === 0 }))),
+  fc
+    .integer({ min: 0, max: 300 })
+    .map((n) =>
+      Array.from({ length: n }, (_, i) => ({ value: `e${i % 50}@example.com`, type: i % 3 ? 'work' : 'home', primary: i % 7 === 0 })),
+    ),
 )
 
 const element = fc.record(
-  { value: leaf, type: fc.constantFrom('work', 'home', 'Work', 'other', 5), primary: fc.constantFrom(true, false, 'True', 'False', 'yes'), display: leaf },
+  {
+    value: leaf,
+    type: fc.constantFrom('work', 'home', 'Work', 'other', 5),
+    primary: fc.constantFrom(true, false, 'True', 'False', 'yes'),
+    display: leaf,
+  },
   { requiredKeys: [] },
 )
 
@@ -87,8 +151,14 @@ const value = fc.oneof(
   leaf,
   element,
   fc.array(fc.oneof(element, leaf), { maxLength: 5 }),
-  fc.dictionary(fc.oneof(fc.constantFrom(...PATHS), fc.string({ maxLength: 12 })), fc.oneof(leaf, element, fc.array(element, { maxLength: 3 })), { maxKeys: 5 }),
-  fc.record({ [ENT]: fc.dictionary(fc.constantFrom('department', 'manager', 'Manager', 'manager.value', 'costCenter', 'bogus'), leaf, { maxKeys: 3 }) }),
+  fc.dictionary(
+    fc.oneof(fc.constantFrom(...PATHS), fc.string({ maxLength: 12 })),
+    fc.oneof(leaf, element, fc.array(element, { maxLength: 3 })),
+    { maxKeys: 5 },
+  ),
+  fc.record({
+    [ENT]: fc.dictionary(fc.constantFrom('department', 'manager', 'Manager', 'manager.value', 'costCenter', 'bogus'), leaf, { maxKeys: 3 }),
+  }),
 )
 
 const operation = fc.record(
@@ -101,11 +171,17 @@ const operation = fc.record(
 )
 
 const body = fc.oneof(
-  { weight: 8, arbitrary: fc.record({ schemas: fc.constant([URN.patchOp]), Operations: fc.array(operation, { minLength: 1, maxLength: 6 }) }) },
+  {
+    weight: 8,
+    arbitrary: fc.record({ schemas: fc.constant([URN.patchOp]), Operations: fc.array(operation, { minLength: 1, maxLength: 6 }) }),
+  },
   {
     weight: 1,
     arbitrary: fc.record(
-      { schemas: fc.oneof(fc.constant([URN.patchOp.toLowerCase()]), fc.anything({ maxDepth: 1 })), operations: fc.oneof(fc.array(operation, { maxLength: 3 }), fc.anything({ maxDepth: 2 })) },
+      {
+        schemas: fc.oneof(fc.constant([URN.patchOp.toLowerCase()]), fc.anything({ maxDepth: 1 })),
+        operations: fc.oneof(fc.array(operation, { maxLength: 3 }), fc.anything({ maxDepth: 2 })),
+      },
       { requiredKeys: [] },
     ),
   },
@@ -113,22 +189,58 @@ const body = fc.oneof(
 )
 
 const VALID_PATHS = [
-  'displayName', 'title', 'active', 'name', 'name.givenName', 'emails', 'emails[type eq "work"]', 'emails[type eq "work"].value',
-  'emails[type eq "home"].primary', 'emails[value ew "example.com"]', 'phoneNumbers', 'phoneNumbers[type eq "mobile"].value',
-  'addresses[type eq "work"].locality', ENT, `${ENT}:department`, `${ENT}:manager`, `${ENT}:manager.value`, 'nickName', 'unknownThing',
+  'displayName',
+  'title',
+  'active',
+  'name',
+  'name.givenName',
+  'emails',
+  'emails[type eq "work"]',
+  'emails[type eq "work"].value',
+  'emails[type eq "home"].primary',
+  'emails[value ew "example.com"]',
+  'phoneNumbers',
+  'phoneNumbers[type eq "mobile"].value',
+  'addresses[type eq "work"].locality',
+  ENT,
+  `${ENT}:department`,
+  `${ENT}:manager`,
+  `${ENT}:manager.value`,
+  'nickName',
+  'unknownThing',
 ]
 
 const plausibleValue = fc.oneof(
   fc.constantFrom('True', 'False', true, false, null, '', 'x', 'Work', '{"givenName":"A"}', '{"value":"boss-2"}'),
   fc.string({ maxLength: 8 }),
-  fc.record({ value: fc.string({ maxLength: 8 }), type: fc.constantFrom('work', 'home', 'mobile'), primary: fc.constantFrom(true, false, 'True') }, { requiredKeys: ['value'] }),
-  fc.array(fc.record({ value: fc.string({ maxLength: 8 }), type: fc.constantFrom('work', 'home'), primary: fc.constantFrom(true, false, 'True') }, { requiredKeys: ['value'] }), { maxLength: 4 }),
-  fc.record({ givenName: fc.string({ maxLength: 8 }), locality: fc.string({ maxLength: 8 }), department: fc.string({ maxLength: 8 }), value: fc.string({ maxLength: 8 }) }, { requiredKeys: [] }),
+  fc.record(
+    { value: fc.string({ maxLength: 8 }), type: fc.constantFrom('work', 'home', 'mobile'), primary: fc.constantFrom(true, false, 'True') },
+    { requiredKeys: ['value'] },
+  ),
+  fc.array(
+    fc.record(
+      { value: fc.string({ maxLength: 8 }), type: fc.constantFrom('work', 'home'), primary: fc.constantFrom(true, false, 'True') },
+      { requiredKeys: ['value'] },
+    ),
+    { maxLength: 4 },
+  ),
+  fc.record(
+    {
+      givenName: fc.string({ maxLength: 8 }),
+      locality: fc.string({ maxLength: 8 }),
+      department: fc.string({ maxLength: 8 }),
+      value: fc.string({ maxLength: 8 }),
+    },
+    { requiredKeys: [] },
+  ),
 )
 
 const plausibleOperation = fc.oneof(
   fc.record({ op: fc.constantFrom('add', 'Replace', 'remove'), path: fc.constantFrom(...VALID_PATHS), value: plausibleValue }),
-  fc.record({ op: fc.constantFrom('Add', 'replace'), value: fc.dictionary(fc.constantFrom(...VALID_PATHS.filter((p) => p !== 'name')), plausibleValue, { maxKeys: 3 }) }),
+  fc.record({
+    op: fc.constantFrom('Add', 'replace'),
+    value: fc.dictionary(fc.constantFrom(...VALID_PATHS.filter((p) => p !== 'name')), plausibleValue, { maxKeys: 3 }),
+  }),
 )
 
 t.test('plausible PATCH bodies: only 400 ScimErrors, at most one primary, never a mutated resource', async (t) => {

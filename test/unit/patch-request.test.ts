@@ -5,7 +5,6 @@ import { parsePatchRequest } from '../../src/scim/patch/index.js'
 import { MAX_PATH_COMPARISONS } from '../../src/scim/patch/patch-request.js'
 import { errorOf } from '../helpers/scim-error.js'
 
-
 const body = (...operations: unknown[]) => ({ schemas: [URN.patchOp], Operations: operations })
 
 t.test('a well-formed request becomes typed operations with parsed paths', async (t) => {
@@ -70,7 +69,10 @@ t.test('Operations: any key case, a non-empty list, at most maxOperations', asyn
   t.equal(tooMany.scimType, 'invalidValue')
   t.equal(tooMany.detail, '"Operations" has 3 operations, more than the limit of 2 per request')
   t.equal(parsePatchRequest(body(...Array.from({ length: 1000 }, () => ({ op: 'remove', path: 'title' })))).length, 1000)
-  t.equal(errorOf(() => parsePatchRequest(body(...Array.from({ length: 1001 }, () => ({ op: 'remove', path: 'title' }))))).scimType, 'invalidValue')
+  t.equal(
+    errorOf(() => parsePatchRequest(body(...Array.from({ length: 1001 }, () => ({ op: 'remove', path: 'title' }))))).scimType,
+    'invalidValue',
+  )
 })
 
 t.test('the body must be an object and each operation an object', async (t) => {
@@ -85,7 +87,9 @@ t.test('the body must be an object and each operation an object', async (t) => {
 t.test('path: empty means none; invalid syntax is invalidPath naming the operation', async (t) => {
   const [op] = parsePatchRequest(body({ op: 'replace', path: '', value: { title: 'x' } }))
   t.equal(op?.path, undefined)
-  const invalid = errorOf(() => parsePatchRequest(body({ op: 'add', path: 'title', value: 'x' }, { op: 'replace', path: 'emails[type eq "work"', value: 'x' })))
+  const invalid = errorOf(() =>
+    parsePatchRequest(body({ op: 'add', path: 'title', value: 'x' }, { op: 'replace', path: 'emails[type eq "work"', value: 'x' })),
+  )
   t.equal(invalid.status, 400)
   t.equal(invalid.scimType, 'invalidPath')
   t.match(invalid.detail, /^Operation 2 \(replace emails\[type eq "work"\): Invalid path at position/)
@@ -106,7 +110,11 @@ t.test('remove needs a path (noTarget); add and replace need a value', async (t)
   t.equal(notObject.scimType, 'invalidValue')
   t.match(notObject.detail, 'without a "path", "value" must be an object')
   const [nulled] = parsePatchRequest(body({ op: 'replace', path: 'title', value: null }))
-  t.strictSame(nulled, { index: 0, op: 'replace', path: { path: { attr: 'title' } }, rawPath: 'title', value: null }, 'replace null is kept; applyPatch removes')
+  t.strictSame(
+    nulled,
+    { index: 0, op: 'replace', path: { path: { attr: 'title' } }, rawPath: 'title', value: null },
+    'replace null is kept; applyPatch removes',
+  )
   const [withValue] = parsePatchRequest(body({ op: 'remove', path: 'emails', value: [{ value: 'a@b.c' }] }))
   t.strictSame(withValue?.value, [{ value: 'a@b.c' }], 'remove keeps its value list')
 })
@@ -124,28 +132,49 @@ t.test('absurdly deep values are refused up front', async (t) => {
   t.match(error.detail, /^Operation 1 \(replace name\): "value" is nested deeper than/)
 })
 
-t.test(`objects hold at most ${MAX_OBJECT_KEYS} members: the body, each operation, each object of a value (400 invalidValue)`, async (t) => {
-  const members = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]))
-  t.equal(parsePatchRequest(body({ op: 'add', value: members(MAX_OBJECT_KEYS) })).length, 1, 'exactly the cap is accepted')
-  const cases: [unknown, RegExp][] = [
-    [body({ op: 'add', value: members(MAX_OBJECT_KEYS + 1) }), /^Operation 1 \(add\): "value" holds an object of more than 1000 members/],
-    [body({ op: 'add', path: 'emails', value: [{ value: 'a@b.c' }, members(MAX_OBJECT_KEYS + 1)] }), /^Operation 1 \(add emails\): "value" holds an object of more than 1000 members/],
-    [body({ op: 'add', path: 'title', value: 'x' }, { op: 'add', path: 'title', value: 'x', ...members(MAX_OBJECT_KEYS) }), /^Operation 2: the operation has more than 1000 members/],
-    [{ ...body({ op: 'add', path: 'title', value: 'x' }), ...members(MAX_OBJECT_KEYS) }, /^The PATCH body has more than 1000 members/],
-  ]
-  for (const [request, detail] of cases) {
-    const error = errorOf(() => parsePatchRequest(request))
-    t.same([error.status, error.scimType], [400, 'invalidValue'])
-    t.match(error.detail, detail)
-  }
-})
+t.test(
+  `objects hold at most ${MAX_OBJECT_KEYS} members: the body, each operation, each object of a value (400 invalidValue)`,
+  async (t) => {
+    const members = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 1]))
+    t.equal(parsePatchRequest(body({ op: 'add', value: members(MAX_OBJECT_KEYS) })).length, 1, 'exactly the cap is accepted')
+    const cases: [unknown, RegExp][] = [
+      [body({ op: 'add', value: members(MAX_OBJECT_KEYS + 1) }), /^Operation 1 \(add\): "value" holds an object of more than 1000 members/],
+      [
+        body({ op: 'add', path: 'emails', value: [{ value: 'a@b.c' }, members(MAX_OBJECT_KEYS + 1)] }),
+        /^Operation 1 \(add emails\): "value" holds an object of more than 1000 members/,
+      ],
+      [
+        body({ op: 'add', path: 'title', value: 'x' }, { op: 'add', path: 'title', value: 'x', ...members(MAX_OBJECT_KEYS) }),
+        /^Operation 2: the operation has more than 1000 members/,
+      ],
+      [{ ...body({ op: 'add', path: 'title', value: 'x' }), ...members(MAX_OBJECT_KEYS) }, /^The PATCH body has more than 1000 members/],
+    ]
+    for (const [request, detail] of cases) {
+      const error = errorOf(() => parsePatchRequest(request))
+      t.same([error.status, error.scimType], [400, 'invalidValue'])
+      t.match(error.detail, detail)
+    }
+  },
+)
 
 t.test(`the paths of one PATCH hold ${MAX_PATH_COMPARISONS} filter comparisons at most (400 tooMany)`, async (t) => {
-  const remove = (comparisons: number) => ({ op: 'remove', path: `emails[${Array.from({ length: comparisons }, (_, i) => `value eq "v${i}"`).join(' or ')}]` })
+  const remove = (comparisons: number) => ({
+    op: 'remove',
+    path: `emails[${Array.from({ length: comparisons }, (_, i) => `value eq "v${i}"`).join(' or ')}]`,
+  })
   const tenth = remove(MAX_PATH_COMPARISONS / 10)
   t.equal(parsePatchRequest(body(...Array(10).fill(tenth))).length, 10, 'exactly the cap is accepted')
   const over = errorOf(() => parsePatchRequest(body(...Array(10).fill(tenth), remove(1))))
   t.same([over.status, over.scimType], [400, 'tooMany'])
-  t.match(over.detail, new RegExp(`^Operation 11 \\(remove emails\\[value eq "v0"\\]\\): the paths of this request hold more than ${MAX_PATH_COMPARISONS} filter comparisons`))
-  t.equal(parsePatchRequest(body(...Array(1000).fill({ op: 'remove', path: 'members[value eq "x"]' }))).length, 1000, "Okta's one comparison for each member, a thousand times")
+  t.match(
+    over.detail,
+    new RegExp(
+      `^Operation 11 \\(remove emails\\[value eq "v0"\\]\\): the paths of this request hold more than ${MAX_PATH_COMPARISONS} filter comparisons`,
+    ),
+  )
+  t.equal(
+    parsePatchRequest(body(...Array(1000).fill({ op: 'remove', path: 'members[value eq "x"]' }))).length,
+    1000,
+    "Okta's one comparison for each member, a thousand times",
+  )
 })

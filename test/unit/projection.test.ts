@@ -1,11 +1,20 @@
 import t from 'tap'
 import { groupView } from '../../src/scim/core/group-resource.js'
-import { compileProjection, MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES, projectionFor, projectionNames, type ProjectionRequest } from '../../src/scim/core/projection.js'
+import {
+  compileProjection,
+  MAX_PROJECTION_FILTER_COMPARISONS,
+  MAX_PROJECTION_NAME_LENGTH,
+  MAX_PROJECTION_NAMES,
+  projectionFor,
+  projectionNames,
+  type ProjectionRequest,
+} from '../../src/scim/core/projection.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
 import { errorOf } from '../helpers/scim-error.js'
 
-const project = (resource: Record<string, unknown>, request: ProjectionRequest, view: typeof userView) => compileProjection(request, view).apply(resource)
+const project = (resource: Record<string, unknown>, request: ProjectionRequest, view: typeof userView) =>
+  compileProjection(request, view).apply(resource)
 
 const user = renderUser(
   {
@@ -41,7 +50,10 @@ t.test('attributes with a value filter return only the matching values (RFC 7644
 
 t.test('excludedAttributes with a value filter drops only the matching values', async (t) => {
   const noHome = project(user, { excludedAttributes: 'emails[type eq "home"]' }, userView)
-  t.same((noHome.emails as { type: string }[]).map((e) => e.type), ['work', 'work'])
+  t.same(
+    (noHome.emails as { type: string }[]).map((e) => e.type),
+    ['work', 'work'],
+  )
   const noWorkValues = project(user, { excludedAttributes: 'emails[type eq "work"].value' }, userView)
   t.same(noWorkValues.emails, [{ type: 'work', primary: true }, { value: 'ada@home.io', type: 'home' }, { type: 'work' }])
   t.equal((user.emails as unknown[]).length, 3, 'the input is not changed')
@@ -60,7 +72,10 @@ t.test('a list holds at most MAX_PROJECTION_NAMES names of at most MAX_PROJECTIO
   const names = (n: number) => Array.from({ length: n }, () => 'userName').join(',')
   for (const field of ['attributes', 'excludedAttributes'] as const) {
     t.doesNotThrow(() => compileProjection({ [field]: names(MAX_PROJECTION_NAMES) }, userView), `${field}: exactly the limit`)
-    t.doesNotThrow(() => compileProjection({ [field]: `,${names(MAX_PROJECTION_NAMES)},, ,` }, userView), `${field}: blank items do not count`)
+    t.doesNotThrow(
+      () => compileProjection({ [field]: `,${names(MAX_PROJECTION_NAMES)},, ,` }, userView),
+      `${field}: blank items do not count`,
+    )
     const error = errorOf(() => compileProjection({ [field]: names(MAX_PROJECTION_NAMES + 1) }, userView))
     t.same([error.status, error.scimType], [400, 'tooMany'])
     t.match(error.detail, `${field} names more than ${MAX_PROJECTION_NAMES} attributes`)
@@ -68,17 +83,29 @@ t.test('a list holds at most MAX_PROJECTION_NAMES names of at most MAX_PROJECTIO
   const padded = `emails[value eq "${'a'.repeat(MAX_PROJECTION_NAME_LENGTH - 19)}"]`
   t.equal(padded.length, MAX_PROJECTION_NAME_LENGTH)
   t.doesNotThrow(() => compileProjection({ attributes: padded }, userView), 'a name of exactly the limit')
-  const long = errorOf(() => compileProjection({ excludedAttributes: `emails[value eq "${'a'.repeat(MAX_PROJECTION_NAME_LENGTH - 18)}"]` }, userView))
+  const long = errorOf(() =>
+    compileProjection({ excludedAttributes: `emails[value eq "${'a'.repeat(MAX_PROJECTION_NAME_LENGTH - 18)}"]` }, userView),
+  )
   t.same([long.status, long.scimType], [400, 'tooMany'])
   t.match(long.detail, `longer than ${MAX_PROJECTION_NAME_LENGTH} characters`)
-  t.same(projectionNames({ attributes: 'userName, emails[value eq "a,b"]', excludedAttributes: ' ' }), { attributes: ['userName', 'emails[value eq "a,b"]'], excludedAttributes: [] })
+  t.same(projectionNames({ attributes: 'userName, emails[value eq "a,b"]', excludedAttributes: ' ' }), {
+    attributes: ['userName', 'emails[value eq "a,b"]'],
+    excludedAttributes: [],
+  })
   const huge = errorOf(() => projectionNames({ attributes: 'id,'.repeat(200_000) }))
   t.equal(huge.scimType, 'tooMany', 'a list of 200,000 names is refused, not resolved')
 })
 
 t.test('a compiled projection is resolved once: errors come from compiling, applying never throws', async (t) => {
   const projection = compileProjection({ attributes: 'userName,emails[type eq "work"].value' }, userView)
-  for (let i = 0; i < 3; i++) t.same(projection.apply(user), { schemas: user.schemas, id: user.id, userName: 'ada@x.io', emails: [{ value: 'ada@work.io' }, { value: 'a,b@work.io' }], meta: { resourceType: 'User' } })
+  for (let i = 0; i < 3; i++)
+    t.same(projection.apply(user), {
+      schemas: user.schemas,
+      id: user.id,
+      userName: 'ada@x.io',
+      emails: [{ value: 'ada@work.io' }, { value: 'a,b@work.io' }],
+      meta: { resourceType: 'User' },
+    })
   const none = compileProjection({}, userView)
   t.equal(none.apply(user), user, 'no lists: the resource as rendered')
   t.equal(errorOf(() => compileProjection({ excludedAttributes: 'shoeSize' }, userView)).scimType, 'invalidPath')
@@ -109,8 +136,15 @@ t.test('projectionFor keeps the names a type has, for a search across types', as
 t.test('value filters hold at most MAX_PROJECTION_FILTER_COMPARISONS comparisons across both lists (400 tooMany)', async (t) => {
   t.equal(MAX_PROJECTION_FILTER_COMPARISONS, 20)
   const chain = (n: number) => `emails[${Array.from({ length: n }, (_, i) => `value eq "${i}"`).join(' or ')}]`
-  t.doesNotThrow(() => compileProjection({ attributes: chain(10), excludedAttributes: `${chain(5)},${chain(5)}` }, userView), 'exactly the limit')
-  for (const request of [{ attributes: chain(21) }, { attributes: chain(10), excludedAttributes: chain(11) }, { excludedAttributes: Array.from({ length: 21 }, () => 'emails[type eq "work"]').join(',') }]) {
+  t.doesNotThrow(
+    () => compileProjection({ attributes: chain(10), excludedAttributes: `${chain(5)},${chain(5)}` }, userView),
+    'exactly the limit',
+  )
+  for (const request of [
+    { attributes: chain(21) },
+    { attributes: chain(10), excludedAttributes: chain(11) },
+    { excludedAttributes: Array.from({ length: 21 }, () => 'emails[type eq "work"]').join(',') },
+  ]) {
     const error = errorOf(() => compileProjection(request, userView))
     t.same([error.status, error.scimType], [400, 'tooMany'], JSON.stringify(request).slice(0, 80))
     t.match(error.detail, `more than ${MAX_PROJECTION_FILTER_COMPARISONS} comparisons`)
@@ -121,9 +155,21 @@ t.test('value filters hold at most MAX_PROJECTION_FILTER_COMPARISONS comparisons
 
 t.test('a name given twice is applied once, with the same result', async (t) => {
   const once = compileProjection({ attributes: 'userName,emails[type eq "work"].value' }, userView).apply(user)
-  const twice = compileProjection({ attributes: 'userName,USERNAME,urn:ietf:params:scim:schemas:core:2.0:User:userName,emails[type eq "work"].value,emails[TYPE eq "work"].value' }, userView).apply(user)
+  const twice = compileProjection(
+    {
+      attributes:
+        'userName,USERNAME,urn:ietf:params:scim:schemas:core:2.0:User:userName,emails[type eq "work"].value,emails[TYPE eq "work"].value',
+    },
+    userView,
+  ).apply(user)
   t.same(twice, once)
-  const excluded = compileProjection({ excludedAttributes: 'emails[type eq "home"],emails[type eq "home"],name.givenName,name.givenName' }, userView).apply(user)
-  t.same((excluded.emails as { type: string }[]).map((e) => e.type), ['work', 'work'])
+  const excluded = compileProjection(
+    { excludedAttributes: 'emails[type eq "home"],emails[type eq "home"],name.givenName,name.givenName' },
+    userView,
+  ).apply(user)
+  t.same(
+    (excluded.emails as { type: string }[]).map((e) => e.type),
+    ['work', 'work'],
+  )
   t.same(excluded.name, { familyName: 'Lovelace' })
 })

@@ -25,7 +25,11 @@ t.test('a key counted during the burst keeps its count and stays limited', async
     // The real token, every 50 made-up ones (fewer than the cap come between two of its requests).
     if (i % 50 === 0) seen.push(counters.count('token:real', WINDOW, now + i).current)
   }
-  t.same(seen, Array.from({ length: 20 }, (_, i) => i + 1), 'its count only grows within the window')
+  t.same(
+    seen,
+    Array.from({ length: 20 }, (_, i) => i + 1),
+    'its count only grows within the window',
+  )
   t.ok(seen.filter((current) => current > LIMIT).length > 0, 'so it goes over the limit and stays over it')
   t.ok(counters.size <= 100)
 })

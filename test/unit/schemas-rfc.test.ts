@@ -84,7 +84,8 @@ function differences(schema: string, expected: readonly Definition[], actual: re
     }
     const [w, g] = [characteristics(want), characteristics(got)]
     for (const key of Object.keys(w)) {
-      if (JSON.stringify(w[key]) !== JSON.stringify(g[key])) lines.push(`${path} ${key}: RFC ${JSON.stringify(w[key])}, served ${JSON.stringify(g[key])}`)
+      if (JSON.stringify(w[key]) !== JSON.stringify(g[key]))
+        lines.push(`${path} ${key}: RFC ${JSON.stringify(w[key])}, served ${JSON.stringify(g[key])}`)
     }
     lines.push(...differences(schema, want.subAttributes ?? [], got.subAttributes ?? [], `${prefix}${want.name}.`))
   }
@@ -106,8 +107,7 @@ const SCHEMA_DEVIATIONS: Readonly<Record<string, string>> = {
     "Reading a User's groups costs a query that the lookups IdPs make before every write never need (8cf47e6).",
   'Group displayName uniqueness: RFC "none", served "server"':
     'A team holds one Group per displayName (compared case-insensitively): a second is a 409 uniqueness.',
-  'Group members.value caseExact: RFC false, served true':
-    "It holds a User's id, which RFC 7643 §3.1 makes caseExact.",
+  'Group members.value caseExact: RFC false, served true': "It holds a User's id, which RFC 7643 §3.1 makes caseExact.",
   'Group members.$ref referenceTypes: RFC ["Group","User"], served ["User"]':
     'Members are Users of the team only: any other member is refused with 400 (src/provisioning/group-provisioning.ts).',
   'Group members.type canonicalValues: RFC ["Group","User"], served ["User"]':
@@ -126,14 +126,22 @@ t.test('/Schemas serves the three schemas of RFC 7643 §8.7.1 under their names'
   )
 })
 
-t.test('every attribute and sub-attribute of /Schemas has the RFC 7643 §8.7.1 characteristics, but for the listed deviations', async (t) => {
-  const found = served.flatMap((schema) => differences(schema.name, rfcSchema(rfc.resourceSchemas, schema.id).attributes, schema.attributes))
-  t.same(found.sort(), Object.keys(SCHEMA_DEVIATIONS).sort())
-})
+t.test(
+  'every attribute and sub-attribute of /Schemas has the RFC 7643 §8.7.1 characteristics, but for the listed deviations',
+  async (t) => {
+    const found = served.flatMap((schema) =>
+      differences(schema.name, rfcSchema(rfc.resourceSchemas, schema.id).attributes, schema.attributes),
+    )
+    t.same(found.sort(), Object.keys(SCHEMA_DEVIATIONS).sort())
+  },
+)
 
 /** Every definition in a list of attributes, sub-attributes included, with its dotted path. */
 function walk(attributes: readonly Definition[], prefix = ''): [string, Definition][] {
-  return attributes.flatMap((a) => [[`${prefix}${a.name}`, a] as [string, Definition], ...walk(a.subAttributes ?? [], `${prefix}${a.name}.`)])
+  return attributes.flatMap((a) => [
+    [`${prefix}${a.name}`, a] as [string, Definition],
+    ...walk(a.subAttributes ?? [], `${prefix}${a.name}.`),
+  ])
 }
 
 t.test('every reference attribute in /Schemas names its referenceTypes, and no other attribute has any (RFC 7643 §7)', async (t) => {
@@ -203,15 +211,20 @@ function valueProblems(value: Record<string, unknown>, attributes: readonly Defi
 function singleValueProblems(v: unknown, a: Definition, path: string, extra: Set<string>): string[] {
   const type = a.type ?? 'string'
   const ok =
-    type === 'boolean' ? typeof v === 'boolean'
-    : type === 'integer' ? Number.isInteger(v)
-    : type === 'decimal' ? typeof v === 'number'
-    : type === 'complex' ? typeof v === 'object' && v !== null && !Array.isArray(v)
-    : typeof v === 'string'
+    type === 'boolean'
+      ? typeof v === 'boolean'
+      : type === 'integer'
+        ? Number.isInteger(v)
+        : type === 'decimal'
+          ? typeof v === 'number'
+          : type === 'complex'
+            ? typeof v === 'object' && v !== null && !Array.isArray(v)
+            : typeof v === 'string'
   if (!ok) return [`${path}: ${type} expected, got ${JSON.stringify(v)}`]
   if (type === 'complex') return valueProblems(v as Record<string, unknown>, a.subAttributes ?? [], `${path}.`, extra)
   // RFC 7643 §7: an "external" reference is a resource outside the service, reached by a URL.
-  if (type === 'reference' && a.referenceTypes?.includes('external') && !URL.canParse(v as string)) return [`${path}: ${JSON.stringify(v)} is not a URL`]
+  if (type === 'reference' && a.referenceTypes?.includes('external') && !URL.canParse(v as string))
+    return [`${path}: ${JSON.stringify(v)} is not a URL`]
   return []
 }
 
@@ -239,19 +252,23 @@ t.test('/ServiceProviderConfig has every attribute the RFC 7643 §8.7.2 schema r
   }
 })
 
-t.test('/ResourceTypes: each resource type has every attribute the RFC 7643 §8.7.2 schema requires, and names served schemas', async (t) => {
-  const schema = rfcSchema(rfc.serviceProviderSchemas, 'urn:ietf:params:scim:schemas:core:2.0:ResourceType')
-  const servedIds = served.map((s) => s.id)
-  for (const type of RESOURCE_TYPES) {
-    const { schemas, meta, ...attributes } = resourceTypeDocument(type, BASE)
-    t.same(schemas, ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'])
-    t.equal(meta.resourceType, 'ResourceType')
-    const extra = new Set<string>()
-    t.same(valueProblems(attributes, schema.attributes, '', extra), [], type.id)
-    t.same([...extra], [], `${type.id}: nothing the ResourceType schema does not define`)
-    // RFC 7643 §6: endpoint is relative to the base URL; schema and each extension are the id of a Schema.
-    t.match(attributes.endpoint, /^\/[A-Za-z]+$/)
-    t.ok(servedIds.includes(attributes.schema), `${type.id} schema ${attributes.schema} is served at /Schemas`)
-    for (const extension of attributes.schemaExtensions) t.ok(servedIds.includes(extension.schema), `${type.id} extension ${extension.schema} is served`)
-  }
-})
+t.test(
+  '/ResourceTypes: each resource type has every attribute the RFC 7643 §8.7.2 schema requires, and names served schemas',
+  async (t) => {
+    const schema = rfcSchema(rfc.serviceProviderSchemas, 'urn:ietf:params:scim:schemas:core:2.0:ResourceType')
+    const servedIds = served.map((s) => s.id)
+    for (const type of RESOURCE_TYPES) {
+      const { schemas, meta, ...attributes } = resourceTypeDocument(type, BASE)
+      t.same(schemas, ['urn:ietf:params:scim:schemas:core:2.0:ResourceType'])
+      t.equal(meta.resourceType, 'ResourceType')
+      const extra = new Set<string>()
+      t.same(valueProblems(attributes, schema.attributes, '', extra), [], type.id)
+      t.same([...extra], [], `${type.id}: nothing the ResourceType schema does not define`)
+      // RFC 7643 §6: endpoint is relative to the base URL; schema and each extension are the id of a Schema.
+      t.match(attributes.endpoint, /^\/[A-Za-z]+$/)
+      t.ok(servedIds.includes(attributes.schema), `${type.id} schema ${attributes.schema} is served at /Schemas`)
+      for (const extension of attributes.schemaExtensions)
+        t.ok(servedIds.includes(extension.schema), `${type.id} extension ${extension.schema} is served`)
+    }
+  },
+)

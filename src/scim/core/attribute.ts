@@ -1,14 +1,6 @@
 /** RFC 7643 §2.2-2.4 and §7: the characteristics of an attribute, as /Schemas publishes them. */
 
-export type AttributeType =
-  | 'string'
-  | 'boolean'
-  | 'decimal'
-  | 'integer'
-  | 'dateTime'
-  | 'reference'
-  | 'complex'
-  | 'binary'
+export type AttributeType = 'string' | 'boolean' | 'decimal' | 'integer' | 'dateTime' | 'reference' | 'complex' | 'binary'
 
 export type Mutability = 'readOnly' | 'readWrite' | 'immutable' | 'writeOnly'
 export type Returned = 'always' | 'never' | 'default' | 'request'
@@ -84,10 +76,7 @@ export function attribute(
 const byLowerName = new WeakMap<readonly AttributeDefinition[], ReadonlyMap<string, AttributeDefinition>>()
 
 /** Finds an attribute by name, case-insensitively (RFC 7643 §2.1: attribute names are case-insensitive). */
-export function findAttribute(
-  attributes: readonly AttributeDefinition[] | undefined,
-  name: string,
-): AttributeDefinition | undefined {
+export function findAttribute(attributes: readonly AttributeDefinition[] | undefined, name: string): AttributeDefinition | undefined {
   if (!attributes) return undefined
   let index = byLowerName.get(attributes)
   if (!index) {

@@ -5,10 +5,7 @@ import { groupResourceType, URN, userResourceType, type ResourceTypeDefinition }
 export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType]
 
 /** Every schema the resource types use, core then extensions (RFC 7644 §4: what /Schemas lists). */
-export const SCHEMAS: readonly SchemaDefinition[] = RESOURCE_TYPES.flatMap((type) => [
-  type.schema,
-  ...type.extensions.map((e) => e.schema),
-])
+export const SCHEMAS: readonly SchemaDefinition[] = RESOURCE_TYPES.flatMap((type) => [type.schema, ...type.extensions.map((e) => e.schema)])
 
 /** Limits advertised in /ServiceProviderConfig and enforced by the list and PATCH code. */
 export interface ServiceLimits {

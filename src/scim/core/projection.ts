@@ -95,7 +95,10 @@ export function projectionFor(names: ProjectionNames, view: ResourceSchemaView):
 
 /** Splits both lists, refusing one longer than MAX_PROJECTION_NAMES or a name longer than MAX_PROJECTION_NAME_LENGTH (400 tooMany). */
 export function projectionNames(request: ProjectionRequest): ProjectionNames {
-  return { attributes: parseNames(request.attributes, 'attributes'), excludedAttributes: parseNames(request.excludedAttributes, 'excludedAttributes') }
+  return {
+    attributes: parseNames(request.attributes, 'attributes'),
+    excludedAttributes: parseNames(request.excludedAttributes, 'excludedAttributes'),
+  }
 }
 
 function compiled(allIncluded: Selector[], allExcluded: Selector[], view: ResourceSchemaView): Projection {
@@ -106,7 +109,8 @@ function compiled(allIncluded: Selector[], allExcluded: Selector[], view: Resour
   const included = names(include, false)
   const excluded = names(exclude, true)
   return {
-    apply: (resource) => (include.length > 0 ? includeOnly(resource, include) : exclude.length > 0 ? excludeSome(resource, exclude) : resource),
+    apply: (resource) =>
+      include.length > 0 ? includeOnly(resource, include) : exclude.length > 0 ? excludeSome(resource, exclude) : resource,
     shows: (name) => {
       const definition = findAttribute(view.core.attributes, name)
       if (!definition) return false
@@ -129,7 +133,10 @@ function parseNames(list: string | undefined, field: 'attributes' | 'excludedAtt
     const name = item.trim()
     if (name === '') return
     if (name.length > MAX_PROJECTION_NAME_LENGTH) {
-      throw ScimError.badRequest('tooMany', `A name in ${field} is longer than ${MAX_PROJECTION_NAME_LENGTH} characters: "${name.slice(0, 40)}..."`)
+      throw ScimError.badRequest(
+        'tooMany',
+        `A name in ${field} is longer than ${MAX_PROJECTION_NAME_LENGTH} characters: "${name.slice(0, 40)}..."`,
+      )
     }
     if (names.length === MAX_PROJECTION_NAMES) {
       throw ScimError.badRequest('tooMany', `${field} names more than ${MAX_PROJECTION_NAMES} attributes; name each attribute once`)
@@ -208,11 +215,15 @@ function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: 
     throw ScimError.badRequest('invalidPath', `"${path}": only multi-valued complex attributes take a [filter]`)
   }
   const sub = subName === undefined ? undefined : findAttribute(definition.subAttributes, subName)
-  if (subName !== undefined && !sub) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
+  if (subName !== undefined && !sub)
+    throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
   if (valueFilter) {
     budget.comparisons -= comparisons(valueFilter)
     if (budget.comparisons < 0) {
-      throw ScimError.badRequest('tooMany', `The value filters in attributes and excludedAttributes hold more than ${MAX_PROJECTION_FILTER_COMPARISONS} comparisons in all`)
+      throw ScimError.badRequest(
+        'tooMany',
+        `The value filters in attributes and excludedAttributes hold more than ${MAX_PROJECTION_FILTER_COMPARISONS} comparisons in all`,
+      )
     }
   }
   const key = [extension ?? '', definition.name, sub?.name ?? '', valueFilter ? formatFilter(valueFilter) : ''].join('|')
@@ -230,8 +241,16 @@ function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: 
  * `attr[filter]` as a test of one value: the compiled filter of a resource holding that value alone
  * (a value path matches a resource when one of its values matches, RFC 7644 §3.4.2.2).
  */
-function valueTest(filter: Filter, definition: AttributeDefinition, extension: string | undefined, view: ResourceSchemaView): (value: unknown) => boolean {
-  const matches = compileFilter({ kind: 'valuePath', path: { ...(extension ? { urn: extension } : {}), attr: definition.name }, filter }, view)
+function valueTest(
+  filter: Filter,
+  definition: AttributeDefinition,
+  extension: string | undefined,
+  view: ResourceSchemaView,
+): (value: unknown) => boolean {
+  const matches = compileFilter(
+    { kind: 'valuePath', path: { ...(extension ? { urn: extension } : {}), attr: definition.name }, filter },
+    view,
+  )
   return extension
     ? (value) => matches({ [extension]: { [definition.name]: [value] } })
     : (value) => matches({ [definition.name]: [value] })

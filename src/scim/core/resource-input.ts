@@ -139,9 +139,7 @@ function normalizeValue(value: unknown, definition: AttributeDefinition, path: s
     // A single value where a list is expected: some clients send one email as an object.
     const values = Array.isArray(value) ? value : [value]
     if (values.length > MAX_MULTI_VALUES) throw invalidValue(`"${path}" has more than ${MAX_MULTI_VALUES} values`)
-    const items = values
-      .map((item) => normalizeSingle(item, definition, path))
-      .filter((item) => !isUnassigned(item))
+    const items = values.map((item) => normalizeSingle(item, definition, path)).filter((item) => !isUnassigned(item))
     if (definition.type === 'complex') {
       const primaries = items.filter((item) => (item as Record<string, unknown>).primary === true)
       if (primaries.length > 1) throw invalidValue(`"${path}" has more than one value with "primary": true`)

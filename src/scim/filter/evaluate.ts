@@ -112,7 +112,9 @@ function compileComparison(path: AttrPath, op: CompareOp, value: CompValue, scop
   if (target.attribute.type === 'complex') {
     const { attribute, label } = target
     if (!attribute.multiValued || !findAttribute(attribute.subAttributes, 'value')) {
-      invalid(`"${label}" is a complex attribute: compare one of its sub-attributes (e.g. ${label}.${attribute.subAttributes?.[0]?.name}) or use "pr"`)
+      invalid(
+        `"${label}" is a complex attribute: compare one of its sub-attributes (e.g. ${label}.${attribute.subAttributes?.[0]?.name}) or use "pr"`,
+      )
     }
     target = scope.resolve({ ...path, subAttr: 'value' })
   }
@@ -130,11 +132,17 @@ type Ordering = 'eq' | 'gt' | 'ge' | 'lt' | 'le'
 export const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** The test one value must pass; `op` is never "ne" (the caller negates "eq"). */
-function valueMatcher({ attribute, label }: Target, op: Exclude<CompareOp, 'ne'>, value: string | number | boolean): (v: unknown) => boolean {
+function valueMatcher(
+  { attribute, label }: Target,
+  op: Exclude<CompareOp, 'ne'>,
+  value: string | number | boolean,
+): (v: unknown) => boolean {
   const substring = op === 'co' || op === 'sw' || op === 'ew'
   const unsupported = (): never => invalid(`operator "${op}" is not supported for ${attribute.type} attribute "${label}"`)
   const wrongType = (expected: string): never =>
-    invalid(`"${label}" is ${/^[aeiou]/.test(attribute.type) ? 'an' : 'a'} ${attribute.type} attribute and needs ${expected}, found ${JSON.stringify(value)}`)
+    invalid(
+      `"${label}" is ${/^[aeiou]/.test(attribute.type) ? 'an' : 'a'} ${attribute.type} attribute and needs ${expected}, found ${JSON.stringify(value)}`,
+    )
   switch (attribute.type) {
     case 'boolean':
       if (op !== 'eq') unsupported()

@@ -279,7 +279,9 @@ function applySingleValued(ctx: OperationContext, target: AttributeTarget, value
     return
   }
   if (!isObject(given)) {
-    throw invalidValue(`${targetLabel(target)} is a complex attribute: "value" must be an object of its sub-attributes, found ${kindOf(given)}`)
+    throw invalidValue(
+      `${targetLabel(target)} is a complex attribute: "value" must be an object of its sub-attributes, found ${kindOf(given)}`,
+    )
   }
   // RFC 7644 §3.5.2.1/3: add and replace both merge into a complex value; unnamed sub-attributes stay.
   const current = getMember(container, attribute.name)
@@ -473,7 +475,12 @@ function applyToElements(
   const written = sub ? simpleValue(value, target) : undefined
   if (sub) checkWritten(written, sub, `${valuePath(target)}.${sub.name}`)
   const given = sub ? {} : elementValue(value, target)
-  if (!sub) checkWritten(op === 'add' ? given : { ...(filter === undefined ? {} : seedFromFilter(filter, attribute)), ...given }, attribute, valuePath(target))
+  if (!sub)
+    checkWritten(
+      op === 'add' ? given : { ...(filter === undefined ? {} : seedFromFilter(filter, attribute)), ...given },
+      attribute,
+      valuePath(target),
+    )
   return list.map((element, index) => {
     if (!matched.has(index) || !isObject(element)) return element
     if (sub) {
@@ -500,7 +507,10 @@ function applyToElements(
  */
 function elementMatcher(filter: Filter, target: AttributeTarget, view: ResourceSchemaView): (element: Json) => boolean {
   const { attribute, extension } = target
-  const matches = compileFilter({ kind: 'valuePath', path: { ...(extension ? { urn: extension.id } : {}), attr: attribute.name }, filter }, view)
+  const matches = compileFilter(
+    { kind: 'valuePath', path: { ...(extension ? { urn: extension.id } : {}), attr: attribute.name }, filter },
+    view,
+  )
   return (element) => {
     const holder: Json = { [attribute.name]: [element] }
     return matches(extension ? { [extension.id]: holder } : holder)

@@ -51,7 +51,10 @@ const OP_NAMES: readonly PatchOpName[] = ['add', 'replace', 'remove']
 /** RFC 7644 §3.5.2: validates a PatchOp body and returns its operations; throws ScimError 400. */
 export function parsePatchRequest(body: unknown, limits: PatchLimits = {}): PatchOperation[] {
   if (!isObject(body)) {
-    throw ScimError.badRequest('invalidSyntax', `The PATCH body must be a JSON object with "schemas" and "Operations", found ${kindOf(body)}`)
+    throw ScimError.badRequest(
+      'invalidSyntax',
+      `The PATCH body must be a JSON object with "schemas" and "Operations", found ${kindOf(body)}`,
+    )
   }
   // Members are looked up case-insensitively, each lookup walking every key: a bounded count keeps that cheap.
   withinObjectSize(body, 'The PATCH body')
@@ -73,7 +76,10 @@ export function parsePatchRequest(body: unknown, limits: PatchLimits = {}): Patc
   if (operations.length === 0) throw ScimError.badRequest('invalidValue', '"Operations" is empty: a PATCH needs at least one operation')
   const max = limits.maxOperations ?? DEFAULT_MAX_OPERATIONS
   if (operations.length > max) {
-    throw ScimError.badRequest('invalidValue', `"Operations" has ${operations.length} operations, more than the limit of ${max} per request`)
+    throw ScimError.badRequest(
+      'invalidValue',
+      `"Operations" has ${operations.length} operations, more than the limit of ${max} per request`,
+    )
   }
   let comparisonsLeft = MAX_PATH_COMPARISONS
   return operations.map((raw: unknown, index) => {
@@ -108,7 +114,8 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   const fail = (scimType: ScimType, detail: string, op?: PatchOpName, rawPath?: string): never => {
     throw ScimError.badRequest(scimType, `${describeOperation({ index, op, rawPath })}: ${detail}`)
   }
-  if (!isObject(raw)) return fail('invalidSyntax', `each operation must be an object with "op" and "path" and/or "value", found ${kindOf(raw)}`)
+  if (!isObject(raw))
+    return fail('invalidSyntax', `each operation must be an object with "op" and "path" and/or "value", found ${kindOf(raw)}`)
   if (Object.keys(raw).length > MAX_OBJECT_KEYS) {
     return fail('invalidValue', `the operation has more than ${MAX_OBJECT_KEYS} members; it needs "op", "path" and "value" only`)
   }
@@ -116,7 +123,10 @@ function parseOperation(raw: unknown, index: number): PatchOperation {
   // Microsoft Entra ID capitalises op names ("Replace"); OneLogin and JumpCloud write lower case (patch-request.test.ts "op names").
   const op = OP_NAMES.find((name) => typeof opValue === 'string' && opValue.trim().toLowerCase() === name)
   if (!op) {
-    return fail('invalidSyntax', `"op" must be "add", "replace" or "remove", found ${typeof opValue === 'string' ? `"${clip(opValue, 40)}"` : kindOf(opValue)}`)
+    return fail(
+      'invalidSyntax',
+      `"op" must be "add", "replace" or "remove", found ${typeof opValue === 'string' ? `"${clip(opValue, 40)}"` : kindOf(opValue)}`,
+    )
   }
   const pathValue = getMember(raw, 'path')
   let rawPath: string | undefined

@@ -52,12 +52,17 @@ export function resolveTarget(path: PatchPath, view: ResourceSchemaView): Target
     }
   }
   // The schema's own lists, never a copy: findAttribute indexes each list once (attribute.ts).
-  const attribute = extension ? findAttribute(extension.attributes, attr) : (findAttribute(view.common, attr) ?? findAttribute(view.core.attributes, attr))
+  const attribute = extension
+    ? findAttribute(extension.attributes, attr)
+    : (findAttribute(view.common, attr) ?? findAttribute(view.core.attributes, attr))
   if (!attribute) return UNKNOWN
   const filter = path.valueFilter
   if (filter !== undefined) {
     if (attribute.type !== 'complex' || !attribute.multiValued) {
-      throw ScimError.badRequest('invalidPath', `"[...]" selects values of a multi-valued complex attribute, and "${attribute.name}" is not one`)
+      throw ScimError.badRequest(
+        'invalidPath',
+        `"[...]" selects values of a multi-valued complex attribute, and "${attribute.name}" is not one`,
+      )
     }
     // Compiles the filter against the schema now, so a bad filter fails even when there is nothing to match.
     matchesValueFilter({}, filter, attribute)

@@ -20,7 +20,10 @@ export function assertShallow(value: unknown, maxDepth: number = MAX_VALUE_DEPTH
     }
     const children: unknown[] = Array.isArray(current) ? current : Object.values(current)
     if (!Array.isArray(current) && children.length > MAX_OBJECT_KEYS) {
-      throw ScimError.badRequest('invalidValue', `"value" holds an object of more than ${MAX_OBJECT_KEYS} members, more than any SCIM resource has attributes`)
+      throw ScimError.badRequest(
+        'invalidValue',
+        `"value" holds an object of more than ${MAX_OBJECT_KEYS} members, more than any SCIM resource has attributes`,
+      )
     }
     for (const child of children) stack.push([child, depth + 1])
   }

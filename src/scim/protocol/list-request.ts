@@ -49,8 +49,10 @@ export function parseListRequest(params: Record<string, unknown>, limits: { maxR
 function cursorParam(params: Record<string, unknown>): string | undefined {
   const cursor = optionalString(pick(params, 'cursor'), 'cursor')
   if (cursor === undefined) return undefined
-  if (pick(params, 'startIndex') !== undefined) throw ScimError.badRequest('invalidValue', 'Use either cursor or startIndex, not both (RFC 9865)')
-  if (pick(params, 'sortBy') !== undefined) throw ScimError.badRequest('invalidValue', 'Cursor pages follow the id order; sortBy needs index paging (startIndex)')
+  if (pick(params, 'startIndex') !== undefined)
+    throw ScimError.badRequest('invalidValue', 'Use either cursor or startIndex, not both (RFC 9865)')
+  if (pick(params, 'sortBy') !== undefined)
+    throw ScimError.badRequest('invalidValue', 'Cursor pages follow the id order; sortBy needs index paging (startIndex)')
   return cursor
 }
 

@@ -127,11 +127,14 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 
 /** Ready means reachable and migrated: the last table of the schema must exist. */
 async function ping(db: Db): Promise<void> {
-  const result = (await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`)) as unknown as { rows: { last: unknown }[] }
+  const result = (await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`)) as unknown as {
+    rows: { last: unknown }[]
+  }
   const applied = Number(result.rows[0]?.last ?? 0)
   const latest = latestMigration()
   // A replica started with MIGRATE_ON_START=false must not serve a schema older than its code.
-  if (applied < latest.when) throw new Error(`the database is not migrated: ${latest.tag} (and perhaps others) is not applied; run dist/migrate.js`)
+  if (applied < latest.when)
+    throw new Error(`the database is not migrated: ${latest.tag} (and perhaps others) is not applied; run dist/migrate.js`)
 }
 
 let latestEntry: { tag: string; when: number } | undefined
@@ -139,7 +142,9 @@ let latestEntry: { tag: string; when: number } | undefined
 /** The newest migration this build ships (drizzle-kit's journal: `when` is what the migrator records as created_at). */
 function latestMigration(): { tag: string; when: number } {
   latestEntry ??= (() => {
-    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as { entries: { tag: string; when: number }[] }
+    const journal = JSON.parse(readFileSync(join(MIGRATIONS_FOLDER, 'meta', '_journal.json'), 'utf8')) as {
+      entries: { tag: string; when: number }[]
+    }
     const last = journal.entries.at(-1)
     if (!last) throw new Error(`no migrations in ${MIGRATIONS_FOLDER}`)
     return last
@@ -168,7 +173,8 @@ export function describeError(error: unknown): string {
     const fields = current as unknown as Partial<Record<(typeof POSTGRES_FIELDS)[number], unknown>>
     for (const field of POSTGRES_FIELDS) if (fields[field]) lines.push(`  ${field}: ${String(fields[field])}`)
     // A refused connection to "localhost" is an AggregateError with an empty message: one per address tried.
-    if (current instanceof AggregateError) for (const inner of current.errors) lines.push(`  ${inner instanceof Error ? inner.message : String(inner)}`)
+    if (current instanceof AggregateError)
+      for (const inner of current.errors) lines.push(`  ${inner instanceof Error ? inner.message : String(inner)}`)
     current = current.cause
   }
   if (error instanceof Error && error.stack) lines.push(error.stack)

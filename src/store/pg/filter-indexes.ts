@@ -63,7 +63,8 @@ export function indexedPart(filter: Filter, resource: IndexedResource): IndexedP
       const left = indexedPart(filter.left, resource)
       const right = indexedPart(filter.right, resource)
       if (left.kind === 'lookup' || right.kind === 'lookup') return { kind: 'lookup' }
-      if (left.kind === 'range' && right.kind === 'range') return { kind: 'range', filter: { kind: 'and', left: left.filter, right: right.filter } }
+      if (left.kind === 'range' && right.kind === 'range')
+        return { kind: 'range', filter: { kind: 'and', left: left.filter, right: right.filter } }
       if (left.kind === 'range') return left
       if (right.kind === 'range') return right
       // Counters count `active eq true`, not `active eq true and title co "x"`: that needs a narrowing side.
@@ -108,7 +109,11 @@ function compared(whole: Filter, path: string | undefined, op: CompareOp, value:
   const range: IndexedPart = { kind: 'range', filter: whole }
   switch (op) {
     case 'eq':
-      return indexes.eq === 'lookup' ? { kind: 'lookup' } : indexes.eq === 'range' ? range : { kind: 'none', part, why: 'this attribute has no equality index' }
+      return indexes.eq === 'lookup'
+        ? { kind: 'lookup' }
+        : indexes.eq === 'range'
+          ? range
+          : { kind: 'none', part, why: 'this attribute has no equality index' }
     case 'gt':
     case 'ge':
     case 'lt':
@@ -130,4 +135,3 @@ function pathOf({ urn, attr, subAttr }: AttrPath, resource: IndexedResource, com
   if (subAttr !== undefined) return `${a}.${subAttr.toLowerCase()}`
   return compareValue && resource.valueOf?.includes(a) ? `${a}.value` : a
 }
-

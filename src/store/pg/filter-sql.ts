@@ -95,7 +95,10 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       const exists = sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
       const value = findAttribute(t.attribute.subAttributes, 'value')
       // The same choice filter-indexes.ts makes: an eq (the values array) before a substring (trigrams).
-      const terms = value && !value.caseExact ? valueConjuncts(filter.filter).filter((c) => typeof c.value === 'string' && ['eq', 'co', 'sw', 'ew'].includes(c.op)) : []
+      const terms =
+        value && !value.caseExact
+          ? valueConjuncts(filter.filter).filter((c) => typeof c.value === 'string' && ['eq', 'co', 'sw', 'ew'].includes(c.op))
+          : []
       const narrowed = terms.find((c) => c.op === 'eq') ?? terms[0]
       const index = narrowed && indexedValues(resource, `${t.attribute.name}.value`, narrowed.op, narrowed.value as string)
       return index ? sql`(${index} and ${exists})` : exists
@@ -148,16 +151,29 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
     return { kind: 'relation', label, attribute: sub, relation, sub: value }
   }
 
-  const key = extension ? undefined : [attribute.name, path.subAttr === undefined ? undefined : sub?.name].filter(Boolean).join('.').toLowerCase()
-  if (key && resource.columns[key]) return { kind: 'column', label, attribute: sub && path.subAttr ? sub : attribute, column: resource.columns[key] }
-  if (key && resource.constants[key] !== undefined) return { kind: 'constant', label, attribute: sub ?? attribute, value: resource.constants[key] }
+  const key = extension
+    ? undefined
+    : [attribute.name, path.subAttr === undefined ? undefined : sub?.name].filter(Boolean).join('.').toLowerCase()
+  if (key && resource.columns[key])
+    return { kind: 'column', label, attribute: sub && path.subAttr ? sub : attribute, column: resource.columns[key] }
+  if (key && resource.constants[key] !== undefined)
+    return { kind: 'constant', label, attribute: sub ?? attribute, value: resource.constants[key] }
   if (!extension && attribute.name === 'meta') throw notFilterable(label)
 
-  const top = extension ? sql`(${resource.doc} -> ${jsonKey(extension.id)} -> ${jsonKey(attribute.name)})` : sql`(${resource.doc} -> ${jsonKey(attribute.name)})`
+  const top = extension
+    ? sql`(${resource.doc} -> ${jsonKey(extension.id)} -> ${jsonKey(attribute.name)})`
+    : sql`(${resource.doc} -> ${jsonKey(attribute.name)})`
   if (attribute.multiValued) {
     if (path.subAttr === undefined && attribute.type === 'complex' && !sub) return { kind: 'json', label, attribute, json: top }
     if (path.subAttr === undefined && attribute.type !== 'complex') throw notFilterable(label)
-    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name, key: extension ? undefined : `${attribute.name}.${sub!.name}` }
+    return {
+      kind: 'elements',
+      label,
+      attribute: sub!,
+      array: top,
+      sub: sub!.name,
+      key: extension ? undefined : `${attribute.name}.${sub!.name}`,
+    }
   }
   if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${jsonKey(sub.name)})` }
   return { kind: 'json', label, attribute, json: top }
@@ -184,7 +200,8 @@ function present(t: Target): SQL {
 }
 
 /** Any JSON scalar but null and "", at any depth: a complex value is present when one of its members is (isPresent in memory). */
-const PRESENT_LEAF = 'strict $.** ? (@.type() != "object" && @.type() != "array" && @.type() != "null" && (@.type() != "string" || @ != ""))'
+const PRESENT_LEAF =
+  'strict $.** ? (@.type() != "object" && @.type() != "array" && @.type() != "null" && (@.type() != "string" || @ != ""))'
 
 /** A stored "" is not a value (RFC 7644 §3.4.2.2 pr), nor is a complex value whose members are all "". */
 function presentJson(json: SQL, attribute: AttributeDefinition): SQL {
@@ -226,7 +243,9 @@ function columnComparison(t: Extract<Target, { kind: 'column' }>, op: Op, value:
   const text = String(value)
   if (uuid && op === 'eq') {
     // Index lookup for a canonical UUID; anything else cannot equal a (lower-case) stored id.
-    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text) ? guard(sql`(${column} = ${text}::uuid)`) : sql`false`
+    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text)
+      ? guard(sql`(${column} = ${text}::uuid)`)
+      : sql`false`
   }
   const expression = uuid ? sql`(${column}::text)` : column
   return guard(stringComparison(expression, t.attribute, op, text))
@@ -368,10 +387,12 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
   const { view } = resource
   const core = path.urn === undefined || path.urn.toLowerCase() === view.core.id.toLowerCase()
   const extension = core ? undefined : view.extensions.find((e) => e.id.toLowerCase() === path.urn!.toLowerCase())
-  const attribute = core || extension ? findAttribute(extension ? extension.attributes : [...view.common, ...view.core.attributes], path.attr) : undefined
+  const attribute =
+    core || extension ? findAttribute(extension ? extension.attributes : [...view.common, ...view.core.attributes], path.attr) : undefined
   const sub = attribute && path.subAttr !== undefined ? findAttribute(attribute.subAttributes, path.subAttr) : undefined
   if (!attribute || (path.subAttr !== undefined && !sub)) throw notSortable(label, 'is not an attribute of this resource')
-  if (attribute.type === 'complex' && !sub && !attribute.multiValued) throw notSortable(label, 'is complex: sort by one of its sub-attributes')
+  if (attribute.type === 'complex' && !sub && !attribute.multiValued)
+    throw notSortable(label, 'is complex: sort by one of its sub-attributes')
   let t: Target
   try {
     t = target(path, resource, undefined, true)

@@ -30,7 +30,13 @@ export const groupSqlResource: SqlResource = {
 export async function groupListQuery(db: Db, teamId: string, query: ListQuery) {
   const conditions: SQL[] = [eq(scimGroups.teamId, teamId)]
   if (query.filter) conditions.push(filterToSql(query.filter, groupSqlResource))
-  return listRows<typeof scimGroups.$inferSelect>(db, { table: scimGroups, id: scimGroups.id, createdAt: scimGroups.createdAt }, groupSqlResource, and(...conditions), query)
+  return listRows<typeof scimGroups.$inferSelect>(
+    db,
+    { table: scimGroups, id: scimGroups.id, createdAt: scimGroups.createdAt },
+    groupSqlResource,
+    and(...conditions),
+    query,
+  )
 }
 
 /**
@@ -39,7 +45,12 @@ export async function groupListQuery(db: Db, teamId: string, query: ListQuery) {
  * took 65 ms to read and 4 ms to count. So a request over a cap is refused for the price of the count.
  */
 async function moreRowsThan(db: Db, where: SQL, limit: number): Promise<boolean> {
-  const counted = db.select({ one: sql`1` }).from(scimGroupMembers).where(where).limit(limit + 1).as('counted')
+  const counted = db
+    .select({ one: sql`1` })
+    .from(scimGroupMembers)
+    .where(where)
+    .limit(limit + 1)
+    .as('counted')
   const [row] = await db.select({ rows: sql<number>`count(*)::int` }).from(counted)
   return (row?.rows ?? 0) > limit
 }
@@ -58,7 +69,12 @@ export async function groupMembersQuery(db: Db, teamId: string, groupIds: readon
   const where = and(eq(scimGroupMembers.teamId, teamId), sql`${scimGroupMembers.groupId} = any(${sql.param(groupIds)}::uuid[])`)!
   if (limit !== undefined && (await moreRowsThan(db, where, limit))) return undefined
   const rowsOfGroups = db
-    .select({ groupId: scimGroupMembers.groupId, userId: scimGroupMembers.userId, display: scimGroupMembers.display, createdAt: scimGroupMembers.createdAt })
+    .select({
+      groupId: scimGroupMembers.groupId,
+      userId: scimGroupMembers.userId,
+      display: scimGroupMembers.display,
+      createdAt: scimGroupMembers.createdAt,
+    })
     .from(scimGroupMembers)
     .where(where)
     .$dynamic()
@@ -91,7 +107,11 @@ export async function groupsOfUsersQuery(db: Db, teamId: string, userIds: readon
   if (userIds.length === 0) return groups
   const where = and(eq(scimGroupMembers.teamId, teamId), sql`${scimGroupMembers.userId} = any(${sql.param(userIds)}::uuid[])`)!
   if (limit !== undefined && (await moreRowsThan(db, where, limit))) return undefined
-  const rowsOfUsers = db.select({ userId: scimGroupMembers.userId, groupId: scimGroupMembers.groupId }).from(scimGroupMembers).where(where).$dynamic()
+  const rowsOfUsers = db
+    .select({ userId: scimGroupMembers.userId, groupId: scimGroupMembers.groupId })
+    .from(scimGroupMembers)
+    .where(where)
+    .$dynamic()
   const picked = (limit === undefined ? rowsOfUsers : rowsOfUsers.limit(limit + 1)).as('picked')
   const rows = await db
     .select({ userId: sql<string>`${picked.userId}::text`, value: scimGroups.id, display: scimGroups.displayName })

@@ -22,7 +22,8 @@ const lookups = {
   // The index condition alone is exact here: scim_email_values(doc) holds every string email value,
   // folded as `value` is (migration 0003), which is all `emails.value eq` asks. (filter-sql.ts adds
   // the element test because it also serves `emails[type eq ... and value eq ...]`.)
-  emailLookup: (team: TeamRef) => and(eq(scimUsers.teamId, team), sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`),
+  emailLookup: (team: TeamRef) =>
+    and(eq(scimUsers.teamId, team), sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`),
 }
 
 export type HotLookup = keyof typeof lookups
@@ -47,7 +48,12 @@ export function hotPath(db: Db, named: boolean) {
   const tokenIs = and(eq(scimConnections.tokenHash, sql.placeholder('tokenHash')), isNull(scimConnections.disabledAt))
   // At most `limit` matches, in creation order (externalId and emails may match more than one user).
   const matchesOf = (which: HotLookup, team: TeamRef) =>
-    db.select(userColumns(scimUsers)).from(scimUsers).where(lookups[which](team)).orderBy(scimUsers.createdAt, scimUsers.id).limit(sql.placeholder('limit'))
+    db
+      .select(userColumns(scimUsers))
+      .from(scimUsers)
+      .where(lookups[which](team))
+      .orderBy(scimUsers.createdAt, scimUsers.id)
+      .limit(sql.placeholder('limit'))
   const lookup = (which: HotLookup) => preparedRows(db, matchesOf(which, sql.placeholder('teamId')), name(`scim_${which}`))
   /**
    * The token's lookup and an eq lookup in one statement, the lookup scoped by the token's own team:
@@ -70,7 +76,11 @@ export function hotPath(db: Db, named: boolean) {
     )
   }
   return {
-    tokenLookup: preparedRows(db, db.select(credential).from(scimConnections).leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId)).where(tokenIs), name('scim_token_lookup')),
+    tokenLookup: preparedRows(
+      db,
+      db.select(credential).from(scimConnections).leftJoin(ssoConfigs, eq(ssoConfigs.teamId, scimConnections.teamId)).where(tokenIs),
+      name('scim_token_lookup'),
+    ),
     userNameLookup: lookup('userNameLookup'),
     externalIdLookup: lookup('externalIdLookup'),
     emailLookup: lookup('emailLookup'),
@@ -108,7 +118,8 @@ function eqLookup(filter: Filter | undefined): { lookup: HotLookup; value: strin
     const { path } = filter
     const inner = filter.filter
     if (!isCore(path.urn) || path.subAttr || path.attr.toLowerCase() !== 'emails') return undefined
-    if (inner.kind !== 'compare' || inner.op !== 'eq' || typeof inner.value !== 'string' || inner.path.urn || inner.path.subAttr) return undefined
+    if (inner.kind !== 'compare' || inner.op !== 'eq' || typeof inner.value !== 'string' || inner.path.urn || inner.path.subAttr)
+      return undefined
     return inner.path.attr.toLowerCase() === 'value' ? { lookup: 'emailLookup', value: foldCase(inner.value) } : undefined
   }
   if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string' || !isCore(filter.path.urn)) return undefined
@@ -121,7 +132,9 @@ function eqLookup(filter: Filter | undefined): { lookup: HotLookup; value: strin
 
 /** A list request a hot lookup answers whole: its first page, in the lookup's own order. */
 export function hotQuery(query: ListQuery): { lookup: HotLookup; value: string } | undefined {
-  return query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0 ? hotLookup(query.filter) : undefined
+  return query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0
+    ? hotLookup(query.filter)
+    : undefined
 }
 
 function isCore(urn: string | undefined): boolean {

@@ -25,15 +25,35 @@ export async function listRows<Row extends { id: string }>(
   knownTotal?: () => Promise<number>,
 ): Promise<{ totalResults: number; rows: Row[]; nextAfterId?: string | undefined }> {
   const total = knownTotal ?? (async () => (await db.select({ n: count() }).from(listed.table).where(where))[0]?.n ?? 0)
-  const select = () => db.select().from(listed.table) as unknown as { where(w: SQL | undefined): { orderBy(...o: (SQL | AnyColumn)[]): { limit(n: number): { offset(n: number): Promise<Row[]> } } } }
+  const select = () =>
+    db.select().from(listed.table) as unknown as {
+      where(w: SQL | undefined): { orderBy(...o: (SQL | AnyColumn)[]): { limit(n: number): { offset(n: number): Promise<Row[]> } } }
+    }
   if (query.afterId !== undefined) {
     const after = query.afterId === null ? where : and(where, gt(listed.id, query.afterId))
     // One row more than the page says whether another page follows.
-    const rows = query.count === 0 ? [] : await select().where(after).orderBy(asc(listed.id)).limit(query.count + 1).offset(0)
+    const rows =
+      query.count === 0
+        ? []
+        : await select()
+            .where(after)
+            .orderBy(asc(listed.id))
+            .limit(query.count + 1)
+            .offset(0)
     const page = rows.slice(0, query.count)
     return { totalResults: await total(), rows: page, nextAfterId: rows.length > query.count ? page.at(-1)?.id : undefined }
   }
   const key = query.sortBy ? sortToSql(query.sortBy, resource) : sql`${listed.createdAt}`
   const order = query.descending ? [desc(key), asc(listed.id)] : [asc(key), asc(listed.id)]
-  return pageWithTotal(query.startIndex, query.count, (limit, offset) => select().where(where).orderBy(...order).limit(limit).offset(offset), total)
+  return pageWithTotal(
+    query.startIndex,
+    query.count,
+    (limit, offset) =>
+      select()
+        .where(where)
+        .orderBy(...order)
+        .limit(limit)
+        .offset(offset),
+    total,
+  )
 }

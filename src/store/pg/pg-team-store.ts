@@ -4,7 +4,18 @@ import { caseFolded } from './case-folded.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery, groupsOfUsersQuery } from './group-queries.js'
 import { hotPath, hotQuery, type HotPath } from './hot-path.js'
-import { accounts, auditEvents, scimConnections, scimGroupMembers, scimGroups, scimUsers, serviceSettings, ssoConfigs, teamMemberships, teams } from './schema.js'
+import {
+  accounts,
+  auditEvents,
+  scimConnections,
+  scimGroupMembers,
+  scimGroups,
+  scimUsers,
+  serviceSettings,
+  ssoConfigs,
+  teamMemberships,
+  teams,
+} from './schema.js'
 import { userListQuery } from './user-queries.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import {
@@ -86,11 +97,7 @@ export class PgTeamStore implements TeamStore {
 
   lockTeam(teamId: string): Promise<Team | null> {
     return this.run(async () => {
-      const [row] = await this.db
-        .select({ id: teams.id, name: teams.name })
-        .from(teams)
-        .where(eq(teams.id, teamId))
-        .for('update')
+      const [row] = await this.db.select({ id: teams.id, name: teams.name }).from(teams).where(eq(teams.id, teamId)).for('update')
       return row ?? null
     })
   }
@@ -264,10 +271,7 @@ export class PgTeamStore implements TeamStore {
 
   insertConnection(teamId: string, endpointId: string, tokenHash: string): Promise<ScimConnection> {
     return this.run(async () => {
-      const [row] = await this.db
-        .insert(scimConnections)
-        .values({ teamId, endpointId, tokenHash })
-        .returning(this.connectionColumns)
+      const [row] = await this.db.insert(scimConnections).values({ teamId, endpointId, tokenHash }).returning(this.connectionColumns)
       return row!
     })
   }
@@ -306,7 +310,10 @@ export class PgTeamStore implements TeamStore {
       const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
       // The lateral join's row without a match has null user columns (id is never null otherwise).
       const matches = rows.flatMap((row) => (row.id === null ? [] : [toRecord(row as UserRow)]))
-      return { credential: { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive }, users: wholeResult(matches, usersQuery.count) }
+      return {
+        credential: { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive },
+        users: wholeResult(matches, usersQuery.count),
+      }
     })
   }
 
@@ -340,9 +347,7 @@ export class PgTeamStore implements TeamStore {
       const rows = await this.db
         .select()
         .from(auditEvents)
-        .where(
-          and(eq(auditEvents.teamId, teamId), page.beforeId === undefined ? undefined : lt(auditEvents.id, page.beforeId)),
-        )
+        .where(and(eq(auditEvents.teamId, teamId), page.beforeId === undefined ? undefined : lt(auditEvents.id, page.beforeId)))
         .orderBy(desc(auditEvents.id))
         .limit(page.limit)
       return rows.map(({ teamId: _team, ...event }) => event)
@@ -394,7 +399,10 @@ export class PgTeamStore implements TeamStore {
 
   getUser(teamId: string, id: string, options: { lock?: boolean } = {}): Promise<ScimUserRecord | null> {
     return this.run(async () => {
-      const query = this.db.select().from(scimUsers).where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, id)))
+      const query = this.db
+        .select()
+        .from(scimUsers)
+        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, id)))
       const [row] = options.lock ? await query.for('update') : await query
       return row ? toRecord(row) : null
     })
@@ -457,17 +465,28 @@ export class PgTeamStore implements TeamStore {
     return this.run(async () => {
       const hot = hotQuery(query)
       if (hot) {
-        const whole = wholeResult((await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })).map(toRecord), query.count)
+        const whole = wholeResult(
+          (await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })).map(toRecord),
+          query.count,
+        )
         if (whole) return whole
       }
-      const { totalResults, rows, nextAfterId } = await userListQuery(this.db as Db, teamId, query, this.options.filterMatchBudget ?? DEFAULT_FILTER_MATCH_BUDGET)
+      const { totalResults, rows, nextAfterId } = await userListQuery(
+        this.db as Db,
+        teamId,
+        query,
+        this.options.filterMatchBudget ?? DEFAULT_FILTER_MATCH_BUDGET,
+      )
       return { totalResults, resources: rows.map(toRecord), nextAfterId }
     })
   }
 
   getGroup(teamId: string, id: string, options: { lock?: boolean } = {}): Promise<ScimGroupRecord | null> {
     return this.run(async () => {
-      const query = this.db.select().from(scimGroups).where(and(eq(scimGroups.teamId, teamId), eq(scimGroups.id, id)))
+      const query = this.db
+        .select()
+        .from(scimGroups)
+        .where(and(eq(scimGroups.teamId, teamId), eq(scimGroups.id, id)))
       const [row] = options.lock ? await query.for('update') : await query
       return row ? toGroupRecord(row) : null
     })
@@ -539,11 +558,7 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
-  removeGroupMembers(
-    teamId: string,
-    groupId: string,
-    which: { only: readonly string[] } | { allBut: readonly string[] },
-  ): Promise<number> {
+  removeGroupMembers(teamId: string, groupId: string, which: { only: readonly string[] } | { allBut: readonly string[] }): Promise<number> {
     return this.run(async () => {
       if ('only' in which && which.only.length === 0) return 0
       const selection =

@@ -60,7 +60,9 @@ export const teamMemberships = pgTable(
   (t) => [
     primaryKey({ name: 'team_memberships_pkey', columns: [t.teamId, t.accountId] }),
     uniqueIndex('team_memberships_one_team_key').on(t.accountId),
-    uniqueIndex('team_memberships_one_owner_key').on(t.teamId).where(sql`${t.role} = 'owner'`),
+    uniqueIndex('team_memberships_one_owner_key')
+      .on(t.teamId)
+      .where(sql`${t.role} = 'owner'`),
     check('team_memberships_role_check', sql`${t.role} in ('owner', 'admin', 'member')`),
   ],
 )
@@ -101,7 +103,9 @@ export const scimConnections = pgTable(
     primaryKey({ name: 'scim_connections_pkey', columns: [t.teamId, t.endpointId] }),
     uniqueIndex('scim_connections_endpoint_key').on(t.endpointId),
     uniqueIndex('scim_connections_token_key').on(t.tokenHash),
-    uniqueIndex('scim_connections_one_enabled_key').on(t.teamId).where(sql`${t.disabledAt} is null`),
+    uniqueIndex('scim_connections_one_enabled_key')
+      .on(t.teamId)
+      .where(sql`${t.disabledAt} is null`),
   ],
 )
 
@@ -203,8 +207,16 @@ export const scimGroupMembers = pgTable(
   (t) => [
     primaryKey({ name: 'scim_group_members_pkey', columns: [t.teamId, t.groupId, t.userId] }),
     index('scim_group_members_user_idx').on(t.teamId, t.userId),
-    foreignKey({ name: 'scim_group_members_group_fk', columns: [t.teamId, t.groupId], foreignColumns: [scimGroups.teamId, scimGroups.id] }).onDelete('cascade'),
-    foreignKey({ name: 'scim_group_members_user_fk', columns: [t.teamId, t.userId], foreignColumns: [scimUsers.teamId, scimUsers.id] }).onDelete('cascade'),
+    foreignKey({
+      name: 'scim_group_members_group_fk',
+      columns: [t.teamId, t.groupId],
+      foreignColumns: [scimGroups.teamId, scimGroups.id],
+    }).onDelete('cascade'),
+    foreignKey({
+      name: 'scim_group_members_user_fk',
+      columns: [t.teamId, t.userId],
+      foreignColumns: [scimUsers.teamId, scimUsers.id],
+    }).onDelete('cascade'),
   ],
 )
 

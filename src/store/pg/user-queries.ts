@@ -89,7 +89,9 @@ async function withinBudget(db: Db, teamId: string, query: ListQuery, budget: nu
   const narrow =
     'Narrow it with eq on userName, externalId, emails.value or id, or with co/sw/ew of 3 or more characters on userName, displayName, name.familyName or emails.value; to read every user, page without a filter by cursor.'
   if (part?.kind === 'none') {
-    throw new StoreFilterTooBroad(`The filter part ${part.part} cannot use an index (${part.why}), and this team has more than ${budget} users. ${narrow}`)
+    throw new StoreFilterTooBroad(
+      `The filter part ${part.part} cannot use an index (${part.why}), and this team has more than ${budget} users. ${narrow}`,
+    )
   }
   if (part === undefined || part.kind === 'counted') {
     throw new StoreFilterTooBroad(

@@ -24,7 +24,11 @@ export function wantsMembers(projection: Projection): boolean {
 const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
 
 /** A Group as this request's response shows it: locations, members when loaded, then the projection. */
-export function groupResponse(request: FastifyRequest, { group, members }: GroupWithMembers, projection: Projection): Record<string, unknown> {
+export function groupResponse(
+  request: FastifyRequest,
+  { group, members }: GroupWithMembers,
+  projection: Projection,
+): Record<string, unknown> {
   return projection.apply(renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`))
 }
 
@@ -40,7 +44,9 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
 
   app.get('/Groups', async (request, reply) => sendScim(reply, 200, await list(request, queryParams(request))))
   // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
-  app.post('/Groups/.search', async (request, reply) => sendScim(reply, 200, await list(request, withinObjectSize(searchBody(request.body), 'The SearchRequest'))))
+  app.post('/Groups/.search', async (request, reply) =>
+    sendScim(reply, 200, await list(request, withinObjectSize(searchBody(request.body), 'The SearchRequest'))),
+  )
 
   app.post('/Groups', async (request, reply) => {
     const projection = projectionOf(request, groupView)

@@ -20,7 +20,14 @@ interface SearchableType {
   readonly view: ResourceSchemaView
   total(request: FastifyRequest, filter: Filter | undefined): Promise<number>
   /** Spends `budget` on the Users' groups or Groups' members it lists. */
-  page(request: FastifyRequest, filter: Filter | undefined, startIndex: number, count: number, projection: Projection, budget: Budget): Promise<unknown[]>
+  page(
+    request: FastifyRequest,
+    filter: Filter | undefined,
+    startIndex: number,
+    count: number,
+    projection: Projection,
+    budget: Budget,
+  ): Promise<unknown[]>
 }
 
 /** Members and groups one response may still list (MAX_MEMBERS_RETURNED for both kinds together). */
@@ -33,19 +40,34 @@ interface Budget {
  * that a resource type lacks selects none of that type; one that no type understands is a 400.
  * Paging runs over the concatenation, with the exact total of both.
  */
-export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvisioning; groups: GroupProvisioning; maxResults: number }): void {
+export function rootSearchRoutes(
+  app: FastifyInstance,
+  deps: { users: UserProvisioning; groups: GroupProvisioning; maxResults: number },
+): void {
   const types: SearchableType[] = [
     {
       view: userView,
       total: async (request, filter) => (await deps.users.list(principal(request), { filter, startIndex: 1, count: 0 })).totalResults,
       page: async (request, filter, startIndex, count, projection, budget) =>
-        userResponses(request, (await deps.users.list(principal(request), { filter, startIndex, count })).resources, projection, deps.users, budget),
+        userResponses(
+          request,
+          (await deps.users.list(principal(request), { filter, startIndex, count })).resources,
+          projection,
+          deps.users,
+          budget,
+        ),
     },
     {
       view: groupView,
-      total: async (request, filter) => (await deps.groups.list(principal(request), { filter, startIndex: 1, count: 0 }, false)).totalResults,
+      total: async (request, filter) =>
+        (await deps.groups.list(principal(request), { filter, startIndex: 1, count: 0 }, false)).totalResults,
       page: async (request, filter, startIndex, count, projection, budget) => {
-        const { resources } = await deps.groups.list(principal(request), { filter, startIndex, count }, wantsMembers(projection), budget.remaining)
+        const { resources } = await deps.groups.list(
+          principal(request),
+          { filter, startIndex, count },
+          wantsMembers(projection),
+          budget.remaining,
+        )
         for (const { members } of resources) budget.remaining -= members?.length ?? 0
         return resources.map((group) => groupResponse(request, group, projection))
       },
@@ -54,7 +76,10 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
 
   app.post('/.search', async (request, reply) => {
     // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
-    const query = parseListRequest(withinObjectSize(searchBody(request.body), 'The SearchRequest'), { maxResults: deps.maxResults, defaultCount: deps.maxResults })
+    const query = parseListRequest(withinObjectSize(searchBody(request.body), 'The SearchRequest'), {
+      maxResults: deps.maxResults,
+      defaultCount: deps.maxResults,
+    })
     const filter = query.filter === undefined ? undefined : parseFilter(query.filter)
     const names = projectionNames({ attributes: query.attributes, excludedAttributes: query.excludedAttributes })
     const errors: ScimError[] = []
@@ -73,7 +98,8 @@ export function rootSearchRoutes(app: FastifyInstance, deps: { users: UserProvis
     // Resolved once for each type, then applied to each resource of the page.
     const projections = applicable.map((type) => projectionFor(names, type.view))
     const unknown = [...names.attributes, ...names.excludedAttributes].find((name) => !projections.some((p) => p.known.has(name)))
-    if (unknown !== undefined) throw ScimError.badRequest('invalidPath', `Unknown attribute "${unknown}" in attributes or excludedAttributes`)
+    if (unknown !== undefined)
+      throw ScimError.badRequest('invalidPath', `Unknown attribute "${unknown}" in attributes or excludedAttributes`)
 
     let skip = query.startIndex - 1
     let remaining = query.count

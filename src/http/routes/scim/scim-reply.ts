@@ -67,9 +67,17 @@ export function listQuery(
   // resource type and the filter (formatted, so spelling does not matter).
   const binding = `${endpointId.toLowerCase()}|${view.core.id}|${filter ? formatFilter(filter) : ''}`
   const cursor = request.cursor === undefined ? undefined : { binding, key: cursorKey }
-  const afterId = request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursor!.binding, cursorKey)
+  const afterId =
+    request.cursor === undefined ? undefined : request.cursor === '' ? null : decodeCursor(request.cursor, cursor!.binding, cursorKey)
   return {
-    query: { filter, startIndex: request.startIndex, count: request.count, sortBy, descending: request.sortOrder === 'descending', afterId },
+    query: {
+      filter,
+      startIndex: request.startIndex,
+      count: request.count,
+      sortBy,
+      descending: request.sortOrder === 'descending',
+      afterId,
+    },
     projection,
     cursor,
   }
@@ -90,7 +98,13 @@ function sortPath(sortBy: string): AttrPath {
 }
 
 /** A ListResponse for index or cursor paging (RFC 9865 adds nextCursor and drops startIndex). */
-export function listBody(query: ListQuery, cursor: ListCursor | undefined, totalResults: number, resources: readonly unknown[], nextAfterId: string | undefined) {
+export function listBody(
+  query: ListQuery,
+  cursor: ListCursor | undefined,
+  totalResults: number,
+  resources: readonly unknown[],
+  nextAfterId: string | undefined,
+) {
   const body = listResponse(totalResults, query.startIndex, resources)
   if (cursor === undefined) return body
   const { startIndex: _startIndex, ...cursorBody } = body

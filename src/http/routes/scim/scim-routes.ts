@@ -75,7 +75,9 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
   })
   // preParsing: after the rate limit (a route-level onRequest hook, so floods of bad tokens are
   // counted) and before the body is read (no parsing for unauthenticated callers).
-  app.addHook('preParsing', (request, reply, payload, done) => app.verifyBearerAuth!(request, reply, (error?: Error) => done(error, payload)))
+  app.addHook('preParsing', (request, reply, payload, done) =>
+    app.verifyBearerAuth!(request, reply, (error?: Error) => done(error, payload)),
+  )
 
   discoveryRoutes(app, { limits: deps.limits })
   userRoutes(app, {
@@ -110,6 +112,9 @@ function unsupportedRoutes(app: FastifyInstance): void {
   })
   // RFC 7644 §3.7: /ServiceProviderConfig says bulk.supported is false.
   app.post('/Bulk', { config: { ignoresBody: true } }, async () => {
-    throw new ScimError(501, 'Bulk operations are not supported (bulk.supported is false in /ServiceProviderConfig); send each operation on its own')
+    throw new ScimError(
+      501,
+      'Bulk operations are not supported (bulk.supported is false in /ServiceProviderConfig); send each operation on its own',
+    )
   })
 }

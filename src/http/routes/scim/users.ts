@@ -1,5 +1,15 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim, type ParsedListRequest } from './scim-reply.js'
+import {
+  header,
+  listBody,
+  listQuery,
+  notModified,
+  projectionOf,
+  queryParams,
+  searchBody,
+  sendScim,
+  type ParsedListRequest,
+} from './scim-reply.js'
 import { principal } from './scim-routes.js'
 import { MAX_GROUPS_RETURNED, type UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { Projection } from '../../../scim/core/projection.js'
@@ -31,11 +41,23 @@ export async function userResponses(
 ): Promise<Record<string, unknown>[]> {
   // `groups` is returned on request only (schemas.ts), so it is read only when asked for.
   const groups =
-    projection.shows('groups') && users.length > 0 ? await provisioning.groupsOf(principal(request), users.map((u) => u.id), budget.remaining) : undefined
+    projection.shows('groups') && users.length > 0
+      ? await provisioning.groupsOf(
+          principal(request),
+          users.map((u) => u.id),
+          budget.remaining,
+        )
+      : undefined
   for (const list of groups?.values() ?? []) budget.remaining -= list.length
   const groupLocation = (id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Groups/${id}`
   return users.map((user) =>
-    projection.apply(renderUser(user, location(request, user.id), groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) })))),
+    projection.apply(
+      renderUser(
+        user,
+        location(request, user.id),
+        groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) })),
+      ),
+    ),
   )
 }
 
@@ -43,13 +65,18 @@ export async function userResponses(
 export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   const render = async (request: FastifyRequest, user: ScimUserRecord, projection: Projection) =>
     (await userResponses(request, [user], projection, deps.users))[0]!
-  const list = async (request: FastifyRequest, { query, projection, cursor }: ParsedListRequest, readAhead?: ListResult<ScimUserRecord>) => {
+  const list = async (
+    request: FastifyRequest,
+    { query, projection, cursor }: ParsedListRequest,
+    readAhead?: ListResult<ScimUserRecord>,
+  ) => {
     const result = readAhead ?? (await deps.users.list(principal(request), query))
     const resources = await userResponses(request, result.resources, projection, deps.users)
     return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)
   }
   // Before the bearer check (usersReadAhead) there is no principal yet: the endpoint comes from the path.
-  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps, (request.params as { endpointId: string }).endpointId)
+  const parsedQuery = (request: FastifyRequest) =>
+    listQuery(queryParams(request), userView, deps, (request.params as { endpointId: string }).endpointId)
 
   // The lookups IdPs make before every write come this way: the bearer check reads them with the token.
   const usersReadAhead = (request: FastifyRequest) => {
@@ -65,7 +92,8 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   })
 
   // Each member of a SearchRequest is looked up by name: their number is capped first (resource-input.ts).
-  const search = (request: FastifyRequest) => listQuery(withinObjectSize(searchBody(request.body), 'The SearchRequest'), userView, deps, principal(request).endpointId)
+  const search = (request: FastifyRequest) =>
+    listQuery(withinObjectSize(searchBody(request.body), 'The SearchRequest'), userView, deps, principal(request).endpointId)
   app.post('/Users/.search', async (request, reply) => sendScim(reply, 200, await list(request, search(request))))
 
   app.post('/Users', async (request, reply) => {
