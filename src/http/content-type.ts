@@ -60,7 +60,8 @@ export function registerJsonParsers(app: FastifyInstance): void {
       done(null, undefined)
       return
     }
-    parseJson(request, body as string, (error, value) => {
+    // The default parser answers through the callback and returns nothing: there is no promise to await.
+    void parseJson(request, body as string, (error, value) => {
       if (error) {
         done(null, new UnparsableBody(error.message))
         return

@@ -24,7 +24,7 @@ export function errorForLog(error: unknown, depth = 0): LoggedError | undefined 
   if (error === undefined || error === null || depth > MAX_DEPTH) return undefined
   if (!(error instanceof Error)) return { type: typeof error, message: '[not an Error]' }
   const fields = error as Error & Record<string, unknown>
-  const text = (key: string) => (typeof fields[key] === 'string' ? (fields[key] as string) : undefined)
+  const text = (key: string) => (typeof fields[key] === 'string' ? fields[key] : undefined)
   const code = text('code')
   const fromDatabase = code !== undefined && SQLSTATE.test(code)
   const message = scrub(error.message, fromDatabase)

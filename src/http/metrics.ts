@@ -81,7 +81,7 @@ export function metricsRoutes(
   app: FastifyInstance,
   metrics: Metrics,
   tokenHash: string | undefined,
-  previousTokenHash?: string | undefined,
+  previousTokenHash?: string,
   clock?: Clock,
 ): void {
   const metricsToken = tokenHash

@@ -90,7 +90,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     hook: 'onRequest',
     // Identity providers' traffic only: probes, scrapes and the Compound app's admin calls are not limited.
     allowList: (request: FastifyRequest) => !/^\/+scim\//i.test(request.url),
-    store: fallbackStore(options.redis, options.onRedisError ?? (() => undefined)) as never,
+    store: fallbackStore(options.redis, options.onRedisError ?? (() => undefined)),
     keyGenerator: (request: FastifyRequest) => {
       const authorization = request.headers.authorization
       return typeof authorization === 'string' && authorization.length > 7

@@ -20,7 +20,7 @@ export function accountEmail(doc: Record<string, unknown>): string | null {
     valid.find((e) => typeof e.type === 'string' && e.type.toLowerCase() === 'work') ??
     (typeof doc.userName === 'string' && EMAIL.test(doc.userName.trim()) ? { value: doc.userName } : undefined) ??
     valid[0]
-  return pick ? (pick.value as string).trim() : null
+  return pick ? pick.value.trim() : null
 }
 
 /** displayName, else name.formatted, else given and family names. */

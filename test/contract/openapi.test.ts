@@ -1,5 +1,5 @@
 import diagnostics from 'node:diagnostics_channel'
-import type { FastifyInstance, HTTPMethods, LightMyRequestResponse, RouteOptions } from 'fastify'
+import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
@@ -107,7 +107,7 @@ t.test('the routes Fastify registers and the operations in openapi.yaml are the 
   t.same([...documented].filter((r) => !registered.has(r)).sort(), [], 'every operation in openapi.yaml is a registered route')
   for (const operation of contract.operations) {
     t.ok(
-      app.hasRoute({ method: operation.method as HTTPMethods, url: fastifyPath(operation.path) }),
+      app.hasRoute({ method: operation.method, url: fastifyPath(operation.path) }),
       `Fastify routes ${operation.method} ${operation.path}`,
     )
   }
@@ -193,7 +193,7 @@ t.test('admin API: team, SSO, enabling SCIM, status, events', async (t) => {
 
   const rotated = await adminCall(t, 'POST', '/teams/acme/scim/rotate', 200, { actor: ownerAccountId })
   await adminCall(t, 'POST', '/teams/acme/scim/rotate', 403, { actor: STRANGER })
-  const { endpointId } = enabled.json() as { endpointId: string }
+  const { endpointId } = enabled.json<{ endpointId: string }>()
   acme = {
     teamId: 'acme',
     ownerAccountId,
@@ -364,7 +364,7 @@ t.test('SCIM Users', async (t) => {
 })
 
 t.test('openapi.yaml states what /Schemas says of each attribute: its mutability and when it is returned', async (t) => {
-  const schemas = (await scimCall(t, acme, 'GET', '/Schemas', 200)).json() as { Resources: { id: string; attributes: ScimAttribute[] }[] }
+  const schemas = (await scimCall(t, acme, 'GET', '/Schemas', 200)).json<{ Resources: { id: string; attributes: ScimAttribute[] }[] }>()
   const attributesOf = (urn: string) => schemas.Resources.find((schema) => schema.id === urn)!.attributes
   // id, externalId and meta are RFC 7643 §3.1's, on every resource, and not listed by /Schemas.
   const user = [
@@ -375,9 +375,9 @@ t.test('openapi.yaml states what /Schemas says of each attribute: its mutability
   t.same(contract.scimAttributeProblems(user, 'User', 'UserRequest'), [], 'User')
   t.same(contract.scimAttributeProblems([...commonAttributes, ...attributesOf(URN.group)], 'Group', 'GroupRequest'), [], 'Group')
   // The case that was wrong: `groups` is returned when asked for, and that response matches the document.
-  const group = (await scimCall(t, acme, 'POST', '/Groups', 201, { displayName: 'Readers', members: [{ value: adaId }] })).json() as {
+  const group = (await scimCall(t, acme, 'POST', '/Groups', 201, { displayName: 'Readers', members: [{ value: adaId }] })).json<{
     id: string
-  }
+  }>()
   const read = await scimCall(t, acme, 'GET', `/Users/${adaId}?attributes=groups`, 200)
   t.match(read.json(), { groups: [{ value: group.id, display: 'Readers' }] })
   t.notOk('groups' in (await scimCall(t, acme, 'GET', `/Users/${adaId}`, 200)).json(), 'and only then')

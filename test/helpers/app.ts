@@ -56,7 +56,7 @@ export async function scimTeam(app: FastifyInstance, teamId: string, ownerEmail 
   await admin(app, 'PUT', `/teams/${teamId}/sso`, { body: { protocol: 'saml' } })
   const enabled = await admin(app, 'POST', `/teams/${teamId}/scim`, { actor: ownerAccountId })
   if (enabled.statusCode !== 201) throw new Error(`enable failed: ${enabled.statusCode} ${enabled.body}`)
-  const { endpointId, token } = enabled.json() as { endpointId: string; token: string }
+  const { endpointId, token } = enabled.json<{ endpointId: string; token: string }>()
   return { teamId, ownerAccountId, ownerEmail, endpointId, token, base: `/scim/v2/${endpointId}` }
 }
 

@@ -89,7 +89,9 @@ function target(name: 'pglite' | 'postgres', database: Database, url?: string): 
     store: new PgTeamStore(database.db),
     ...(url ? { url } : {}),
     rows: async <T>(query: SQL | string) => {
-      const result = (await database.db.execute(typeof query === 'string' ? sql.raw(query) : query)) as unknown as { rows: T[] }
+      const result = (await database.db.execute<Record<string, unknown>>(typeof query === 'string' ? sql.raw(query) : query)) as {
+        rows: T[]
+      }
       return result.rows
     },
     reset: async () => {

@@ -229,7 +229,7 @@ function dateTimeValue(pools: ValuePools): fc.Arbitrary<string> {
     .tuple(
       fc.constantFrom(...pools.instants),
       fc.constantFrom(0, 0, 0, 1, -1, 999, -1000, HOUR, -DAY),
-      fc.constantFrom('iso', 'offset', 'seconds', 'micro', 'lower') as fc.Arbitrary<'iso' | 'offset' | 'seconds' | 'micro' | 'lower'>,
+      fc.constantFrom<'iso' | 'offset' | 'seconds' | 'micro' | 'lower'>('iso', 'offset', 'seconds', 'micro', 'lower'),
     )
     .map(([instant, delta, style]) => dateTimeText(instant + delta, style))
   // Valid RFC 3339 at the edges of what a 4-digit year with an offset can name, and invalid ones (both sides must refuse).

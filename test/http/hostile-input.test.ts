@@ -513,7 +513,7 @@ for (const db of await testDatabases(t)) {
         if (maxMs > LOOP_LIMIT_MS) throw new Error(`${where}: held the event loop ${maxMs.toFixed(0)} ms`)
         if (res.statusCode >= 400) {
           // Every refusal, the 501s included, is an RFC 7644 §3.12 body and changes nothing.
-          const body = res.json() as { schemas?: string[]; status?: string; detail?: string }
+          const body = res.json<{ schemas?: string[]; status?: string; detail?: string }>()
           if (body.schemas?.[0] !== URN.error || body.status !== String(res.statusCode) || typeof body.detail !== 'string') {
             throw new Error(`${where}: not an RFC 7644 error body: ${res.body.slice(0, 300)}`)
           }

@@ -380,7 +380,7 @@ for (const db of await testDatabases(t)) {
           return
         }
         outcomes.rejected++
-        const error = res.json() as Record<string, unknown>
+        const error = res.json<Record<string, unknown>>()
         if (!Array.isArray(error.schemas) || !error.schemas.includes(URN.error))
           throw new Error(`not a SCIM error body: ${res.body.slice(0, 300)}`)
         if (error.status !== String(res.statusCode)) throw new Error(`"status" must be the status as a string: ${res.body.slice(0, 300)}`)

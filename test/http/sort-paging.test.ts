@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import t from 'tap'
+import type { LightMyRequestResponse } from 'fastify'
 import { URN } from '../../src/scim/core/schemas.js'
 import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
@@ -28,7 +29,7 @@ for (const db of await testDatabases(t)) {
     for (const person of people) ids[person.userName] = (await scim(app, team, 'POST', '/Users', person)).json().id
     const list = async (query: string) => {
       const res = await scim(app, team, 'GET', `/Users?${query}`)
-      return { status: res.statusCode, body: res.json() as Listed & { scimType?: string } }
+      return { status: res.statusCode, body: res.json<Listed & { scimType?: string }>() }
     }
     const names = (body: Listed) => body.Resources.map((u) => u.userName)
 
@@ -146,12 +147,12 @@ for (const db of await testDatabases(t)) {
           const seen: string[] = []
           let cursor: string | undefined = ''
           for (let i = 0; i < 20 && cursor !== undefined; i++) {
-            const res =
+            const res: LightMyRequestResponse =
               method === 'GET'
                 ? await scim(app, team, 'GET', `${path}?cursor=${encodeURIComponent(cursor)}&count=2`)
                 : await scim(app, team, 'POST', `${path}/.search`, { schemas: [URN.searchRequest], cursor, count: 2 })
             t.equal(res.statusCode, 200, `${path} ${method} page ${i}`)
-            const body = res.json() as Listed
+            const body = res.json<Listed>()
             seen.push(...body.Resources.map((r) => r.id))
             cursor = body.nextCursor
           }
@@ -179,7 +180,7 @@ for (const db of await testDatabases(t)) {
             ['.search (string)', searchText],
           ] as const) {
             t.equal(res.statusCode, 200, `${path} ${form} startIndex=${startIndex}: ${res.body.slice(0, 120)}`)
-            const body = res.json() as Listed
+            const body = res.json<Listed>()
             t.same(body.Resources ?? [], [], 'no resources past the end')
             t.equal(body.totalResults, total, 'the exact total still')
             t.ok(Number.isSafeInteger(body.startIndex), 'startIndex echoed as an exact integer')

@@ -41,7 +41,7 @@ export async function replay(t: Test, app: FastifyInstance, team: ScimTeam, step
     const res = await scim(app, team, step.method, path, step.body === undefined ? undefined : substitute(step.body, vars), step.headers)
     t.equal(res.statusCode, step.status, `${step.name}: ${step.method} ${path} -> ${step.status}`)
     if (res.statusCode !== step.status) t.comment(res.body)
-    const body = res.body ? (res.json() as Record<string, unknown>) : {}
+    const body = res.body ? res.json<Record<string, unknown>>() : {}
     for (const [name, from] of Object.entries(step.remember ?? {})) vars[name] = String(pick(body, from))
     await step.expect?.(body, { t, app, team, vars })
   }

@@ -46,8 +46,8 @@ function run(t: Test, script: string, env: Record<string, string>): Process {
   })
   t.teardown(() => void child.kill('SIGKILL'))
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += String(chunk)))
-  child.stderr!.on('data', (chunk) => (output += String(chunk)))
+  child.stdout.on('data', (chunk) => (output += String(chunk)))
+  child.stderr.on('data', (chunk) => (output += String(chunk)))
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
   return { child, output: () => output, exited }
 }
@@ -64,7 +64,7 @@ async function exitCode(process: Process, ms: number): Promise<number | null | '
 }
 
 /** Ready, or how it ended: a crashed replica answers at once instead of after the polling limit. */
-async function readiness(port: number, process: Process): Promise<'ready' | string> {
+async function readiness(port: number, process: Process): Promise<string> {
   let exit: number | null | undefined
   void process.exited.then((code) => (exit = code))
   for (let i = 0; i < 240; i++) {

@@ -50,6 +50,8 @@ t.test('npm run prune: deletes the events older than AUDIT_RETENTION_DAYS once, 
 
   const check = await openDatabase({ dataDir })
   t.teardown(() => check.close())
-  const rows = (await check.db.execute(sql`select count(*)::int as n from audit_events`)) as unknown as { rows: { n: number }[] }
+  const rows = (await check.db.execute<{ n: number }>(sql`select count(*)::int as n from audit_events`)) as {
+    rows: { n: number }[]
+  }
   t.equal(rows.rows[0]!.n, 2, 'the events of the last 30 days stay')
 })

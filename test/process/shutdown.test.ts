@@ -55,8 +55,8 @@ async function start(t: Test, env: Record<string, string>): Promise<Running> {
   })
   t.teardown(() => void child.kill('SIGKILL'))
   let output = ''
-  child.stdout!.on('data', (chunk) => (output += String(chunk)))
-  child.stderr!.on('data', (chunk) => (output += String(chunk)))
+  child.stdout.on('data', (chunk) => (output += String(chunk)))
+  child.stderr.on('data', (chunk) => (output += String(chunk)))
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
     child.on('exit', (code) => resolve({ code, at: performance.now() })),
   )

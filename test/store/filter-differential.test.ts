@@ -10,7 +10,7 @@
  * FUZZ_SEED=n tries other cases (the population is drawn from the seed too).
  */
 import { randomUUID } from 'node:crypto'
-import { isDeepStrictEqual } from 'node:util'
+import { inspect, isDeepStrictEqual } from 'node:util'
 import fc from 'fast-check'
 import { compileFilter as referenceCompile } from 'scim-query-filter-parser'
 import t, { type Test } from 'tap'
@@ -189,7 +189,7 @@ async function holds<T>(
     }
   }
   const error = await failure(minimal)
-  const why = error instanceof Error ? `${error.message}${error.cause ? `\n  cause: ${String(error.cause)}` : ''}` : String(error)
+  const why = error instanceof Error ? `${error.message}${error.cause ? `\n  cause: ${inspect(error.cause)}` : ''}` : String(error)
   t.fail(
     `property failed after ${details.numRuns} runs (seed ${SEED}, path ${details.counterexamplePath})\nminimal counterexample: ${show(minimal)}\n${why}`,
   )
@@ -239,7 +239,7 @@ function expectBadRequest(text: string, error: unknown): void {
 /** scim-query-filter-parser orders code units case-sensitively: it gets the attributes in lower case (see filter-arbitraries.ts). */
 function lowered(resource: Record<string, unknown>): Record<string, unknown> {
   const copy = { ...resource }
-  for (const key of ['userName', 'displayName', 'title']) if (typeof copy[key] === 'string') copy[key] = (copy[key] as string).toLowerCase()
+  for (const key of ['userName', 'displayName', 'title']) if (typeof copy[key] === 'string') copy[key] = copy[key].toLowerCase()
   return copy
 }
 

@@ -333,7 +333,7 @@ function applyMultiValued(ctx: OperationContext, op: PatchOpName, target: Attrib
   const container = ctx.container(target.extension, !removing)
   if (!container) return
   const current = getMember(container, attribute.name)
-  let list: unknown[] = Array.isArray(current) ? [...current] : current === undefined || current === null ? [] : [current]
+  let list: unknown[] = Array.isArray(current) ? [...(current as unknown[])] : current === undefined || current === null ? [] : [current]
   ctx.charge((list.length + (Array.isArray(value) ? value.length : 1)) * (target.filter ? filterComparisons(target.filter) : 1))
   if (target.filter !== undefined || target.sub !== undefined) {
     list = applyToElements(ctx, container, op, target, list, value, removing)
@@ -407,7 +407,7 @@ function removeListed(list: readonly unknown[], value: unknown, attribute: Attri
   const valueSub = attribute.type === 'complex' ? findAttribute(attribute.subAttributes, 'value') : undefined
   const byValue = new Set<string>()
   const byIdentity = new Set<string>()
-  for (const raw of Array.isArray(value) ? value : [value]) {
+  for (const raw of Array.isArray(value) ? (value as unknown[]) : [value]) {
     if (raw === null || raw === undefined) continue
     const item = attribute.type === 'complex' ? decodeJsonObject(raw) : raw
     const given = valueSub ? (isObject(item) ? getMember(item, valueSub.name) : item) : undefined
@@ -519,7 +519,7 @@ function elementMatcher(filter: Filter, target: AttributeTarget, view: ResourceS
 
 /** The object given for one element; a list of one object is read as that object. */
 function elementValue(value: unknown, target: AttributeTarget): Json {
-  const single = Array.isArray(value) && value.length === 1 ? value[0] : value
+  const single: unknown = Array.isArray(value) && value.length === 1 ? (value[0] as unknown) : value
   const decoded = decodeJsonObject(single)
   if (!isObject(decoded)) throw invalidValue(`${targetLabel(target)} takes an object of sub-attributes, found ${kindOf(decoded)}`)
   return canonicalElement(decoded, target.attribute)

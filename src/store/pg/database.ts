@@ -1,3 +1,4 @@
+import { inspect } from 'node:util'
 import { mkdirSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -127,7 +128,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
 
 /** Ready means reachable and migrated: the last table of the schema must exist. */
 async function ping(db: Db): Promise<void> {
-  const result = (await db.execute(sql`select max(created_at) as last from drizzle.__drizzle_migrations`)) as unknown as {
+  const result = (await db.execute<{ last: unknown }>(sql`select max(created_at) as last from drizzle.__drizzle_migrations`)) as {
     rows: { last: unknown }[]
   }
   const applied = Number(result.rows[0]?.last ?? 0)
@@ -166,12 +167,15 @@ export function describeError(error: unknown): string {
   for (let depth = 0; current !== undefined && depth < 8; depth++) {
     const prefix = depth === 0 ? '' : 'caused by: '
     if (!(current instanceof Error)) {
-      lines.push(`${prefix}${String(current)}`)
+      lines.push(`${prefix}${inspect(current)}`)
       break
     }
     lines.push(`${prefix}${current.message || current.name}`)
     const fields = current as unknown as Partial<Record<(typeof POSTGRES_FIELDS)[number], unknown>>
-    for (const field of POSTGRES_FIELDS) if (fields[field]) lines.push(`  ${field}: ${String(fields[field])}`)
+    for (const field of POSTGRES_FIELDS) {
+      const value = fields[field]
+      if (typeof value === 'string' || typeof value === 'number') lines.push(`  ${field}: ${value}`)
+    }
     // A refused connection to "localhost" is an AggregateError with an empty message: one per address tried.
     if (current instanceof AggregateError)
       for (const inner of current.errors) lines.push(`  ${inner instanceof Error ? inner.message : String(inner)}`)

@@ -50,7 +50,9 @@ export function translateError(error: unknown): unknown {
 
 /** node-postgres reports a lost or refused connection as a plain Error without a SQLSTATE. */
 function isConnectionLoss(error: unknown): boolean {
-  const text = error instanceof Error ? `${error.message} ${String((error as { cause?: unknown }).cause ?? '')}` : ''
+  if (!(error instanceof Error)) return false
+  const cause = error.cause instanceof Error ? error.cause.message : typeof error.cause === 'string' ? error.cause : ''
+  const text = `${error.message} ${cause}`
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
     text,
   )

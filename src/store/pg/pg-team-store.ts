@@ -69,7 +69,7 @@ export class PgTeamStore implements TeamStore {
 
   /** The hot-path queries, built on first use (a transaction's store rarely needs them). */
   private get hot(): HotPath {
-    this.hotQueries ??= hotPath(this.db as Db, this.namedStatements)
+    this.hotQueries ??= hotPath(this.db, this.namedStatements)
     return this.hotQueries
   }
 
@@ -388,12 +388,12 @@ export class PgTeamStore implements TeamStore {
 
   private async teamsWithEventsBefore(olderThan: Date, afterTeam: string): Promise<string[]> {
     const result = await this.db.execute(auditTeamsToPruneQuery(olderThan, afterTeam))
-    return (result as unknown as { rows: { team_id: string }[] }).rows.map((row) => row.team_id)
+    return (result as { rows: { team_id: string }[] }).rows.map((row) => row.team_id)
   }
 
   private async deleteAuditBatch(teamId: string, olderThan: Date, batchSize: number): Promise<{ held: boolean; deleted: number }> {
     const result = await this.db.execute(auditPruneBatchQuery(teamId, olderThan, batchSize))
-    const [row] = (result as unknown as { rows: { held: boolean; deleted: number }[] }).rows
+    const [row] = (result as { rows: { held: boolean; deleted: number }[] }).rows
     return { held: row!.held, deleted: Number(row!.deleted) }
   }
 
@@ -472,7 +472,7 @@ export class PgTeamStore implements TeamStore {
         if (whole) return whole
       }
       const { totalResults, rows, nextAfterId } = await userListQuery(
-        this.db as Db,
+        this.db,
         teamId,
         query,
         this.options.filterMatchBudget ?? DEFAULT_FILTER_MATCH_BUDGET,
@@ -521,7 +521,7 @@ export class PgTeamStore implements TeamStore {
 
   listGroups(teamId: string, query: ListQuery): Promise<ListResult<ScimGroupRecord>> {
     return this.run(async () => {
-      const { totalResults, rows, nextAfterId } = await groupListQuery(this.db as Db, teamId, query)
+      const { totalResults, rows, nextAfterId } = await groupListQuery(this.db, teamId, query)
       return { totalResults, resources: rows.map(toGroupRecord), nextAfterId }
     })
   }

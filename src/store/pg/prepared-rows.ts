@@ -25,7 +25,7 @@ export interface PreparedRows<Row> {
 export function preparedRows<Row>(db: Db, select: FlatSelect<Row>, name: string | undefined): PreparedRows<Row> {
   const fields = Object.entries(select._.selectedFields)
   const decoders = fields.map(([key, field]) => {
-    if (is(field, Column)) return field as Decoder
+    if (is(field, Column)) return field
     if (is(field, SQL)) return (field as unknown as { decoder: Decoder }).decoder // `sql<T>` and `.mapWith()` set it
     throw new Error(`preparedRows: "${key}" is not a column or an SQL expression (nested selections are not flat)`)
   })
