@@ -9,6 +9,7 @@ import {
   jsonb,
   pgTable,
   primaryKey,
+  smallint,
   text,
   timestamp,
   uniqueIndex,
@@ -149,6 +150,9 @@ export const scimUsers = pgTable(
     // displayName eq/sw of any length and sortBy=displayName. The expression is the one filter-sql.ts
     // writes for a single-valued string in the document (an index is used only when they are identical).
     index('scim_users_display_name_idx').on(t.teamId, sql`lower(((${t.doc} -> 'displayName') #>> '{}') collate "C")`),
+    // `active eq true|false` pages in creation order: the page's own rows, whatever share is deactivated
+    // (with created_idx alone, a page of the 10% deactivated read ten users for each one returned).
+    index('scim_users_active_created_idx').on(t.teamId, t.active, t.createdAt, t.id),
   ],
 )
 
@@ -166,6 +170,31 @@ export const scimUserCounts = pgTable('scim_user_counts', {
   /** `active eq false`; total - active - inactive users have `active` unassigned. */
   inactive: bigint('inactive', { mode: 'number' }).notNull().default(0),
 })
+
+/**
+ * Where recent index pages ended (list-rows.ts, page-keys.ts): the sort key and id of the last row of a
+ * page, by list shape and position, so that the next startIndex seeks instead of skipping every row
+ * before it. A cache: UNLOGGED (migration 0009; its writes commit without waiting for the WAL, and a
+ * crash empties it), read only within PAGE_KEY_TTL, at most PAGE_KEY_SLOTS rows a team whatever the
+ * clients send (the slot is a hash of shape and position; a newer page takes an older one's slot).
+ * No foreign key: checking one would lock the team's row on every page.
+ */
+export const scimPageKeys = pgTable(
+  'scim_page_keys',
+  {
+    teamId: text('team_id').notNull(),
+    slot: smallint('slot').notNull(),
+    /** A hash of the resource type, filter, sortBy and sortOrder. */
+    shape: text('shape').notNull(),
+    /** The 1-based index of the row the page ended on. */
+    position: bigint('position', { mode: 'number' }).notNull(),
+    /** The sort key of that row as text (cast back to its type when seeking), and its id (ties). */
+    sortKey: text('sort_key').notNull(),
+    lastId: uuid('last_id').notNull(),
+    storedAt: timestamp('stored_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+  },
+  (t) => [primaryKey({ name: 'scim_page_keys_pkey', columns: [t.teamId, t.slot] })],
+)
 
 /** SCIM Groups of a team (RFC 7643 §4.2); members are rows of scim_group_members, not part of `doc`. */
 export const scimGroups = pgTable(
