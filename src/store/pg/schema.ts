@@ -3,6 +3,7 @@ import {
   bigint,
   boolean,
   check,
+  customType,
   foreignKey,
   index,
   integer,
@@ -275,3 +276,72 @@ export const serviceSettings = pgTable('service_settings', {
   key: text('key').primaryKey(),
   value: text('value').notNull(),
 })
+
+/**
+ * A PostgreSQL 64-bit transaction id (xid8): the feed's position says which transaction wrote an
+ * event, and pg_snapshot_xmin says which transactions can no longer commit (store/pg/pg-event-store.ts).
+ */
+const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' })
+
+/**
+ * The transactional outbox (issue #17): one row per provisioning change, written in the transaction
+ * that makes the change. `txid` is that transaction's id; the feed's order is (txid, id).
+ */
+export const changeEvents = pgTable(
+  'change_events',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
+    txid: xid8('txid')
+      .notNull()
+      .default(sql`pg_current_xact_id()`),
+    at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    kind: text('kind').notNull(),
+    accountId: uuid('account_id'),
+    resourceType: text('resource_type'),
+    resourceId: text('resource_id'),
+    changes: jsonb('changes').notNull(),
+  },
+  (t) => [
+    primaryKey({ name: 'change_events_pkey', columns: [t.teamId, t.id] }),
+    index('change_events_team_position_idx').on(t.teamId, t.txid, t.id),
+    // The one index not led by team_id: the all-teams feed reads in position order across teams by
+    // nature. Under Citus each shard would serve its own part of that feed.
+    index('change_events_position_idx').on(t.txid, t.id),
+  ],
+)
+
+/**
+ * Webhook delivery state, one row per team and channel: `service` (WEBHOOK_URL, for every team) and
+ * `team` (the team's own URL, set through the admin API). The cursor is the last position delivered;
+ * a replica delivers a row's events only while it holds the row's lease (claimed FOR UPDATE SKIP LOCKED).
+ */
+export const webhookEndpoints = pgTable(
+  'webhook_endpoints',
+  {
+    teamId: text('team_id')
+      .notNull()
+      .references(() => teams.id, { onDelete: 'cascade' }),
+    channel: text('channel', { enum: ['service', 'team'] }).notNull(),
+    url: text('url'),
+    cursorTxid: xid8('cursor_txid')
+      .notNull()
+      .default(sql`'0'::xid8`),
+    cursorId: bigint('cursor_id', { mode: 'number' }).notNull().default(0),
+    attempts: integer('attempts').notNull().default(0),
+    nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
+    leasedUntil: timestamp('leased_until', { withTimezone: true, mode: 'date' }),
+    leaseOwner: text('lease_owner'),
+    delivered: bigint('delivered', { mode: 'number' }).notNull().default(0),
+    lastDeliveredAt: timestamp('last_delivered_at', { withTimezone: true, mode: 'date' }),
+    lastFailureAt: timestamp('last_failure_at', { withTimezone: true, mode: 'date' }),
+    lastError: text('last_error'),
+    createdAt: timestamps.createdAt,
+  },
+  (t) => [
+    primaryKey({ name: 'webhook_endpoints_pkey', columns: [t.teamId, t.channel] }),
+    check('webhook_endpoints_channel_check', sql`${t.channel} in ('service', 'team')`),
+  ],
+)
