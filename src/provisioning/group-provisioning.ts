@@ -137,7 +137,17 @@ export class GroupProvisioning {
     ifMatch?: string,
   ): Promise<ScimGroupRecord> {
     const { membership, attributes } = splitMembership(operations)
+    const [only] = membership
+    // Okta and Entra push membership one PATCH at a time: an add alone is one statement (store's addGroupMembersAndBump).
+    const addOnly = attributes.length === 0 && membership.length === 1 && only?.kind === 'add' && ifMatch === undefined && isUuid(id)
     return this.write(ctx, 'group.patch', id, async (tx) => {
+      if (addOnly) {
+        const saved = await tx.addGroupMembersAndBump(ctx.teamId, id, only.members, this.clock())
+        if (saved) {
+          if (saved.unknown.length > 0) throw unknownMembers(saved.unknown)
+          return { group: saved.group, detail: `${saved.group.displayName}: +${saved.added} -0` }
+        }
+      }
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
       let doc = current.doc
       if (attributes.length > 0) {
@@ -213,12 +223,7 @@ export class GroupProvisioning {
   private async requireUsers(tx: TeamStore, ctx: ScimContext, userIds: readonly string[]): Promise<void> {
     const found = await tx.existingUserIds(ctx.teamId, userIds)
     const missing = userIds.filter((id) => !found.has(id))
-    if (missing.length > 0) {
-      throw ScimError.badRequest(
-        'invalidValue',
-        `Members must be Users of this team; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
-      )
-    }
+    if (missing.length > 0) throw unknownMembers(missing)
   }
 
   private write(
@@ -259,6 +264,13 @@ function parseGroup(body: unknown): { doc: Record<string, unknown>; members: Mem
   const { [membersKey ?? '']: members, ...rest } = body
   const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
   return { doc, members: membersKey === undefined ? undefined : memberRefs(members, 'members') }
+}
+
+function unknownMembers(missing: readonly string[]): ScimError {
+  return ScimError.badRequest(
+    'invalidValue',
+    `Members must be Users of this team; unknown: ${missing.slice(0, 5).join(', ')}${missing.length > 5 ? ` and ${missing.length - 5} more` : ''}`,
+  )
 }
 
 function notFound(id: string): ScimError {

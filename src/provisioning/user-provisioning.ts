@@ -82,6 +82,9 @@ export class UserProvisioning {
   create(ctx: ScimContext, body: unknown): Promise<{ user: ScimUserRecord; created: boolean }> {
     const doc = withActive(normalizeResource(body, userView), true)
     return this.write<{ user: ScimUserRecord; created: boolean }>(ctx, 'user.create', null, async (tx) => {
+      const id = this.newId()
+      const fresh = await this.createNewPerson(tx, ctx, id, doc)
+      if (fresh) return { user: fresh, outcome: 'created', value: { user: fresh, created: true } }
       const existing = await tx.findUserByUserName(ctx.teamId, doc.userName as string, { lock: true })
       if (existing && existing.active !== false) {
         throw new ScimError(409, `A user with userName "${doc.userName as string}" already exists (id ${existing.id})`, 'uniqueness')
@@ -91,7 +94,6 @@ export class UserProvisioning {
         return { ...result, value: { user: result.user, created: false } }
       }
       const { account, found } = await this.accountFor(tx, doc)
-      const id = this.newId()
       const active = doc.active === true
       const role = active ? await this.ensureMember(tx, ctx.teamId, account.id) : await this.ensureNotMember(tx, ctx.teamId, account.id, id)
       // A new account was made from this very document; a found one takes the profile only as a
@@ -112,6 +114,34 @@ export class UserProvisioning {
       await tx.insertUser(ctx.teamId, user)
       return { user, outcome: 'created', note: kept, value: { user, created: true } }
     })
+  }
+
+  /**
+   * The create IdPs send most (a new person, active, with an email no account holds, a userName the
+   * team has not used): the account, its membership as Member and the user in one statement. Undefined
+   * when any of that does not hold (nothing is written then), for the general path to decide.
+   */
+  private async createNewPerson(
+    tx: TeamStore,
+    ctx: ScimContext,
+    id: string,
+    doc: Record<string, unknown>,
+  ): Promise<ScimUserRecord | undefined> {
+    const email = accountEmail(doc)
+    if (doc.active !== true || !email) return undefined
+    const now = this.clock()
+    const user = {
+      id,
+      userName: doc.userName as string,
+      externalId: (doc.externalId as string | undefined) ?? null,
+      active: true,
+      doc,
+      version: 1,
+      created: now,
+      lastModified: now,
+    }
+    const accountId = await tx.insertUserWithNewAccount(ctx.teamId, user, { email, displayName: accountDisplayName(doc) })
+    return accountId === null ? undefined : { ...user, accountId }
   }
 
   /** PUT /Users/{id}: the body replaces the stored attributes; an absent `active` keeps its value (assigned or not). */

@@ -219,6 +219,17 @@ export interface TeamStore {
   /** Whether another SCIM user of the team, not deprovisioned (active true or unassigned), stands for the same account. */
   hasOtherActiveUser(teamId: string, accountId: string, exceptUserId: string): Promise<boolean>
   insertUser(teamId: string, user: ScimUserRecord): Promise<void>
+  /**
+   * A create's common case in one statement: when the team has no user with this userName (in any
+   * state) and no account has this email, inserts the account, its Member membership of the team and
+   * the user (active), and returns the new account's id. Otherwise writes nothing and returns null,
+   * and the caller takes the general path (reactivation, an existing account, a conflict).
+   */
+  insertUserWithNewAccount(
+    teamId: string,
+    user: Omit<ScimUserRecord, 'accountId'>,
+    account: { email: string; displayName: string | null },
+  ): Promise<string | null>
   /** Writes `user` if the stored version is still `expectedVersion`; false when it moved on. */
   updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean>
   deleteUser(teamId: string, id: string): Promise<boolean>
@@ -237,6 +248,20 @@ export interface TeamStore {
   existingUserIds(teamId: string, userIds: readonly string[]): Promise<Set<string>>
   /** Adds members that are not there yet (an existing member keeps its display); returns how many were added. */
   addGroupMembers(teamId: string, groupId: string, members: readonly { userId: string; display: string | null }[]): Promise<number>
+  /**
+   * A PATCH that only adds members, in one statement: bumps the group's version (and so locks it,
+   * serialising concurrent PATCHes of the group) and adds those of `members` that are not members
+   * yet, if every one of them is a User of the team. Null when the group does not exist (nothing is
+   * written); otherwise the group as saved, how many were added, and the ids that are not Users of
+   * the team (when there are any, nothing was added and the caller rolls the version back with the
+   * transaction).
+   */
+  addGroupMembersAndBump(
+    teamId: string,
+    groupId: string,
+    members: readonly { userId: string; display: string | null }[],
+    lastModified: Date,
+  ): Promise<{ group: ScimGroupRecord; added: number; unknown: string[] } | null>
   /** Removes the listed members (`only`), or every member not listed (`allBut`); returns how many. */
   removeGroupMembers(teamId: string, groupId: string, which: { only: readonly string[] } | { allBut: readonly string[] }): Promise<number>
 

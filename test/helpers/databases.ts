@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto'
 import { sql, type SQL } from 'drizzle-orm'
 import pg from 'pg'
 import type { Test } from 'tap'
-import { openDatabase, type Database } from '../../src/store/pg/database.js'
+import { openDatabase, type Database, type DatabaseOptions } from '../../src/store/pg/database.js'
 import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
 
 export interface TestDatabase {
@@ -36,11 +36,11 @@ const TABLES = [
  * through testcontainers when a Docker engine answers (skipped quietly otherwise, except in CI: see
  * `requiredInCI`). Each test file gets its own PostgreSQL database, created here and dropped at teardown.
  */
-export async function testDatabases(t: Test): Promise<TestDatabase[]> {
-  const targets: TestDatabase[] = [await pgliteTarget(t)]
+export async function testDatabases(t: Test, options: Pick<DatabaseOptions, 'onQuery'> = {}): Promise<TestDatabase[]> {
+  const targets: TestDatabase[] = [await pgliteTarget(t, options)]
   const url = process.env.TEST_DATABASE_URL ?? (await containerUrl(t))
   requiredInCI(url ? false : 'no PostgreSQL: TEST_DATABASE_URL is unset and no Docker engine answers')
-  if (url) targets.push(await postgresTarget(t, url))
+  if (url) targets.push(await postgresTarget(t, url, options))
   return targets
 }
 
@@ -56,21 +56,21 @@ export function requiredInCI(missing: string | false): string | false {
   return missing
 }
 
-async function pgliteTarget(t: Test): Promise<TestDatabase> {
-  const database = await openDatabase({})
+async function pgliteTarget(t: Test, options: Pick<DatabaseOptions, 'onQuery'>): Promise<TestDatabase> {
+  const database = await openDatabase({ ...options })
   await database.migrate()
   t.teardown(() => database.close())
   return target('pglite', database)
 }
 
-async function postgresTarget(t: Test, adminUrl: string): Promise<TestDatabase> {
+async function postgresTarget(t: Test, adminUrl: string, options: Pick<DatabaseOptions, 'onQuery'>): Promise<TestDatabase> {
   const name = `scim_test_${randomBytes(6).toString('hex')}`
   const admin = new pg.Client({ connectionString: adminUrl })
   await admin.connect()
   await admin.query(`create database ${name}`)
   await admin.end()
   const url = withDatabase(adminUrl, name)
-  const database = await openDatabase({ url, poolSize: 25 })
+  const database = await openDatabase({ url, poolSize: 25, ...options })
   await database.migrate()
   t.teardown(async () => {
     await database.close()

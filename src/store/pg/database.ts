@@ -45,6 +45,8 @@ export interface DatabaseOptions {
   /** PostgreSQL cancels any statement running longer (ms); PGlite has no equivalent. */
   readonly statementTimeoutMs?: number
   readonly onPoolError?: (error: Error) => void
+  /** Called with the text of every statement drizzle sends (tests count the statements a request costs). */
+  readonly onQuery?: (text: string) => void
 }
 
 export async function openDatabase(options: DatabaseOptions): Promise<Database> {
@@ -63,7 +65,7 @@ async function openPostgres(url: string, options: DatabaseOptions): Promise<Data
   })
   // An idle client losing its connection emits 'error' on the pool; unhandled, it would end the process.
   pool.on('error', (error) => options.onPoolError?.(error))
-  const db = drizzleNodePg(pool, { schema }) as unknown as Db
+  const db = drizzleNodePg(pool, { schema, ...queryLogger(options) }) as unknown as Db
   return {
     kind: 'postgres',
     db,
@@ -112,7 +114,7 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
     client = await PGlite.create(options.dataDir ?? 'memory://', { extensions: PGLITE_EXTENSIONS })
   }
   const owned = !options.pglite
-  const db = drizzlePglite(client, { schema }) as unknown as Db
+  const db = drizzlePglite(client, { schema, ...queryLogger(options) }) as unknown as Db
   const pglite = client
   return {
     kind: 'pglite',
@@ -124,6 +126,11 @@ async function openPglite(options: DatabaseOptions): Promise<Database> {
       if (owned) await pglite.close()
     },
   }
+}
+
+/** drizzle's logger, when the caller watches statements (PGlite's own BEGIN and COMMIT do not pass through it). */
+function queryLogger({ onQuery }: DatabaseOptions): { logger?: { logQuery(text: string): void } } {
+  return onQuery ? { logger: { logQuery: (text: string) => onQuery(text) } } : {}
 }
 
 /** Ready means reachable and migrated: the last table of the schema must exist. */

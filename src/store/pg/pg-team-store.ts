@@ -440,6 +440,18 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
+  insertUserWithNewAccount(
+    teamId: string,
+    user: Omit<ScimUserRecord, 'accountId'>,
+    account: { email: string; displayName: string | null },
+  ): Promise<string | null> {
+    return this.run(async () => {
+      const result = await this.db.execute(newMemberUserQuery(teamId, user, account))
+      const [row] = (result as { rows: { account_id: string }[] }).rows
+      return row?.account_id ?? null
+    })
+  }
+
   updateUser(teamId: string, user: ScimUserRecord, expectedVersion: number): Promise<boolean> {
     return this.run(async () => {
       const rows = await this.db
@@ -558,6 +570,30 @@ export class PgTeamStore implements TeamStore {
     })
   }
 
+  addGroupMembersAndBump(
+    teamId: string,
+    groupId: string,
+    members: readonly { userId: string; display: string | null }[],
+    lastModified: Date,
+  ): Promise<{ group: ScimGroupRecord; added: number; unknown: string[] } | null> {
+    return this.run(async () => {
+      const result = await this.db.execute(groupMemberAddQuery(teamId, groupId, members, lastModified))
+      const [row] = (result as { rows: (Record<string, unknown> & { added: number; unknown: string[] | null })[] }).rows
+      if (!row) return null
+      const group = toGroupRecord({
+        teamId,
+        id: row.id as string,
+        displayName: row.display_name as string,
+        externalId: row.external_id as string | null,
+        doc: typeof row.doc === 'string' ? (JSON.parse(row.doc) as unknown) : row.doc,
+        version: Number(row.version),
+        createdAt: new Date(row.created_at as string | Date),
+        lastModified: new Date(row.last_modified as string | Date),
+      })
+      return { group, added: Number(row.added), unknown: row.unknown ?? [] }
+    })
+  }
+
   removeGroupMembers(teamId: string, groupId: string, which: { only: readonly string[] } | { allBut: readonly string[] }): Promise<number> {
     return this.run(async () => {
       if ('only' in which && which.only.length === 0) return 0
@@ -637,6 +673,81 @@ export function accountByEmailQuery(db: Executor, email: string) {
     .select({ id: accounts.id, email: accounts.email, displayName: accounts.displayName })
     .from(accounts)
     .where(eq(caseFolded(accounts.email), foldCase(email)))
+}
+
+/**
+ * A new person's create as one statement (one round trip instead of six: the userName probe, the
+ * account probe, then the account, the membership and the user, each chained on the one before so
+ * that all or none is written). The userName probe is the one the general path makes, so a userName
+ * held by an inactive user still goes there to be reactivated; an email some account holds leaves
+ * the account insert empty (ON CONFLICT DO NOTHING on accounts_email_key, which also waits for a
+ * concurrent creator of the same email to finish), and with it everything after. A concurrent create
+ * of the same userName still meets scim_users_user_name_key (409 uniqueness, as before). The
+ * membership is new with the account, so no other team can hold it. Triggers (the user counters)
+ * fire as for a plain insert.
+ */
+export function newMemberUserQuery(
+  teamId: string,
+  user: Omit<ScimUserRecord, 'accountId'>,
+  account: { email: string; displayName: string | null },
+): SQL {
+  return sql`
+    with account as (
+      insert into ${accounts} (email, display_name)
+      select ${account.email}, ${account.displayName}
+      where not exists (
+        select 1 from ${scimUsers}
+        where ${scimUsers.teamId} = ${teamId} and ${caseFolded(scimUsers.userName)} = ${foldCase(user.userName)}
+      )
+      on conflict do nothing
+      returning id
+    ),
+    membership as (
+      insert into ${teamMemberships} (team_id, account_id, role)
+      select ${teamId}, id, 'member' from account
+      returning account_id
+    )
+    insert into ${scimUsers} (team_id, id, user_name, external_id, active, account_id, doc, version, created_at, last_modified)
+    select ${teamId}, ${user.id}::uuid, ${user.userName}, ${user.externalId}, ${user.active}, account_id, ${JSON.stringify(user.doc)}::jsonb,
+      ${user.version}, ${user.created.toISOString()}::timestamptz, ${user.lastModified.toISOString()}::timestamptz
+    from membership
+    returning account_id`
+}
+
+/**
+ * One PATCH adding members (what Okta and Entra send one member at a time), as one statement whose
+ * cost does not grow with the group: the version bump (a primary-key update, which takes the group's
+ * row lock first, so concurrent PATCHes of the group still take turns), a primary-key probe of
+ * scim_users per new member, and the member rows (ON CONFLICT DO NOTHING for members already there).
+ * The group's lock is held from here to the commit: one statement and the audit entry, where the
+ * general path held it across four statements. Nothing is added unless every id is a User of the team.
+ */
+export function groupMemberAddQuery(
+  teamId: string,
+  groupId: string,
+  members: readonly { userId: string; display: string | null }[],
+  lastModified: Date,
+): SQL {
+  const ids = sql.param(members.map((m) => m.userId))
+  return sql`
+    with grp as (
+      update ${scimGroups} set version = ${scimGroups.version} + 1, last_modified = ${lastModified.toISOString()}::timestamptz
+      where ${scimGroups.teamId} = ${teamId} and ${scimGroups.id} = ${groupId}::uuid
+      returning id, display_name, external_id, doc, version, created_at, last_modified
+    ),
+    unknown as (
+      select m.id from unnest(${ids}::uuid[]) as m(id)
+      where not exists (select 1 from ${scimUsers} where ${scimUsers.teamId} = ${teamId} and ${scimUsers.id} = m.id)
+    ),
+    added as (
+      insert into ${scimGroupMembers} (team_id, group_id, user_id, display)
+      select ${teamId}, ${groupId}::uuid, m.user_id, m.display
+      from unnest(${ids}::uuid[], ${sql.param(members.map((m) => m.display))}::text[]) as m(user_id, display)
+      where exists (select 1 from grp) and not exists (select 1 from unknown)
+      on conflict do nothing
+      returning 1
+    )
+    select grp.*, (select count(*) from added)::int as added, array(select id::text from unknown) as unknown from grp`
 }
 
 /** The team's user with this userName, folded as scim_users_user_name_key is (one probe of it). */
