@@ -18,6 +18,7 @@ export interface TestDatabase {
 }
 
 const TABLES = [
+  'scim_page_keys',
   'scim_user_counts',
   'audit_events',
   'scim_group_members',

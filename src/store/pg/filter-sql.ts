@@ -419,6 +419,25 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
   }
 }
 
+/**
+ * sortToSql's key when listRows can seek from it (page-keys.ts): a NOT NULL column whose text form
+ * casts back to the same value. Other keys (attributes in the document, which may be absent) page by
+ * OFFSET only.
+ */
+export function seekableSort(path: AttrPath, resource: SqlResource): { key: SQL; type: 'timestamptz' | 'uuid' | 'text' } | undefined {
+  const key = sortToSql(path, resource)
+  let t: Target
+  try {
+    t = target(path, resource, undefined, true)
+  } catch {
+    return undefined
+  }
+  if (t.kind !== 'column' || !t.column.notNull) return undefined
+  if (t.column.uuid) return { key, type: 'uuid' }
+  if (t.attribute.type === 'dateTime') return { key, type: 'timestamptz' }
+  return t.attribute.type === 'string' ? { key, type: 'text' } : undefined
+}
+
 function notSortable(label: string, why: string): ScimError {
   return ScimError.badRequest('invalidValue', `sortBy "${label}" ${why}`)
 }

@@ -32,7 +32,7 @@ export async function groupListQuery(db: Db, teamId: string, query: ListQuery) {
   if (query.filter) conditions.push(filterToSql(query.filter, groupSqlResource))
   return listRows<typeof scimGroups.$inferSelect>(
     db,
-    { table: scimGroups, id: scimGroups.id, createdAt: scimGroups.createdAt },
+    { table: scimGroups, teamId: scimGroups.teamId, id: scimGroups.id, createdAt: scimGroups.createdAt, team: teamId },
     groupSqlResource,
     and(...conditions),
     query,

@@ -1,14 +1,18 @@
 import { and, asc, count, desc, gt, sql, type AnyColumn, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db } from './database.js'
-import { sortToSql, type SqlResource } from './filter-sql.js'
+import { seekableSort, sortToSql, type SqlResource } from './filter-sql.js'
+import { PAGE_KEY_FROM, pageKeys, type SeekableKey } from './page-keys.js'
 import { pageWithTotal } from './paging.js'
 import type { ListQuery } from '../team-store.js'
 
 interface ListedTable {
   readonly table: PgTable
+  readonly teamId: PgColumn
   readonly id: PgColumn
   readonly createdAt: PgColumn
+  /** The team listed: `where` is scoped to it, and so are the page keys. */
+  readonly team: string
 }
 
 /**
@@ -45,15 +49,31 @@ export async function listRows<Row extends { id: string }>(
   }
   const key = query.sortBy ? sortToSql(query.sortBy, resource) : sql`${listed.createdAt}`
   const order = query.descending ? [desc(key), asc(listed.id)] : [asc(key), asc(listed.id)]
-  return pageWithTotal(
-    query.startIndex,
-    query.count,
-    (limit, offset) =>
-      select()
-        .where(where)
-        .orderBy(...order)
-        .limit(limit)
-        .offset(offset),
-    total,
-  )
+  const seekable: SeekableKey | undefined = query.sortBy ? seekableSort(query.sortBy, resource) : { key, type: 'timestamptz' }
+  const keys = seekable && pageKeys(db, listed.team, listed, query, seekable)
+  let positioned = true
+  let remembered: Promise<void> | undefined
+  try {
+    return await pageWithTotal(
+      query.startIndex,
+      query.count,
+      async (limit, offset) => {
+        // A deep page continues after the page before it when that one was served recently (page-keys.ts).
+        const found = keys && offset >= PAGE_KEY_FROM ? await keys.find(offset) : undefined
+        positioned = found === undefined
+        const rows = await select()
+          .where(found ? and(where, keys!.after(found)) : where)
+          .orderBy(...order)
+          .limit(limit)
+          .offset(found ? 0 : offset)
+        // Where this page ended, for the next one; written while the total is read.
+        if (keys && rows.length === limit && offset + limit >= PAGE_KEY_FROM) remembered = keys.remember(offset + limit, rows.at(-1)!.id)
+        return rows
+      },
+      total,
+      () => positioned,
+    )
+  } finally {
+    await remembered
+  }
 }

@@ -64,7 +64,7 @@ export async function userListQuery(db: Db, teamId: string, query: ListQuery, ma
   const counted = await withinBudget(db, teamId, query, matchBudget)
   return listRows<typeof scimUsers.$inferSelect>(
     db,
-    { table: scimUsers, id: scimUsers.id, createdAt: scimUsers.createdAt },
+    { table: scimUsers, teamId: scimUsers.teamId, id: scimUsers.id, createdAt: scimUsers.createdAt, team: teamId },
     userSqlResource,
     and(...conditions),
     query,
