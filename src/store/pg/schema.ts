@@ -3,7 +3,6 @@ import {
   bigint,
   boolean,
   check,
-  customType,
   foreignKey,
   index,
   integer,
@@ -278,14 +277,8 @@ export const serviceSettings = pgTable('service_settings', {
 })
 
 /**
- * A PostgreSQL 64-bit transaction id (xid8): the feed's position says which transaction wrote an
- * event, and pg_snapshot_xmin says which transactions can no longer commit (store/pg/pg-event-store.ts).
- */
-const xid8 = customType<{ data: string; driverData: string }>({ dataType: () => 'xid8' })
-
-/**
- * The transactional outbox (issue #17): one row per provisioning change, written in the transaction
- * that makes the change. `txid` is that transaction's id; the feed's order is (txid, id).
+ * The transactional outbox (issue #17): one row per provisioning change, written by the last statement
+ * of the transaction that makes the change. `id` is the feed's order (store/pg/pg-event-store.ts).
  */
 export const changeEvents = pgTable(
   'change_events',
@@ -294,9 +287,6 @@ export const changeEvents = pgTable(
       .notNull()
       .references(() => teams.id, { onDelete: 'cascade' }),
     id: bigint('id', { mode: 'number' }).generatedAlwaysAsIdentity(),
-    txid: xid8('txid')
-      .notNull()
-      .default(sql`pg_current_xact_id()`),
     at: timestamp('at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
     kind: text('kind').notNull(),
     accountId: uuid('account_id'),
@@ -306,10 +296,9 @@ export const changeEvents = pgTable(
   },
   (t) => [
     primaryKey({ name: 'change_events_pkey', columns: [t.teamId, t.id] }),
-    index('change_events_team_position_idx').on(t.teamId, t.txid, t.id),
-    // The one index not led by team_id: the all-teams feed reads in position order across teams by
-    // nature. Under Citus each shard would serve its own part of that feed.
-    index('change_events_position_idx').on(t.txid, t.id),
+    // The one index not led by team_id: the all-teams feed reads in id order across teams by nature.
+    // Under Citus each shard would serve its own part of that feed. A team's feed reads the primary key.
+    index('change_events_id_idx').on(t.id),
   ],
 )
 
@@ -326,9 +315,6 @@ export const webhookEndpoints = pgTable(
       .references(() => teams.id, { onDelete: 'cascade' }),
     channel: text('channel', { enum: ['service', 'team'] }).notNull(),
     url: text('url'),
-    cursorTxid: xid8('cursor_txid')
-      .notNull()
-      .default(sql`'0'::xid8`),
     cursorId: bigint('cursor_id', { mode: 'number' }).notNull().default(0),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),
