@@ -20,7 +20,7 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url))
 
 /** The extensions the migrations create; PGlite loads them per instance (STACK.md). */
-const PGLITE_EXTENSIONS = { pg_trgm }
+export const PGLITE_EXTENSIONS = { pg_trgm }
 
 export interface Database {
   readonly kind: 'pglite' | 'postgres'
