@@ -17,6 +17,7 @@ import { encodeCursor } from '../src/scim/protocol/cursor.js'
 import { openDatabase, type Database } from '../src/store/pg/database.js'
 import { PgTeamStore } from '../src/store/pg/pg-team-store.js'
 import { seedTeam } from './seed.js'
+import { runWriteBench, seedManyTeams, writeCaseNames } from './writes.js'
 
 /**
  * `npm run bench`: the list endpoint at scale, as ratios against a baseline measured in the same run
@@ -80,6 +81,8 @@ async function seed(database: Database): Promise<void> {
   process.stdout.write(`seeding ${USERS} + ${SMALL} users... `)
   await seedTeam(database.db, 'big', USERS)
   await seedTeam(database.db, 'small', SMALL)
+  // Accounts spread over many teams (bench/writes.ts): BENCH_USERS / 1000 teams (10 at least) of 100 members.
+  await seedManyTeams(database.db, Math.max(10, Math.floor(USERS / 1000)), 100)
   process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`)
 }
 
@@ -327,8 +330,15 @@ async function main(): Promise<void> {
     },
   ]
   const selected = cases.filter((c, i) => i === 0 || CASE_FILTER.length === 0 || CASE_FILTER.some((s) => c.name.toLowerCase().includes(s)))
+  const writeNames = writeCaseNames(USERS, SMALL, DATABASE === 'pglite' ? 'pglite' : 'postgres').all()
+  const picks = (name: string) => CASE_FILTER.length === 0 || CASE_FILTER.some((s) => name.toLowerCase().includes(s))
   if (CASE_FILTER.length > 0 && selected.length === 1) {
-    throw new Error(`BENCH_CASES=${env.BENCH_CASES} matches no case; the cases are:\n${cases.map((c) => `  ${c.name}`).join('\n')}`)
+    if (!writeNames.some(picks)) {
+      const all = [...cases.map((c) => c.name), ...writeNames]
+      throw new Error(`BENCH_CASES=${env.BENCH_CASES} matches no case; the cases are:\n${all.map((name) => `  ${name}`).join('\n')}`)
+    }
+    // Write cases only: no read rounds, not even the read baseline.
+    selected.length = 0
   }
   const runs = (name: string) => selected.some((c) => c.name === name)
   const auth = (team: string) => ({ authorization: `Bearer ${tokens[team]!.token}` })
@@ -510,6 +520,18 @@ async function main(): Promise<void> {
       `\nUnexpected responses (neither 2xx nor accepted): ${failed.map((c) => `${c.name} (${statusText(summary.get(c.name)!)})`).join('; ')}\n`,
     )
   }
+
+  // Creates, deactivations, reactivations, profile and group PATCHes against their floor and twins (bench/writes.ts).
+  await runWriteBench({
+    db: database.db,
+    store,
+    serviceUrl,
+    tokens: { big: tokens.big!.token, small: tokens.small!.token },
+    bigUsers: USERS,
+    smallUsers: SMALL,
+    rounds: ROUNDS,
+    selects: picks,
+  })
 }
 
 try {
