@@ -1,4 +1,5 @@
 import type { OutcomeObserver } from './outcomes.js'
+import type { ChangeEventInput } from '../events/change-event.js'
 import type { ScimContext } from './user-provisioning.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import type { AuditEventInput, TeamStore } from '../store/team-store.js'
@@ -17,23 +18,24 @@ export interface WriteOptions {
 type Entry = Pick<AuditEventInput, 'outcome' | 'resourceId' | 'accountId' | 'detail'>
 
 /**
- * One SCIM write: `work` in one transaction with its audit entry; after a rollback, the rejection's
- * own audit entry (not for 404 and 412: nothing was there to reject), and the outcome reported to
- * metrics either way. A rejected request changes nothing but the log.
+ * One SCIM write: `work` in one transaction with its audit entry and its change events (issue #17,
+ * one statement, the transaction's last); after a rollback, the rejection's own audit entry (not for
+ * 404 and 412: nothing was there to reject) and no event, and the outcome reported to metrics either
+ * way. A rejected request changes nothing but the log.
  */
 export async function auditedWrite<T>(
   store: TeamStore,
   observe: OutcomeObserver,
   ctx: ScimContext,
   options: WriteOptions,
-  work: (tx: TeamStore) => Promise<{ value: T; entry: Entry }>,
+  work: (tx: TeamStore) => Promise<{ value: T; entry: Entry; changes?: readonly ChangeEventInput[] }>,
 ): Promise<T> {
   const { resource, action } = options
   for (let attempt = 1; ; attempt++) {
     try {
       const { value, outcome } = await store.transaction(async (tx) => {
-        const { value, entry } = await work(tx)
-        await tx.appendEvent(ctx.teamId, { source: 'scim', action, endpointId: ctx.endpointId, ...entry })
+        const { value, entry, changes = [] } = await work(tx)
+        await tx.recordChanges(ctx.teamId, { source: 'scim', action, endpointId: ctx.endpointId, ...entry }, changes)
         return { value, outcome: entry.outcome }
       })
       observe({ resource, action, outcome })

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { auditedWrite } from './audited-write.js'
+import { groupChanges, newNotes, watchWrites } from './change-events.js'
 import type { Clock } from './clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
@@ -246,8 +247,9 @@ export class GroupProvisioning {
             : undefined,
       },
       async (tx) => {
-        const { group, detail } = await work(tx)
-        return { value: group, entry: { outcome: 'ok', resourceId: group.id, detail } }
+        const notes = newNotes()
+        const { group, detail } = await work(watchWrites(tx, notes))
+        return { value: group, entry: { outcome: 'ok', resourceId: group.id, detail }, changes: groupChanges(notes) }
       },
     )
   }

@@ -1,5 +1,6 @@
 import { AdminError } from './admin-error.js'
 import type { Clock } from './clock.js'
+import type { ChangeKind } from '../events/change-event.js'
 import { generateEndpointId, generateToken, hashToken, SCIM_TOKEN_PREFIX, type RandomSource } from '../auth/tokens.js'
 import { StoreConflict, type AuditEvent, type ScimConnection, type TeamStore } from '../store/team-store.js'
 
@@ -32,6 +33,13 @@ export interface IssuedToken {
 }
 
 type Action = 'scim.enable' | 'scim.rotate' | 'scim.disable' | 'scim.status' | 'scim.events'
+
+/** The change event of each action (issue #17); accountId is the Owner who acted. Never the token. */
+const CONNECTION_CHANGES: Partial<Record<Action, ChangeKind>> = {
+  'scim.enable': 'scim.enabled',
+  'scim.rotate': 'scim.rotated',
+  'scim.disable': 'scim.disabled',
+}
 
 /**
  * Enabling, rotating and disabling a team's SCIM endpoint (DESIGN.md §1): Team Owners only, SSO
@@ -151,7 +159,14 @@ export class ScimConnections {
           throw new AdminError('not_team_owner', 'Only the Team Owner can manage SCIM settings')
         }
         const { result, endpointId } = await work(tx)
-        if (options.audit) await tx.appendEvent(teamId, { source: 'admin', action, outcome: 'ok', actorId, endpointId })
+        if (options.audit) {
+          const kind = CONNECTION_CHANGES[action]
+          await tx.recordChanges(
+            teamId,
+            { source: 'admin', action, outcome: 'ok', actorId, endpointId },
+            kind ? [{ kind, accountId: actorId, changes: { endpointId } }] : [],
+          )
+        }
         return result
       })
     } catch (error) {

@@ -63,7 +63,13 @@ export class TeamDirectory {
     await this.store.transaction(async (tx) => {
       await this.requireTeam(tx, teamId)
       const removed = await tx.removeSso(teamId)
-      await tx.appendEvent(teamId, { source: 'admin', action: 'sso.remove', outcome: removed ? 'ok' : 'noop' })
+      // An enabled connection now refuses every request (DESIGN.md §1): the app hears it is suspended.
+      const connection = removed ? await tx.getEnabledConnection(teamId) : null
+      await tx.recordChanges(
+        teamId,
+        { source: 'admin', action: 'sso.remove', outcome: removed ? 'ok' : 'noop' },
+        connection ? [{ kind: 'scim.suspended', changes: { endpointId: connection.endpointId, reason: 'sso_inactive' } }] : [],
+      )
     })
   }
 

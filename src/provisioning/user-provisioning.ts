@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { accountDisplayName, accountEmail } from './account-profile.js'
 import { auditedWrite } from './audited-write.js'
+import { newNotes, userChanges, watchWrites } from './change-events.js'
 import type { Clock } from './clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { foldCase } from '../scim/core/case-fold.js'
@@ -336,9 +337,14 @@ export class UserProvisioning {
           attempt < 3 && error instanceof StoreConflict && (error.rule === 'accountEmail' || error.rule === 'oneTeamPerAccount'),
       },
       async (tx) => {
-        const { user, outcome, note, value } = await work(tx)
+        const notes = newNotes()
+        const { user, outcome, note, value } = await work(watchWrites(tx, notes))
         const detail = note ? `${user.userName} (${note})` : user.userName
-        return { value, entry: { outcome, resourceId: user.id, accountId: user.accountId, detail } }
+        return {
+          value,
+          entry: { outcome, resourceId: user.id, accountId: user.accountId, detail },
+          changes: userChanges(outcome, user, notes),
+        }
       },
     )
   }

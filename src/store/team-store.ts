@@ -1,3 +1,4 @@
+import type { ChangeEventInput } from '../events/change-event.js'
 import type { AttrPath, Filter } from '../scim/filter/ast.js'
 
 /*
@@ -204,6 +205,12 @@ export interface TeamStore {
   touchConnection(teamId: string, endpointId: string): Promise<void>
 
   appendEvent(teamId: string, event: AuditEventInput): Promise<void>
+  /**
+   * The audit entry of a write that changed something, and its change events for the feed and
+   * webhooks (issue #17), in one statement of the caller's transaction: the events commit or roll
+   * back with the change.
+   */
+  recordChanges(teamId: string, audit: AuditEventInput, changes: readonly ChangeEventInput[]): Promise<void>
   listEvents(teamId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]>
   /**
    * Global by nature, like findAccountByEmail: retention (AUDIT_RETENTION_DAYS) applies to every

@@ -17,6 +17,8 @@ import {
   teams,
 } from './schema.js'
 import { userListQuery } from './user-queries.js'
+import { recordChangesQuery } from './pg-event-store.js'
+import type { ChangeEventInput } from '../../events/change-event.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import {
   DEFAULT_FILTER_MATCH_BUDGET,
@@ -52,6 +54,8 @@ export interface PgTeamStoreOptions {
   readonly preparedStatements?: boolean
   /** The most users a list filter may match (or scan, on a team this small or smaller); see user-queries.ts. */
   readonly filterMatchBudget?: number
+  /** Called after a transaction that recorded change events commits (wakes the feed's long polls and the deliverer). */
+  readonly onChangesCommitted?: () => void
 }
 
 /** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
@@ -85,8 +89,21 @@ export class PgTeamStore implements TeamStore {
   transaction<T>(work: (tx: TeamStore) => Promise<T>): Promise<T> {
     // Inside a transaction already: PGlite deadlocks on a second one, and one is all we need.
     if (this.inTransaction) return work(this)
-    return this.run(() => (this.db as Db).transaction((tx) => work(new PgTeamStore(tx, true, this.options))))
+    let changed = false
+    return this.run(() =>
+      (this.db as Db).transaction((tx) => {
+        const store = new PgTeamStore(tx, true, this.options)
+        store.changesRecorded = () => (changed = true)
+        return work(store)
+      }),
+    ).then((result) => {
+      if (changed) this.options.onChangesCommitted?.()
+      return result
+    })
   }
+
+  /** Set on a transaction's store: its transaction recorded change events. */
+  private changesRecorded: (() => void) | undefined
 
   getTeam(teamId: string): Promise<Team | null> {
     return this.run(async () => {
@@ -339,6 +356,15 @@ export class PgTeamStore implements TeamStore {
         accountId: event.accountId ?? null,
         detail: event.detail ?? null,
       })
+    })
+  }
+
+  recordChanges(teamId: string, audit: AuditEventInput, changes: readonly ChangeEventInput[]): Promise<void> {
+    if (changes.length === 0) return this.appendEvent(teamId, audit)
+    return this.run(async () => {
+      await this.db.execute(recordChangesQuery(teamId, audit, changes))
+      this.changesRecorded?.()
+      if (!this.inTransaction) this.options.onChangesCommitted?.()
     })
   }
 

@@ -1,0 +1,149 @@
+import { accountDisplayName, accountEmail } from './account-profile.js'
+import type { ChangeEventInput } from '../events/change-event.js'
+import type { ScimGroupRecord, ScimUserRecord, TeamStore } from '../store/team-store.js'
+
+/*
+ * The change events of a SCIM write (issue #17), derived from what the write did to the store: a
+ * write's own code stays about Compound's rules, and an event cannot claim a change the store did
+ * not make. `watchWrites` hands the write a view of its transaction's store that notes the calls
+ * events are made of; the write's wrapper turns the notes and its outcome into events.
+ */
+
+/** What a write did, as far as its events are concerned. */
+export interface WriteNotes {
+  /** Account profile writes (syncProfile): the fields set, per account. */
+  readonly profiles: { accountId: string; email?: string | undefined; displayName?: string | null | undefined }[]
+  /** The group as locked before the write, and as saved. */
+  groupBefore?: ScimGroupRecord
+  groupAfter?: ScimGroupRecord
+  groupCreated?: ScimGroupRecord
+  groupDeleted?: string
+  membersAdded: number
+  membersRemoved: number
+}
+
+export function newNotes(): WriteNotes {
+  return { profiles: [], membersAdded: 0, membersRemoved: 0 }
+}
+
+/**
+ * `tx` with the calls that make events noted in `notes`. Everything else is tx's own (the view
+ * inherits from it), so the write runs exactly as it would.
+ */
+export function watchWrites(tx: TeamStore, notes: WriteNotes): TeamStore {
+  const view = Object.create(tx) as TeamStore
+  view.updateAccount = async (accountId, input) => {
+    await tx.updateAccount(accountId, input)
+    notes.profiles.push({ accountId, ...input })
+  }
+  view.getGroup = async (teamId, id, options) => {
+    const group = await tx.getGroup(teamId, id, options)
+    if (group && options?.lock) notes.groupBefore ??= group
+    return group
+  }
+  view.insertGroup = async (teamId, group) => {
+    await tx.insertGroup(teamId, group)
+    notes.groupCreated = group
+  }
+  view.updateGroup = async (teamId, group, expectedVersion) => {
+    const saved = await tx.updateGroup(teamId, group, expectedVersion)
+    if (saved) notes.groupAfter = group
+    return saved
+  }
+  view.deleteGroup = async (teamId, id) => {
+    const deleted = await tx.deleteGroup(teamId, id)
+    if (deleted) notes.groupDeleted = id
+    return deleted
+  }
+  view.addGroupMembers = async (teamId, groupId, members) => {
+    const added = await tx.addGroupMembers(teamId, groupId, members)
+    notes.membersAdded += added
+    return added
+  }
+  view.addGroupMembersAndBump = async (teamId, groupId, members, lastModified) => {
+    const saved = await tx.addGroupMembersAndBump(teamId, groupId, members, lastModified)
+    // Only members changed (the write rolls back when some ids are not Users of the team).
+    if (saved) {
+      notes.groupBefore ??= saved.group
+      notes.groupAfter = saved.group
+      notes.membersAdded += saved.added
+    }
+    return saved
+  }
+  view.removeGroupMembers = async (teamId, groupId, which) => {
+    const removed = await tx.removeGroupMembers(teamId, groupId, which)
+    notes.membersRemoved += removed
+    return removed
+  }
+  return view
+}
+
+type UserOutcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'deleted'
+
+/** A User write's events: membership by its outcome, and any account profile it changed. */
+export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: WriteNotes): ChangeEventInput[] {
+  const resource = { type: 'User', id: user.id } as const
+  const events: ChangeEventInput[] = []
+  const base = { accountId: user.accountId, resource }
+  switch (outcome) {
+    case 'created':
+      // Created inactive (OneLogin does), the person is not a member: nothing for the app yet.
+      if (user.active === true) {
+        events.push({
+          kind: 'member.added',
+          ...base,
+          changes: {
+            userName: user.userName,
+            externalId: user.externalId,
+            email: accountEmail(user.doc),
+            displayName: accountDisplayName(user.doc),
+            active: true,
+          },
+        })
+      }
+      return events
+    case 'reactivated':
+      events.push({ kind: 'member.reactivated', ...base, changes: { active: true } })
+      break
+    case 'deactivated':
+      events.push({ kind: 'member.removed', ...base, changes: { active: false, reason: 'deactivated' } })
+      break
+    case 'deleted':
+      events.push({ kind: 'member.removed', ...base, changes: { reason: 'deleted' } })
+      break
+    case 'updated':
+      break
+  }
+  for (const { accountId, ...fields } of notes.profiles) {
+    events.push({ kind: 'member.profile_changed', accountId, resource, changes: fields })
+  }
+  return events
+}
+
+/** A Group write's events: created, changed (displayName, externalId), deleted, and its membership counts. */
+export function groupChanges(notes: WriteNotes): ChangeEventInput[] {
+  const events: ChangeEventInput[] = []
+  const members = { added: notes.membersAdded, removed: notes.membersRemoved }
+  if (notes.groupCreated) {
+    const { id, displayName, externalId } = notes.groupCreated
+    events.push({ kind: 'group.created', resource: { type: 'Group', id }, changes: { displayName, externalId, members } })
+    return events
+  }
+  if (notes.groupDeleted) {
+    events.push({ kind: 'group.deleted', resource: { type: 'Group', id: notes.groupDeleted }, changes: {} })
+    return events
+  }
+  const before = notes.groupBefore
+  const after = notes.groupAfter
+  if (before && after) {
+    const changes: Record<string, unknown> = {}
+    if (after.displayName !== before.displayName) changes.displayName = after.displayName
+    if (after.externalId !== before.externalId) changes.externalId = after.externalId
+    if (Object.keys(changes).length > 0) events.push({ kind: 'group.updated', resource: { type: 'Group', id: after.id }, changes })
+  }
+  const id = after?.id ?? before?.id
+  if (id && (members.added > 0 || members.removed > 0)) {
+    events.push({ kind: 'group.members_changed', resource: { type: 'Group', id }, changes: members })
+  }
+  return events
+}

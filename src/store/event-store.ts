@@ -1,0 +1,70 @@
+import type { ChangeEvent } from '../events/change-event.js'
+
+/*
+ * The port of the change feed and webhook delivery (issue #17). The events themselves are written
+ * by TeamStore.recordChanges, inside the provisioning transaction; this port reads them and keeps
+ * each webhook endpoint's delivery state. The calls without a teamId are global by nature: the
+ * all-teams feed, retention, and the deliverer finding work across teams.
+ */
+
+export type WebhookChannel = 'service' | 'team'
+
+/** One team's delivery to one URL: what the admin API shows and what the deliverer works from. */
+export interface WebhookEndpointState {
+  readonly teamId: string
+  readonly channel: WebhookChannel
+  /** The team's own URL; null on the service channel (WEBHOOK_URL). */
+  readonly url: string | null
+  /** The last position delivered (FEED_START before the first). */
+  readonly position: number
+  /** Failed attempts since the last success. */
+  readonly attempts: number
+  readonly nextAttemptAt: Date
+  readonly delivered: number
+  readonly lastDeliveredAt: Date | null
+  readonly lastFailureAt: Date | null
+  readonly lastError: string | null
+  /** Events the feed already hands out that this endpoint has not had yet. */
+  readonly pending: number
+  /** When the oldest of those happened (null: none pending). */
+  readonly oldestPendingAt: Date | null
+}
+
+export interface ClaimedEndpoint {
+  readonly teamId: string
+  readonly channel: WebhookChannel
+  readonly url: string | null
+  readonly position: number
+  readonly attempts: number
+}
+
+export interface EventStore {
+  /**
+   * The events after id `after` in id order, at most `limit`, of one team or (no teamId) of all
+   * teams. Only ids below which no transaction can still commit are handed out, so a follower that
+   * moves its cursor past an event can never miss one committed later.
+   */
+  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangeEvent[]>
+
+  /** Deletes events older than `olderThan`, like TeamStore.pruneAuditEvents (one pruner at a time). */
+  pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number>
+
+  /** Sets (url) or removes (null) the team's own webhook URL; the cursor survives a URL change. */
+  setTeamWebhook(teamId: string, url: string | null): Promise<void>
+  webhookStates(teamId: string): Promise<WebhookEndpointState[]>
+  /** Makes a service-channel row for every team that has none (WEBHOOK_URL is set). */
+  ensureServiceEndpoints(): Promise<void>
+  /**
+   * Leases up to `limit` endpoints that are due and have events waiting, FOR UPDATE SKIP LOCKED: an
+   * endpoint is delivered by one replica at a time, and a lease that runs out (a replica died) lets
+   * another one take over from the last position delivered.
+   */
+  claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]>
+  /** Records a delivery and extends the lease; false when the lease went to another replica. */
+  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, leaseMs: number): Promise<boolean>
+  /** Records a failed attempt, schedules the next and gives the lease up. */
+  recordFailure(endpoint: ClaimedEndpoint, owner: string, retryAt: Date, error: string): Promise<void>
+  releaseWebhookEndpoint(endpoint: ClaimedEndpoint, owner: string): Promise<void>
+  /** Age of the oldest event a due or failing endpoint has not had (seconds; 0 when none): the lag metric. */
+  oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number>
+}

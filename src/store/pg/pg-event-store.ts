@@ -1,0 +1,341 @@
+import { sql, type SQL } from 'drizzle-orm'
+import { translateError } from './errors.js'
+import type { Executor } from './pg-team-store.js'
+import { auditEvents, changeEvents, teams, webhookEndpoints } from './schema.js'
+import type { ChangeEvent, ChangeEventInput, ChangeKind } from '../../events/change-event.js'
+import type { ClaimedEndpoint, EventStore, WebhookChannel, WebhookEndpointState } from '../event-store.js'
+import type { AuditEventInput } from '../team-store.js'
+
+/** The advisory lock a pruning statement of the change feed holds (ASCII "scimevpr"); fixed for good. */
+const CHANGE_PRUNE_LOCK_KEY = '8314605255630680178'
+const PRUNE_TEAMS_PAGE = 500
+
+/*
+ * The feed's order and its visibility rule (issue #17).
+ *
+ * Order: an event's id comes from a sequence, taken by the last statement of the writing transaction,
+ * after every row lock it needed; two writes that conflict are therefore numbered in the order they
+ * were applied (the second one's ids are taken after the first one committed).
+ *
+ * Visibility: ids are taken before commit, so a transaction still running may hold a lower id than
+ * one already committed; a follower that moved past the committed one would miss it for good. The
+ * feed hands out ids up to a bound below which nothing can still commit, found in two steps:
+ *  1. read the sequence's last value L, then take a transaction id X (pg_current_xact_id(), in the same
+ *     statement, after the read). Every transaction that took an id up to L had its own transaction id
+ *     before that id (recordChangesQuery takes it first), so before X;
+ *  2. once pg_snapshot_xmin (the oldest transaction still running) is past X, every one of them has
+ *     committed or rolled back: ids up to L are final, and rows of those that committed are visible.
+ * A rollback leaves a hole nobody waits for. A transaction running for long (anywhere on the server)
+ * holds the bound back, never past an event; the bound a process last confirmed is kept for the time
+ * being. The sample's own transaction writes nothing and commits asynchronously (no flush).
+ */
+
+/** Statement 1: the sequence's last value, then a transaction id (the projection runs after the scan). */
+const SAMPLE = sql`
+  select set_config('synchronous_commit', 'off', true) as async, s.last, pg_current_xact_id()::text as xid
+  from (select case when is_called then last_value else 0 end as last from change_events_id_seq) as s`
+
+/**
+ * The audit entry and the change events of one write, in one statement (one round trip on the
+ * request path): the events as one JSON array, inserted in its order.
+ */
+export function recordChangesQuery(teamId: string, audit: AuditEventInput, changes: readonly ChangeEventInput[]): SQL {
+  const rows = JSON.stringify(
+    changes.map((c) => ({
+      kind: c.kind,
+      account_id: c.accountId ?? null,
+      resource_type: c.resource?.type ?? null,
+      resource_id: c.resource?.id ?? null,
+      changes: c.changes,
+    })),
+  )
+  return sql`
+    with audit as (
+      insert into ${auditEvents} (team_id, source, action, outcome, endpoint_id, actor_id, resource_id, account_id, detail)
+      values (${teamId}, ${audit.source}, ${audit.action}, ${audit.outcome}, ${audit.endpointId ?? null}, ${audit.actorId ?? null},
+        ${audit.resourceId ?? null}, ${audit.accountId ?? null}::uuid, ${audit.detail ?? null})
+    )
+    , xid as materialized (select pg_current_xact_id() as xid)
+    insert into ${changeEvents} (team_id, kind, account_id, resource_type, resource_id, changes)
+    select ${teamId}, e.v ->> 'kind', (e.v ->> 'account_id')::uuid, e.v ->> 'resource_type', e.v ->> 'resource_id', e.v -> 'changes'
+    -- The transaction id before any event id (the visibility rule above): the join needs xid's row first.
+    from xid, jsonb_array_elements(${rows}::jsonb) with ordinality as e(v, n)
+    where xid.xid is not null
+    order by e.n`
+}
+
+interface EventRow {
+  team_id: string
+  id: string | number
+  at: Date | string
+  kind: string
+  account_id: string | null
+  resource_type: string | null
+  resource_id: string | null
+  changes: Record<string, unknown>
+}
+
+interface EndpointRow {
+  team_id: string
+  channel: WebhookChannel
+  url: string | null
+  cursor_id: string | number
+  attempts: number
+}
+
+function rowsOf<T>(result: unknown): T[] {
+  return (result as { rows: T[] }).rows
+}
+
+function toEvent(row: EventRow): ChangeEvent {
+  return {
+    teamId: row.team_id,
+    id: Number(row.id),
+    at: new Date(row.at),
+    kind: row.kind as ChangeKind,
+    accountId: row.account_id,
+    resource: row.resource_type && row.resource_id ? { type: row.resource_type as 'User' | 'Group', id: row.resource_id } : null,
+    changes: row.changes,
+  }
+}
+
+function toClaimed(row: EndpointRow): ClaimedEndpoint {
+  return {
+    teamId: row.team_id,
+    channel: row.channel,
+    url: row.url,
+    position: Number(row.cursor_id),
+    attempts: row.attempts,
+  }
+}
+
+/** Which channels have somewhere to deliver: the service channel only with WEBHOOK_URL, the team one with its URL. */
+function deliverable(channels: readonly WebhookChannel[]): SQL {
+  const service = channels.includes('service')
+  const team = channels.includes('team')
+  return sql`((${webhookEndpoints.channel} = 'team' and ${webhookEndpoints.url} is not null and ${team})
+    or (${webhookEndpoints.channel} = 'service' and ${service}))`
+}
+
+/** The PostgreSQL/PGlite EventStore. */
+export class PgEventStore implements EventStore {
+  /** The highest bound this process confirmed (see the rule above); it only grows. */
+  private confirmed = 0
+
+  constructor(private readonly db: Executor) {}
+
+  private async run<T>(query: () => Promise<T>): Promise<T> {
+    try {
+      return await query()
+    } catch (error) {
+      throw translateError(error)
+    }
+  }
+
+  /** The id up to which the feed may hand out events now (the two steps above). */
+  private async bound(): Promise<number> {
+    const [sample] = rowsOf<{ last: string | number; xid: string }>(await this.db.execute(SAMPLE))
+    const [check] = rowsOf<{ passed: boolean }>(
+      await this.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot()) > ${sample!.xid}::xid8 as passed`),
+    )
+    if (check?.passed) this.confirmed = Math.max(this.confirmed, Number(sample!.last))
+    return this.confirmed
+  }
+
+  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangeEvent[]> {
+    return this.run(async () => {
+      const bound = await this.bound()
+      if (bound <= after) return []
+      const team = scope.teamId === undefined ? sql`` : sql`and ${changeEvents.teamId} = ${scope.teamId}`
+      const result = await this.db.execute(sql`
+        select team_id, id, at, kind, account_id, resource_type, resource_id, changes
+        from ${changeEvents}
+        where id > ${after} and id <= ${bound} ${team}
+        order by id
+        limit ${limit}`)
+      return rowsOf<EventRow>(result).map(toEvent)
+    })
+  }
+
+  pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number> {
+    return this.run(async () => {
+      let deleted = 0
+      let afterTeam = ''
+      for (;;) {
+        const teamIds = rowsOf<{ team_id: string }>(
+          await this.db.execute(sql`
+            select ${teams.id} as team_id from ${teams}
+            cross join lateral (
+              select ${changeEvents.at} as at from ${changeEvents}
+              where ${changeEvents.teamId} = ${teams.id} order by ${changeEvents.id} limit 1
+            ) as oldest
+            where ${teams.id} > ${afterTeam} and oldest.at < ${olderThan.toISOString()}::timestamptz
+            order by ${teams.id} limit ${PRUNE_TEAMS_PAGE}`),
+        ).map((row) => row.team_id)
+        for (const teamId of teamIds) {
+          for (;;) {
+            if (signal?.aborted) return deleted
+            // Like the audit log's prune (pg-team-store.ts): the team's first batchSize events along
+            // the key, those of them older than the cutoff deleted, under a transaction-level lock.
+            const [row] = rowsOf<{ held: boolean; deleted: number }>(
+              await this.db.execute(sql`
+                with lock as materialized (select pg_try_advisory_xact_lock(${CHANGE_PRUNE_LOCK_KEY}::bigint) as held),
+                gone as (
+                  delete from ${changeEvents}
+                  where (select held from lock) and ${changeEvents.teamId} = ${teamId} and ${changeEvents.id} = any(array(
+                    select first.id from (
+                      select ${changeEvents.id} as id, ${changeEvents.at} as at from ${changeEvents}
+                      where ${changeEvents.teamId} = ${teamId} order by ${changeEvents.id} limit ${batchSize}
+                    ) as first
+                    where first.at < ${olderThan.toISOString()}::timestamptz
+                  ))
+                  returning 1
+                )
+                select (select held from lock) as held, (select count(*) from gone)::int as deleted`),
+            )
+            if (!row?.held) return deleted
+            deleted += Number(row.deleted)
+            await new Promise((resolve) => setImmediate(resolve))
+            if (Number(row.deleted) < batchSize) break
+          }
+        }
+        if (teamIds.length < PRUNE_TEAMS_PAGE) return deleted
+        afterTeam = teamIds.at(-1)!
+      }
+    })
+  }
+
+  setTeamWebhook(teamId: string, url: string | null): Promise<void> {
+    return this.run(async () => {
+      if (url === null) {
+        await this.db.execute(sql`delete from ${webhookEndpoints} where team_id = ${teamId} and channel = 'team'`)
+        return
+      }
+      // A new endpoint starts at the feed's beginning: the receiver gets the team's retained history.
+      await this.db.execute(sql`
+        insert into ${webhookEndpoints} (team_id, channel, url) values (${teamId}, 'team', ${url})
+        on conflict (team_id, channel) do update set url = excluded.url, attempts = 0, next_attempt_at = now()`)
+    })
+  }
+
+  webhookStates(teamId: string): Promise<WebhookEndpointState[]> {
+    return this.run(async () => {
+      const bound = await this.bound()
+      const result = await this.db.execute(sql`
+        select w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.next_attempt_at,
+          w.delivered, w.last_delivered_at, w.last_failure_at, w.last_error, p.pending, p.oldest
+        from ${webhookEndpoints} w
+        cross join lateral (
+          select count(*)::int as pending, min(e.at) as oldest from (
+            select e.at from ${changeEvents} e
+            where e.team_id = w.team_id and e.id > w.cursor_id and e.id <= ${bound}
+            limit 100000
+          ) e
+        ) p
+        where w.team_id = ${teamId}
+        order by w.channel`)
+      return rowsOf<
+        EndpointRow & {
+          next_attempt_at: Date | string
+          delivered: string | number
+          last_delivered_at: Date | string | null
+          last_failure_at: Date | string | null
+          last_error: string | null
+          pending: number
+          oldest: Date | string | null
+        }
+      >(result).map((row) => ({
+        ...toClaimed(row),
+        nextAttemptAt: new Date(row.next_attempt_at),
+        delivered: Number(row.delivered),
+        lastDeliveredAt: row.last_delivered_at === null ? null : new Date(row.last_delivered_at),
+        lastFailureAt: row.last_failure_at === null ? null : new Date(row.last_failure_at),
+        lastError: row.last_error,
+        pending: Number(row.pending),
+        oldestPendingAt: row.oldest === null ? null : new Date(row.oldest),
+      }))
+    })
+  }
+
+  ensureServiceEndpoints(): Promise<void> {
+    return this.run(async () => {
+      await this.db.execute(sql`
+        insert into ${webhookEndpoints} (team_id, channel)
+        select t.id, 'service' from ${teams} t
+        where not exists (select 1 from ${webhookEndpoints} w where w.team_id = t.id and w.channel = 'service')
+        on conflict do nothing`)
+    })
+  }
+
+  claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]> {
+    return this.run(async () => {
+      const bound = await this.bound()
+      const result = await this.db.execute(sql`
+        with due as (
+          select ${webhookEndpoints.teamId} as team_id, ${webhookEndpoints.channel} as channel from ${webhookEndpoints}
+          where ${webhookEndpoints.nextAttemptAt} <= now()
+            and (${webhookEndpoints.leasedUntil} is null or ${webhookEndpoints.leasedUntil} < now())
+            and ${deliverable(channels)}
+            and exists (
+              select 1 from ${changeEvents} e
+              where e.team_id = ${webhookEndpoints.teamId}
+                and e.id > ${webhookEndpoints.cursorId} and e.id <= ${bound}
+            )
+          order by ${webhookEndpoints.nextAttemptAt}
+          limit ${limit}
+          for update skip locked
+        )
+        update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond', lease_owner = ${owner}
+        from due where w.team_id = due.team_id and w.channel = due.channel
+        returning w.team_id, w.channel, w.url, w.cursor_id, w.attempts`)
+      return rowsOf<EndpointRow>(result).map(toClaimed)
+    })
+  }
+
+  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, leaseMs: number): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.db.execute(sql`
+        update ${webhookEndpoints} set cursor_id = ${position}, attempts = 0,
+          delivered = delivered + 1, last_delivered_at = now(), next_attempt_at = now(),
+          leased_until = now() + ${leaseMs} * interval '1 millisecond'
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}
+        returning 1 as ok`)
+      return rowsOf<{ ok: number }>(result).length > 0
+    })
+  }
+
+  recordFailure(endpoint: ClaimedEndpoint, owner: string, retryAt: Date, error: string): Promise<void> {
+    return this.run(async () => {
+      await this.db.execute(sql`
+        update ${webhookEndpoints} set attempts = attempts + 1, next_attempt_at = ${retryAt.toISOString()}::timestamptz,
+          last_failure_at = now(), last_error = ${error.slice(0, 500)}, leased_until = null, lease_owner = null
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}`)
+    })
+  }
+
+  releaseWebhookEndpoint(endpoint: ClaimedEndpoint, owner: string): Promise<void> {
+    return this.run(async () => {
+      await this.db.execute(sql`
+        update ${webhookEndpoints} set leased_until = null, lease_owner = null
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}`)
+    })
+  }
+
+  oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number> {
+    return this.run(async () => {
+      const bound = await this.bound()
+      const [row] = rowsOf<{ age: number | string | null }>(
+        await this.db.execute(sql`
+          select extract(epoch from now() - min(p.at))::float8 as age from ${webhookEndpoints}
+          cross join lateral (
+            select e.at from ${changeEvents} e
+            where e.team_id = ${webhookEndpoints.teamId}
+              and e.id > ${webhookEndpoints.cursorId} and e.id <= ${bound}
+            order by e.id limit 1
+          ) p
+          where ${deliverable(channels)}`),
+      )
+      return Math.max(0, Number(row?.age ?? 0))
+    })
+  }
+}

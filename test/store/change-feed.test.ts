@@ -1,0 +1,267 @@
+/**
+ * The transactional outbox and its feed (issue #17), on PGlite and PostgreSQL: change events are
+ * written in the provisioning transaction (a rollback leaves none), a cursor resumes exactly after
+ * the event it names, and SCIM writes record the kinds the README documents. On PostgreSQL also the
+ * visibility rule: an event committed while an older transaction is still running waits for it, so
+ * concurrent writers (with rollbacks among them) never make a follower skip an event, and the order
+ * within a team is the order its conflicting writes were applied in.
+ */
+import { sql } from 'drizzle-orm'
+import pg from 'pg'
+import t from 'tap'
+import { decodeCursor, encodeCursor, FEED_START, type ChangeEvent } from '../../src/events/change-event.js'
+import { GroupProvisioning } from '../../src/provisioning/group-provisioning.js'
+import { UserProvisioning } from '../../src/provisioning/user-provisioning.js'
+import { ScimError } from '../../src/scim/protocol/scim-error.js'
+import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
+import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import type { TeamStore } from '../../src/store/team-store.js'
+import { testDatabases, type TestDatabase } from '../helpers/databases.js'
+
+const clock = () => new Date('2026-06-01T00:00:00.000Z')
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+
+async function team(db: TestDatabase, id: string): Promise<void> {
+  await db.rows(sql`insert into teams (id, name) values (${id}, ${id}) on conflict do nothing`)
+}
+
+function record(store: TeamStore, teamId: string, n: number): Promise<void> {
+  return store.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [{ kind: 'member.added', changes: { n } }])
+}
+
+/**
+ * Waits (10 s at most) until the feed hands out `count` events: on a PostgreSQL server that other
+ * work shares, the feed's bound waits for every older transaction there, which takes a moment.
+ */
+async function caughtUp(events: PgEventStore, count: number): Promise<void> {
+  for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+    if ((await events.listChanges({}, FEED_START, count + 1)).length >= count) return
+    await new Promise((resolve) => setTimeout(resolve, 20))
+  }
+}
+
+/** Every event after `after`, page by page. */
+async function follow(events: PgEventStore, after: number, limit: number, teamId?: string): Promise<ChangeEvent[]> {
+  const all: ChangeEvent[] = []
+  for (let cursor = after; ;) {
+    const page = await events.listChanges({ teamId }, cursor, limit)
+    all.push(...page)
+    if (page.length < limit) return all
+    cursor = page.at(-1)!.id
+  }
+}
+
+for (const db of await testDatabases(t)) {
+  t.test(db.name, async (t) => {
+    t.beforeEach(() => db.reset())
+    const { store } = db
+    // A store per test: reset() restarts the id sequence, which a running service never sees.
+    let events = new PgEventStore(db.database.db)
+    t.beforeEach(() => {
+      events = new PgEventStore(db.database.db)
+    })
+
+    t.test('the events are written in the transaction of the change, and a rollback leaves none', async (t) => {
+      await team(db, 'a')
+      await store.transaction(async (tx) => {
+        await record(tx, 'a', 1)
+        // PGlite has one connection (a query outside the transaction would wait for it): only PostgreSQL looks from outside.
+        if (db.name === 'postgres')
+          t.same(await db.rows(sql`select 1 from change_events`), [], 'another connection does not see the event yet')
+      })
+      await caughtUp(events, 1)
+      t.equal((await events.listChanges({}, FEED_START, 10)).length, 1, 'committed with the change')
+      await t.rejects(
+        store.transaction(async (tx) => {
+          await record(tx, 'a', 2)
+          throw new Error('rolled back')
+        }),
+        /rolled back/,
+      )
+      const all = await events.listChanges({}, FEED_START, 10)
+      t.same(
+        all.map((e) => e.changes),
+        [{ n: 1 }],
+        'the rolled-back event is gone',
+      )
+      t.same(await db.rows(sql`select action from audit_events order by id`), [{ action: 'test' }], 'and its audit entry with it')
+    })
+
+    t.test('a cursor resumes exactly after the event it names, per team and across teams', async (t) => {
+      await team(db, 'a')
+      await team(db, 'b')
+      for (let n = 1; n <= 25; n++) await record(store, n % 3 === 0 ? 'b' : 'a', n)
+      await caughtUp(events, 25)
+      const all = await follow(events, FEED_START, 10)
+      t.same(
+        all.map((e) => e.changes.n),
+        Array.from({ length: 25 }, (_, i) => i + 1),
+        'pages of 10 give every event once, in order',
+      )
+      for (const [i, event] of all.entries()) {
+        const cursor = decodeCursor(encodeCursor(event.id))!
+        const rest = await follow(events, cursor, 7)
+        t.same(
+          rest.map((e) => e.changes.n),
+          all.slice(i + 1).map((e) => e.changes.n),
+          `after event ${i + 1}`,
+        )
+      }
+      const teamB = await follow(events, FEED_START, 4, 'b')
+      t.same(
+        teamB.map((e) => e.changes.n),
+        [3, 6, 9, 12, 15, 18, 21, 24],
+        "team b's feed has its events alone",
+      )
+      t.same(await events.listChanges({}, all.at(-1)!.id, 10), [], 'nothing after the last one')
+      t.equal(decodeCursor('garbage'), undefined, 'a cursor not made by the feed is refused')
+      t.equal(decodeCursor(Buffer.from('v1.99999999999999999').toString('base64url')), undefined)
+    })
+
+    t.test('SCIM writes record member, profile and group events; a rejected write records none', async (t) => {
+      await team(db, 'a')
+      const ctx = { teamId: 'a', endpointId: 'e' }
+      const users = new UserProvisioning(store, clock)
+      const groups = new GroupProvisioning(store, clock)
+      const { user } = await users.create(ctx, { schemas: [USER], userName: 'ana@example.com', displayName: 'Ana' })
+      await t.rejects(users.create(ctx, { schemas: [USER], userName: 'ana@example.com' }), ScimError)
+      await users.replace(ctx, user.id, { schemas: [USER], userName: 'ana@example.com', displayName: 'Ana B' })
+      await users.replace(ctx, user.id, { schemas: [USER], userName: 'ana@example.com', displayName: 'Ana B', active: false })
+      await users.replace(ctx, user.id, { schemas: [USER], userName: 'ana@example.com', displayName: 'Ana B', active: true })
+      const group = await groups.create(ctx, { schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'], displayName: 'Eng' })
+      await groups.replace(ctx, group.id, {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Engineering',
+        members: [{ value: user.id }],
+      })
+      await groups.remove(ctx, group.id)
+      await users.remove(ctx, user.id)
+      await caughtUp(events, 9)
+      const all = await follow(events, FEED_START, 100)
+      t.same(
+        all.map((e) => [e.kind, e.changes]),
+        [
+          ['member.added', { userName: 'ana@example.com', externalId: null, email: 'ana@example.com', displayName: 'Ana', active: true }],
+          ['member.profile_changed', { displayName: 'Ana B' }],
+          ['member.removed', { active: false, reason: 'deactivated' }],
+          ['member.reactivated', { active: true }],
+          ['group.created', { displayName: 'Eng', externalId: null, members: { added: 0, removed: 0 } }],
+          ['group.updated', { displayName: 'Engineering' }],
+          ['group.members_changed', { added: 1, removed: 0 }],
+          ['group.deleted', {}],
+          ['member.removed', { reason: 'deleted' }],
+        ],
+      )
+      t.ok(
+        all.filter((e) => e.kind.startsWith('member.')).every((e) => e.accountId === user.accountId && e.resource?.id === user.id),
+        'member events carry the account and the SCIM user',
+      )
+      t.ok(
+        all.every((e) => e.teamId === 'a'),
+        'and the team',
+      )
+    })
+
+    if (db.name !== 'postgres') return
+
+    t.test('an event committed while an older transaction runs waits for it; a rollback holds nothing up', async (t) => {
+      await team(db, 'a')
+      const pool = new pg.Pool({ connectionString: db.url, max: 4 })
+      t.teardown(() => pool.end())
+      const older = await pool.connect()
+      const rolledBack = await pool.connect()
+      try {
+        await older.query('begin')
+        await older.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'first write', 'ok')`)
+        await rolledBack.query('begin')
+        await rolledBack.query(`insert into change_events (team_id, kind, changes) values ('a', 'member.added', '{"n": 0}')`)
+        await record(store, 'a', 2)
+        t.same(await events.listChanges({}, FEED_START, 10), [], 'the newer commit waits behind the older transaction')
+        await rolledBack.query('rollback')
+        t.same(await events.listChanges({}, FEED_START, 10), [], 'still waiting: the older one runs')
+        await older.query(`insert into change_events (team_id, kind, changes) values ('a', 'member.added', '{"n": 1}')`)
+        await older.query('commit')
+        await caughtUp(events, 2)
+        t.same(
+          (await events.listChanges({}, FEED_START, 10)).map((e) => e.changes.n),
+          [2, 1],
+          'both once the older one ended, in the order their events were written; the rollback left nothing',
+        )
+      } finally {
+        older.release()
+        rolledBack.release()
+      }
+    })
+
+    t.test('concurrent writers, some rolling back, never make a follower skip an event', async (t) => {
+      const TEAMS = ['t0', 't1', 't2']
+      for (const id of TEAMS) await db.rows(sql`insert into teams (id, name) values (${id}, 'n0')`)
+      const writers = new PgTeamStore(db.database.db)
+      const committed = new Set<string>()
+      const seen: ChangeEvent[] = []
+      let writing = true
+      const follower = (async () => {
+        let cursor = FEED_START
+        // Until the writers are done and a last read after that finds nothing new.
+        for (let quiet = false; ;) {
+          const page = await events.listChanges({}, cursor, 7)
+          seen.push(...page)
+          if (page.length > 0) cursor = page.at(-1)!.id
+          if (page.length === 0 && quiet) return
+          if (!writing) quiet = page.length === 0
+          await new Promise((resolve) => setTimeout(resolve, Math.random() * 3))
+        }
+      })()
+      const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+      const writer = async (w: number) => {
+        for (let i = 0; i < 40; i++) {
+          const teamId = TEAMS[(w + i) % TEAMS.length]!
+          const conflicting = i % 2 === 0
+          const label = `${w}.${i}`
+          try {
+            await writers.transaction(async (tx) => {
+              if (conflicting) {
+                // Conflicting writes: the team row's lock is the first write, and the team's counter
+                // (its name) says in which order they were applied.
+                await tx.lockTeam(teamId)
+                const current = Number((await tx.getTeam(teamId))!.name.slice(1))
+                await tx.upsertTeam(teamId, `n${current + 1}`)
+                await sleep(Math.random() * 4)
+                await tx.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
+                  { kind: 'member.added', changes: { label, applied: current + 1 } },
+                ])
+              } else {
+                // A first write, a pause (others commit meanwhile), then the event.
+                await tx.appendEvent(teamId, { source: 'admin', action: 'first', outcome: 'ok' })
+                await sleep(Math.random() * 6)
+                await tx.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
+                  { kind: 'member.added', changes: { label } },
+                ])
+              }
+              if (Math.random() < 0.2) throw new Error('rollback')
+            })
+            committed.add(label)
+          } catch (error) {
+            if (!(error instanceof Error) || error.message !== 'rollback') throw error
+          }
+        }
+      }
+      await Promise.all(Array.from({ length: 8 }, (_, w) => writer(w)))
+      writing = false
+      await follower
+      const labels = seen.map((e) => String(e.changes.label))
+      t.equal(new Set(labels).size, labels.length, 'no event twice')
+      t.same(new Set(labels), committed, 'every committed event reached the follower, no rolled-back one did')
+      t.ok(committed.size > 200, `${committed.size} events committed`)
+      for (const teamId of TEAMS) {
+        const applied = seen.filter((e) => e.teamId === teamId && e.changes.applied !== undefined).map((e) => e.changes.applied as number)
+        const counted = await db.rows<{ name: string }>(sql`select name from teams where id = ${teamId}`)
+        t.same(
+          applied,
+          Array.from({ length: Number(counted[0]!.name.slice(1)) }, (_, i) => i + 1),
+          `team ${teamId}: conflicting writes in the order they were applied`,
+        )
+      }
+    })
+  })
+}
