@@ -198,8 +198,8 @@ export interface TeamStore {
   /**
    * Global by nature: the token is all a SCIM request carries until it is verified. With
    * `usersQuery`, also the token's team's users matching it, in the same round trip, when the store
-   * can answer it whole that way (the eq lookups IdPs make before every write); `users` is
-   * undefined otherwise. The caller shows them only once the credential is verified.
+   * can answer it whole that way (the eq lookups IdPs make before every write, and the first page of
+   * the unfiltered list: Okta's connection test); `users` is undefined otherwise. The caller shows them only once the credential is verified.
    */
   findConnectionByTokenHash(tokenHash: string, usersQuery?: ListQuery): Promise<ConnectionWithUsers | null>
   touchConnection(teamId: string, endpointId: string): Promise<void>

@@ -10,6 +10,7 @@ import { and, asc, count, desc, eq, sql, type SQL, type SQLWrapper } from 'drizz
 import t from 'tap'
 import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
 import { filterToSql, sortToSql } from '../../src/store/pg/filter-sql.js'
+import { pageKeys } from '../../src/store/pg/page-keys.js'
 import { scimUsers } from '../../src/store/pg/schema.js'
 import { userSqlResource } from '../../src/store/pg/user-queries.js'
 import { testDatabases } from '../helpers/databases.js'
@@ -52,6 +53,10 @@ interface PlanNode {
   'Node Type': string
   'Relation Name'?: string
   'Index Name'?: string
+  'Index Cond'?: string
+  /** EXPLAIN ANALYZE: the rows this node read or passed on, and those its filter threw away. */
+  'Actual Rows'?: number
+  'Rows Removed by Filter'?: number
   Plans?: PlanNode[]
 }
 
@@ -68,8 +73,10 @@ for (const db of await testDatabases(t)) {
     await db.rows('analyze')
 
     const { db: drizzle } = db.database
-    const planOf = async (query: SQLWrapper) => {
-      const [row] = await db.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(sql`explain (format json) ${query}`)
+    const planOf = async (query: SQLWrapper, analyze = false) => {
+      const [row] = await db.rows<{ 'QUERY PLAN': [{ Plan: PlanNode }] | string }>(
+        analyze ? sql`explain (analyze, format json) ${query}` : sql`explain (format json) ${query}`,
+      )
       const explained = row!['QUERY PLAN']
       return nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
     }
@@ -154,5 +161,62 @@ for (const db of await testDatabases(t)) {
         )
       }
     }
+
+    // Issue #16: an `active eq true|false` page reads its own users, whatever share is deactivated (one in
+    // ten here). `active eq false` along scim_users_active_created_idx: along scim_users_created_idx it read
+    // a thousand users for its hundred. `active eq true` along either: the planner may step over the few
+    // deactivated in creation order. Counted with EXPLAIN ANALYZE.
+    const summaryOf = (plan: PlanNode[]) =>
+      plan
+        .map((n) =>
+          [
+            n['Node Type'],
+            n['Index Name'],
+            n['Actual Rows'] === undefined ? '' : `rows=${n['Actual Rows']}`,
+            n['Rows Removed by Filter'] ?? '',
+          ]
+            .join(' ')
+            .trim(),
+        )
+        .join(' > ')
+    for (const value of [true, false]) {
+      const page = drizzle
+        .select()
+        .from(scimUsers)
+        .where(and(eq(scimUsers.teamId, TEAM), filterToSql(parseFilter(`active eq ${value}`), userSqlResource)))
+        .orderBy(asc(scimUsers.createdAt), asc(scimUsers.id))
+        .limit(100)
+      const plan = await planOf(page, true)
+      const scan = plan.find((n) => INDEX_SCANS.has(n['Node Type']) && n['Relation Name'] === 'scim_users')
+      const indexes = value ? ['scim_users_active_created_idx', 'scim_users_created_idx'] : ['scim_users_active_created_idx']
+      t.ok(indexes.includes(scan?.['Index Name'] ?? ''), `active eq ${value}: along ${indexes.join(' or ')} [${summaryOf(plan)}]`)
+      t.equal(scan?.['Actual Rows'], 100, `active eq ${value}: reads the page's 100 users`)
+      t.ok((scan?.['Rows Removed by Filter'] ?? 0) <= 20, `active eq ${value}: and few others (${scan?.['Rows Removed by Filter'] ?? 0})`)
+      t.notOk(
+        plan.some((n) => n['Node Type'] === 'Sort'),
+        `active eq ${value}: no sort`,
+      )
+    }
+
+    // A page that continues after a remembered key (page-keys.ts) seeks to it: 100 rows read at position
+    // 15,001, not the 15,000 an OFFSET steps over.
+    const continued = { startIndex: 15_001, count: 100 }
+    const keys = pageKeys(drizzle, TEAM, { table: scimUsers, teamId: scimUsers.teamId, id: scimUsers.id }, continued, {
+      key: sql`${scimUsers.createdAt}`,
+      type: 'timestamptz',
+    })
+    const [keyOf15000] = await db.rows<{ key: string }>(sql`select created_at::text as key from scim_users where id = ${userId(15_000)}`)
+    const afterKey = drizzle
+      .select()
+      .from(scimUsers)
+      .where(and(eq(scimUsers.teamId, TEAM), keys.after({ sortKey: keyOf15000!.key, lastId: userId(15_000) })))
+      .orderBy(asc(scimUsers.createdAt), asc(scimUsers.id))
+      .limit(100)
+    const seekPlan = await planOf(afterKey, true)
+    const seek = seekPlan.find((n) => INDEX_SCANS.has(n['Node Type']) && n['Relation Name'] === 'scim_users')
+    t.equal(seek?.['Index Name'], 'scim_users_created_idx', `after a remembered key: along the creation order [${summaryOf(seekPlan)}]`)
+    t.match(seek?.['Index Cond'], /created_at >=/, 'sought from the key')
+    t.ok((seek?.['Actual Rows'] ?? Infinity) <= 101, `reads the page, not the rows before it (${seek?.['Actual Rows']})`)
+    t.equal((await afterKey)[0]?.id, userId(15_001), 'and starts right after the key')
   })
 }

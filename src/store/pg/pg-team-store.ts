@@ -3,7 +3,7 @@ import type { Db } from './database.js'
 import { caseFolded } from './case-folded.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery, groupsOfUsersQuery } from './group-queries.js'
-import { hotPath, hotQuery, type HotPath } from './hot-path.js'
+import { firstPageQuery, hotPath, hotQuery, type HotPath } from './hot-path.js'
 import {
   accounts,
   auditEvents,
@@ -317,11 +317,13 @@ export class PgTeamStore implements TeamStore {
   findConnectionByTokenHash(tokenHash: string, usersQuery?: ListQuery): Promise<ConnectionWithUsers | null> {
     return this.run(async () => {
       const hot = usersQuery && hotQuery(usersQuery)
-      if (!hot) {
+      const firstPage = usersQuery !== undefined && firstPageQuery(usersQuery)
+      if (!hot && !firstPage) {
         const [credential] = await this.hot.tokenLookup.execute({ tokenHash })
         return credential ? { credential, users: undefined } : null
       }
-      const rows = await this.hot.tokenAnd[hot.lookup].execute({ tokenHash, value: hot.value, limit: usersQuery.count + 1 })
+      const paged = hot ? undefined : await this.hot.tokenAndFirstPage.execute({ tokenHash, limit: usersQuery!.count })
+      const rows = paged ?? (await this.hot.tokenAnd[hot!.lookup].execute({ tokenHash, value: hot!.value, limit: usersQuery!.count + 1 }))
       const [first] = rows
       if (!first) return null
       const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
@@ -329,7 +331,8 @@ export class PgTeamStore implements TeamStore {
       const matches = rows.flatMap((row) => (row.id === null ? [] : [toRecord(row as UserRow)]))
       return {
         credential: { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive },
-        users: wholeResult(matches, usersQuery.count),
+        // The first page's total is the team's counter, read in the same statement.
+        users: paged ? { totalResults: paged[0]!.total, resources: matches } : wholeResult(matches, usersQuery!.count),
       }
     })
   }
