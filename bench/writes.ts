@@ -118,6 +118,8 @@ export async function seedManyTeams(db: Db, teams: number, perTeam: number): Pro
 
 interface LoadResult {
   total: number
+  /** Microseconds of this process's CPU per request (set after the run). */
+  cpuUs?: number
   elapsedMs: number
   mean: number
   p50: number
@@ -299,7 +301,7 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
       const rate = (r.total / r.elapsedMs) * 1000
       const bad = unexpected(r)
       process.stdout.write(
-        `round ${round}/${rounds} ${name}: ${rate.toFixed(0)} req/s (${r.total} in ${(r.elapsedMs / 1000).toFixed(2)} s), p50 ${r.p50} ms, p99 ${r.p99} ms${bad ? `, ${statusText(r)}` : ''}\n`,
+        `round ${round}/${rounds} ${name}: ${rate.toFixed(0)} req/s (${r.total} in ${(r.elapsedMs / 1000).toFixed(2)} s), p50 ${r.p50} ms, p99 ${r.p99} ms, ${((r.cpuUs ?? 0) / 1000).toFixed(2)} ms of server CPU a request${bad ? `, ${statusText(r)}` : ''}\n`,
       )
     }
 
@@ -376,7 +378,11 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
           }
         }
         if (run.paths.length === 0) continue
+        // The CPU this process (the service, or the floor route) spent per request: where a write's time goes besides the database.
+        const cpu = process.cpuUsage()
         const result = await load(run)
+        const spent = process.cpuUsage(cpu)
+        result.cpuUs = (spent.user + spent.system) / Math.max(1, result.total)
         await after?.()
         if (round > 0) record(name, round, result)
         else if (unexpected(result)) throw new Error(`warm-up of ${name}: ${statusText(result)}`)
@@ -400,6 +406,7 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
             mean: median(list.map((r) => r.mean)),
             p50: median(list.map((r) => r.p50)),
             p99: median(list.map((r) => r.p99)),
+            cpu: median(list.map((r) => r.cpuUs ?? 0)) / 1000,
             errors: list.reduce((s, r) => s + r.errors, 0),
             statuses,
             unexpected: list.reduce((s, r) => s + unexpected(r), 0),
@@ -411,11 +418,11 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
       `\nWrites: ${rounds} rounds of ${perRun} requests per case (${groupPerRound} for the group), ${CONNECTIONS} connections; medians\n\n`,
     )
     process.stdout.write(
-      '| write case | req/s | mean ms | p50 ms | p99 ms | unexpected | statuses (all rounds) |\n|---|---|---|---|---|---|---|\n',
+      '| write case | req/s | mean ms | p50 ms | p99 ms | server CPU ms a request | unexpected | statuses (all rounds) |\n|---|---|---|---|---|---|---|---|\n',
     )
     for (const [name, r] of summary) {
       process.stdout.write(
-        `| ${name} | ${r.rate.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.unexpected} | ${statusText(r)} |\n`,
+        `| ${name} | ${r.rate.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(2)} | ${r.unexpected} | ${statusText(r)} |\n`,
       )
     }
     const pairs = [

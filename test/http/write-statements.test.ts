@@ -12,7 +12,7 @@ import { testDatabases } from '../helpers/databases.js'
 let log: string[] | undefined
 const dbs = await testDatabases(t, { onQuery: (text) => log?.push(text) })
 
-/** "select scim_connections", "with accounts", "insert audit_events": the verb and the first table named. */
+/** "select scim_connections", "with accounts", "with audit_events": the verb and the first table named. */
 const label = (text: string) => {
   const words = text.trim().replace(/\s+/g, ' ')
   const verb = words.split(' ')[0]!.toLowerCase()
@@ -49,25 +49,30 @@ for (const db of dbs) {
     await scim(app, team, 'GET', '/Users?count=1')
     const rows = async (query: string) => db.rows(query)
 
-    t.test('a create of a new person: the token, one statement for account, membership and user, the audit entry', async (t) => {
-      const { value: res, sql } = await statements(() => scim(app, team, 'POST', '/Users', person('ada@example.com', { externalId: 'x1' })))
-      t.equal(res.statusCode, 201)
-      t.same(sql, ['select scim_connections', 'with accounts', 'insert audit_events'], 'three statements')
-      const id = res.json().id as string
-      const [account] = await rows(`select id, email, display_name from accounts where email = 'ada@example.com'`)
-      t.match(account, { email: 'ada@example.com', display_name: 'Ada Lovelace' })
-      t.same(await rows(`select team_id, role from team_memberships where account_id = '${String(account!.id)}'`), [
-        { team_id: 't1', role: 'member' },
-      ])
-      t.match(await rows(`select user_name, external_id, active, account_id, version from scim_users where id = '${id}'`), [
-        { user_name: 'ada@example.com', external_id: 'x1', active: true, account_id: account!.id, version: 1 },
-      ])
-      t.match(await rows(`select total, active, inactive from scim_user_counts where team_id = 't1'`), [
-        { total: 1, active: 1, inactive: 0 },
-      ])
-      const [event] = (await admin(app, 'GET', '/teams/t1/scim/events?limit=1', { actor: team.ownerAccountId })).json().events
-      t.match(event, { action: 'user.create', outcome: 'created', resourceId: id, accountId: account!.id, detail: 'ada@example.com' })
-    })
+    t.test(
+      'a create of a new person: the token, one statement for account, membership and user, one for the audit entry and change events',
+      async (t) => {
+        const { value: res, sql } = await statements(() =>
+          scim(app, team, 'POST', '/Users', person('ada@example.com', { externalId: 'x1' })),
+        )
+        t.equal(res.statusCode, 201)
+        t.same(sql, ['select scim_connections', 'with accounts', 'with audit_events'], 'three statements')
+        const id = res.json().id as string
+        const [account] = await rows(`select id, email, display_name from accounts where email = 'ada@example.com'`)
+        t.match(account, { email: 'ada@example.com', display_name: 'Ada Lovelace' })
+        t.same(await rows(`select team_id, role from team_memberships where account_id = '${String(account!.id)}'`), [
+          { team_id: 't1', role: 'member' },
+        ])
+        t.match(await rows(`select user_name, external_id, active, account_id, version from scim_users where id = '${id}'`), [
+          { user_name: 'ada@example.com', external_id: 'x1', active: true, account_id: account!.id, version: 1 },
+        ])
+        t.match(await rows(`select total, active, inactive from scim_user_counts where team_id = 't1'`), [
+          { total: 1, active: 1, inactive: 0 },
+        ])
+        const [event] = (await admin(app, 'GET', '/teams/t1/scim/events?limit=1', { actor: team.ownerAccountId })).json().events
+        t.match(event, { action: 'user.create', outcome: 'created', resourceId: id, accountId: account!.id, detail: 'ada@example.com' })
+      },
+    )
 
     t.test('a create the one statement does not cover writes nothing there and takes the general path', async (t) => {
       // An account with this email exists (on no team): reused, not duplicated.
@@ -102,7 +107,7 @@ for (const db of dbs) {
       )
     })
 
-    t.test('a PATCH adding one member to a group: the token, one statement, the audit entry', async (t) => {
+    t.test('a PATCH adding one member to a group: the token, one statement, the audit entry and change events', async (t) => {
       const users = await Promise.all(
         ['m1', 'm2'].map(async (n) => (await scim(app, team, 'POST', '/Users', person(`${n}@example.com`))).json().id as string),
       )
@@ -110,7 +115,7 @@ for (const db of dbs) {
       const add = (value: string) => scim(app, team, 'PATCH', `/Groups/${group}`, patch({ op: 'add', path: 'members', value: [{ value }] }))
       const first = await statements(() => add(users[0]!))
       t.equal(first.value.statusCode, 204)
-      t.same(first.sql, ['select scim_connections', 'with scim_groups', 'insert audit_events'], 'three statements')
+      t.same(first.sql, ['select scim_connections', 'with scim_groups', 'with audit_events'], 'three statements')
       // The same member again: nothing added, the version still moves (the PATCH was applied).
       t.equal((await add(users[0]!)).statusCode, 204)
       const read = await scim(app, team, 'GET', `/Groups/${group}`)
