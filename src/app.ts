@@ -16,6 +16,9 @@ import { TeamDirectory } from './provisioning/team-directory.js'
 import { UserProvisioning } from './provisioning/user-provisioning.js'
 import type { ServiceLimits } from './scim/core/discovery.js'
 import type { TeamStore } from './store/team-store.js'
+import type { EventStore } from './store/event-store.js'
+import { ChangeFeed } from './events/change-feed.js'
+import type { ChangeSignal } from './events/change-signal.js'
 
 export interface AppDeps {
   store: TeamStore
@@ -57,6 +60,17 @@ export interface AppDeps {
    * so every replica accepts the others' cursors. Absent (tests): a random key for this process.
    */
   cursorKey?: Buffer | string
+  /**
+   * The change feed (issue #17): its store, and the signal commits wake long polls with. Absent, the
+   * feed and webhook routes are not served.
+   */
+  events?: {
+    store: EventStore
+    signal: ChangeSignal
+    pollMs?: number
+    /** Whether webhooks are delivered (WEBHOOK_SECRET), and WEBHOOK_URL: shown with each endpoint's state. */
+    webhooks?: { enabled: boolean; serviceUrl?: string | undefined }
+  }
 }
 
 declare module 'fastify' {
@@ -109,6 +123,14 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   app.setErrorHandler(handleError)
   app.setNotFoundHandler(handleNotFound)
   if (deps.rateLimit) await registerRateLimit(app, deps.rateLimit)
+  // Long polls end at once when the server closes, instead of holding the drain for their whole wait.
+  if (deps.events) {
+    const { signal } = deps.events
+    app.addHook('preClose', (done) => {
+      signal.close()
+      done()
+    })
+  }
 
   const directory = new TeamDirectory(deps.store)
   const connections = new ScimConnections(deps.store, random, clock)
@@ -123,6 +145,16 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     clock,
     directory,
     connections,
+    ...(deps.events
+      ? {
+          events: {
+            store: deps.store,
+            events: deps.events.store,
+            feed: new ChangeFeed(deps.events.store, deps.events.signal, { pollMs: deps.events.pollMs ?? 1_000 }),
+            webhooks: deps.events.webhooks ?? { enabled: false },
+          },
+        }
+      : {}),
   })
   await app.register(scimRoutes, {
     prefix: '/scim/v2/:endpointId',

@@ -1,4 +1,5 @@
 import { systemClock, type Clock } from './provisioning/clock.js'
+import type { EventStore } from './store/event-store.js'
 import type { TeamStore } from './store/team-store.js'
 
 /**
@@ -18,9 +19,20 @@ export function pruneAuditLog(store: TeamStore, retentionDays: number, now: Date
   return store.pruneAuditEvents(new Date(now.getTime() - retentionDays * DAY_MS), AUDIT_PRUNE_BATCH_SIZE, signal)
 }
 
+/**
+ * Deletes the change events (the feed and webhooks, issue #17) older than `retentionDays` days
+ * (EVENT_RETENTION_DAYS; 0 keeps them all). A webhook receiver down for longer than that misses them.
+ */
+export function pruneChangeEvents(events: EventStore, retentionDays: number, now: Date, signal?: AbortSignal): Promise<number> {
+  if (retentionDays === 0) return Promise.resolve(0)
+  return events.pruneChanges(new Date(now.getTime() - retentionDays * DAY_MS), AUDIT_PRUNE_BATCH_SIZE, signal)
+}
+
 export interface AuditPruningOptions {
   readonly store: TeamStore
   readonly retentionDays: number
+  /** The change events and their retention, pruned in the same run. */
+  readonly events?: { readonly store: EventStore; readonly retentionDays: number } | undefined
   readonly log: { info(details: object, message: string): void; warn(details: object, message: string): void }
   readonly clock?: Clock
   /** The first run, after start-up has settled (ms). */
@@ -35,8 +47,8 @@ export interface AuditPruningOptions {
  * statement, before the database closes.
  */
 export function scheduleAuditPruning(options: AuditPruningOptions): { stop(): void } {
-  const { store, retentionDays, log, clock = systemClock, firstAfterMs = 60_000, everyMs = 3_600_000 } = options
-  if (retentionDays === 0) return { stop: () => undefined }
+  const { store, retentionDays, events, log, clock = systemClock, firstAfterMs = 60_000, everyMs = 3_600_000 } = options
+  if (retentionDays === 0 && !events?.retentionDays) return { stop: () => undefined }
   const stopping = new AbortController()
   let running = false
   const run = () => {
@@ -44,10 +56,14 @@ export function scheduleAuditPruning(options: AuditPruningOptions): { stop(): vo
     if (running) return
     running = true
     pruneAuditLog(store, retentionDays, clock(), stopping.signal)
+      .then(async (deleted) => {
+        if (deleted > 0) log.info({ deleted, retentionDays }, 'audit events pruned')
+        if (!events) return
+        const changes = await pruneChangeEvents(events.store, events.retentionDays, clock(), stopping.signal)
+        if (changes > 0) log.info({ deleted: changes, retentionDays: events.retentionDays }, 'change events pruned')
+      })
       .then(
-        (deleted) => {
-          if (deleted > 0) log.info({ deleted, retentionDays }, 'audit events pruned')
-        },
+        () => undefined,
         (error: unknown) => log.warn({ err: error }, 'audit pruning failed; the next run retries'),
       )
       .finally(() => {

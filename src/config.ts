@@ -37,6 +37,13 @@ const EnvSchema = z.object({
   CURSOR_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
+  EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
+  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBHOOK_SECRET: z
+    .string()
+    .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 random bytes in base64 (the Standard Webhooks form)')
+    .optional(),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(60_000).default(10_000),
   // Read for one rule only (PUBLIC_BASE_URL in production); nothing else changes with it.
   NODE_ENV: z.string().optional(),
 })
@@ -86,6 +93,14 @@ export interface Config {
   readonly databasePoolSize: number
   /** Audit events older than this many days are deleted (hourly, and by dist/prune.js); 0 keeps them all. */
   readonly auditRetentionDays: number
+  /** Change events (the feed, webhooks) older than this many days are deleted with the audit log's; 0 keeps them all. */
+  readonly eventRetentionDays: number
+  /** Every team's change events are posted here (the service channel), besides each team's own URL. */
+  readonly webhookUrl: string | undefined
+  /** Signs webhook deliveries (Standard Webhooks); without it no webhook is delivered. */
+  readonly webhookSecret: string | undefined
+  /** One webhook delivery's time limit (ms); a slower receiver counts as failed and gets it again later. */
+  readonly webhookTimeoutMs: number
 }
 
 export class ConfigError extends Error {
@@ -129,6 +144,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
           : `http://localhost:${e.PORT}, which identity providers cannot reach`),
     )
   }
+  if (e.WEBHOOK_URL && !e.WEBHOOK_SECRET) problems.push('WEBHOOK_URL: set WEBHOOK_SECRET too (every delivery is signed)')
   if (problems.length > 0) throw new ConfigError(problems)
   const publicBaseUrl = (e.PUBLIC_BASE_URL ?? `http://localhost:${e.PORT}`).replace(/\/+$/, '')
   return Object.freeze({
@@ -155,5 +171,9 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
     cursorSecret: e.CURSOR_SECRET,
     databasePoolSize: e.DATABASE_POOL_SIZE,
     auditRetentionDays: e.AUDIT_RETENTION_DAYS,
+    eventRetentionDays: e.EVENT_RETENTION_DAYS,
+    webhookUrl: e.WEBHOOK_URL,
+    webhookSecret: e.WEBHOOK_SECRET,
+    webhookTimeoutMs: e.WEBHOOK_TIMEOUT_MS,
   })
 }

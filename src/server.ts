@@ -8,6 +8,11 @@ import { createMetrics } from './http/metrics.js'
 import { ConfigError, loadConfig } from './config.js'
 import { describeError, openDatabase } from './store/pg/database.js'
 import { PgTeamStore } from './store/pg/pg-team-store.js'
+import { PgEventStore } from './store/pg/pg-event-store.js'
+import { listenForChanges } from './store/pg/pg-change-listener.js'
+import { ChangeSignal } from './events/change-signal.js'
+import { WebhookDeliverer } from './events/webhook-deliverer.js'
+import { registerEventMetrics } from './http/event-metrics.js'
 import { readFileSync } from 'node:fs'
 import type { ServerResponse } from 'node:http'
 import { Redis } from 'ioredis'
@@ -42,10 +47,19 @@ async function main(): Promise<void> {
       })
     })
   }
+  // Change events (issue #17): commits wake this process's long polls and deliverer at once, and the
+  // other replicas' through PostgreSQL's LISTEN/NOTIFY (PGlite is one process: no one else to tell).
+  const changes = new ChangeSignal()
+  const listener = config.databaseUrl ? listenForChanges(config.databaseUrl, () => changes.notify(), logger) : undefined
   const store = new PgTeamStore(database.db, false, {
     preparedStatements: config.preparedStatements,
     filterMatchBudget: config.filterMatchBudget,
+    onChangesCommitted: () => {
+      changes.notify()
+      listener?.announce()
+    },
   })
+  const events = new PgEventStore(database.db)
   const admin = await resolveAdminToken(config.adminApiToken, store)
   if (admin.generated) {
     // Printed once, to the terminal rather than the log stream: it is a secret.
@@ -71,6 +85,20 @@ async function main(): Promise<void> {
   }
   redis?.on('error', warnRedis)
 
+  const metrics = createMetrics(database.poolStats ? () => database.poolStats!() : undefined)
+  const deliverer = config.webhookSecret
+    ? new WebhookDeliverer({
+        events,
+        signal: changes,
+        serviceUrl: config.webhookUrl,
+        secret: config.webhookSecret,
+        timeoutMs: config.webhookTimeoutMs,
+        log: logger,
+        observe: registerEventMetrics(metrics.registry, events, config.webhookUrl ? ['service', 'team'] : ['team']),
+        pollMs: database.kind === 'pglite' ? 250 : 1_000,
+      })
+    : undefined
+
   let draining = false
   const app = await buildApp({
     store,
@@ -84,8 +112,15 @@ async function main(): Promise<void> {
     baseUrlFromRequest: config.trustProxy !== false && !config.publicBaseUrlConfigured,
     ...(config.tls ? { https: { cert: readFileSync(config.tls.certFile), key: readFileSync(config.tls.keyFile) } } : {}),
     rateLimit: { perMinute: config.rateLimitPerMinute, redis, onRedisError: warnRedis },
+    events: {
+      store: events,
+      signal: changes,
+      // PGlite: every commit is this process's own and wakes the feed directly; the poll is a backstop.
+      pollMs: database.kind === 'pglite' ? 250 : 1_000,
+      webhooks: { enabled: deliverer !== undefined, serviceUrl: config.webhookUrl },
+    },
     metrics: {
-      metrics: createMetrics(database.poolStats ? () => database.poolStats!() : undefined),
+      metrics,
       tokenHash: config.metricsToken ? hashToken(config.metricsToken) : undefined,
       previousTokenHash: config.metricsTokenPrevious ? hashToken(config.metricsTokenPrevious) : undefined,
     },
@@ -109,12 +144,22 @@ async function main(): Promise<void> {
     { database: database.kind === 'pglite' ? `PGlite in ${config.dataDir}` : 'PostgreSQL', publicBaseUrl: config.publicBaseUrl },
     'compound-scim ready',
   )
-  const auditPruning = scheduleAuditPruning({ store, retentionDays: config.auditRetentionDays, log: logger })
+  const auditPruning = scheduleAuditPruning({
+    store,
+    retentionDays: config.auditRetentionDays,
+    events: { store: events, retentionDays: config.eventRetentionDays },
+    log: logger,
+  })
+  // Readiness does not depend on it: a receiver that is down only grows the backlog.
+  deliverer?.start()
 
   const shutdown = (signal: string) => {
     if (draining) return
     draining = true
     auditPruning.stop()
+    // Long polls answer now; the deliverer aborts its posts in flight and gives their leases back.
+    changes.close()
+    const delivererStopped = deliverer?.stop() ?? Promise.resolve()
     logger.info({ signal, inFlight: unsent.size }, 'shutting down: finishing in-flight requests')
     // Exiting before the orchestrator's kill, and non-zero, says the drain did not finish.
     setTimeout(() => {
@@ -129,6 +174,8 @@ async function main(): Promise<void> {
     // ones (return503OnClosing), and resolves once the last connection has closed.
     app
       .close()
+      .then(() => delivererStopped)
+      .then(() => listener?.close())
       .then(() => database.close())
       .then(() => redis?.quit())
       .then(() => {

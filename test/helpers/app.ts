@@ -4,6 +4,8 @@ import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
 import type { Clock } from '../../src/provisioning/clock.js'
 import type { TestDatabase } from './databases.js'
+import { ChangeSignal } from '../../src/events/change-signal.js'
+import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 
 export const ADMIN_TOKEN = 'cpadmin_test-admin-token-0123456789abcdefghijklmnop'
 export const BASE_URL = 'https://scim.example.test'
@@ -19,6 +21,7 @@ export async function testApp(db: TestDatabase, options: { clock?: Clock; cursor
     adminTokenHash: hashToken(ADMIN_TOKEN),
     cursorKey: options.cursorKey ?? CURSOR_KEY,
     publicBaseUrl: BASE_URL,
+    events: { store: new PgEventStore(db.database.db), signal: new ChangeSignal(), pollMs: 50 },
     ...(options.clock ? { clock: options.clock } : {}),
   })
 }

@@ -32,21 +32,27 @@ t.test('NODE_ENV=production without PUBLIC_BASE_URL: the service does not start,
   t.notMatch(refused.output, /compound-scim ready/)
 })
 
-t.test('npm run prune: deletes the events older than AUDIT_RETENTION_DAYS once, in production too', async (t) => {
+t.test('npm run prune: deletes the events older than AUDIT_RETENTION_DAYS and EVENT_RETENTION_DAYS once, in production too', async (t) => {
   t.equal(run('src/migrate.ts', { DATA_DIR: dataDir }).status, 0, 'migrated')
   const seed = await openDatabase({ dataDir })
   await seed.db.execute(sql`insert into teams (id, name) values ('t1', 'T1')`)
   await seed.db.execute(sql`
     insert into audit_events (team_id, at, source, action, outcome)
     select 't1', now() - make_interval(days => d), 'scim', 'user.create', 'created' from unnest(array[400, 200, 31, 29, 1]) d`)
+  // Change events (issue #17) go after EVENT_RETENTION_DAYS, 30 unless set.
+  await seed.db.execute(sql`
+    insert into change_events (team_id, at, kind, changes)
+    select 't1', now() - make_interval(days => d), 'member.added', '{}' from unnest(array[45, 31, 29, 1]) d`)
   await seed.close()
 
-  const kept = run('src/prune.ts', { NODE_ENV: 'production', DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '0' })
+  const kept = run('src/prune.ts', { NODE_ENV: 'production', DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '0', EVENT_RETENTION_DAYS: '0' })
   t.equal(kept.status, 0, kept.output)
   t.match(kept.output, /AUDIT_RETENTION_DAYS=0: every audit event is kept/)
+  t.match(kept.output, /EVENT_RETENTION_DAYS=0: every change event is kept/)
   const pruned = run('src/prune.ts', { NODE_ENV: 'production', DATA_DIR: dataDir, AUDIT_RETENTION_DAYS: '30' })
   t.equal(pruned.status, 0, pruned.output)
   t.match(pruned.output, /deleted 3 audit events older than 30 days/)
+  t.match(pruned.output, /deleted 2 change events older than 30 days/)
 
   const check = await openDatabase({ dataDir })
   t.teardown(() => check.close())

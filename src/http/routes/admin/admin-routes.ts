@@ -1,6 +1,7 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
 import { actorId, EventsQuery, parseInput, SsoBody, TeamBody, TeamId } from './admin-input.js'
+import { eventRoutes, type EventRouteDeps } from './event-routes.js'
 import { rollingTokenCheck } from '../../../auth/admin-token.js'
 import type { Clock } from '../../../provisioning/clock.js'
 import type { ScimConnections } from '../../../provisioning/scim-connections.js'
@@ -13,6 +14,8 @@ export interface AdminRouteDeps {
   clock?: Clock
   directory: TeamDirectory
   connections: ScimConnections
+  /** The change feed and webhook routes (issue #17); absent, they are not served. */
+  events?: EventRouteDeps
 }
 
 /** The internal admin API (DESIGN.md §2), closed without the admin bearer token. Handlers: parse -> call -> send. */
@@ -34,6 +37,9 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))
 
   const team = (params: unknown) => parseInput(TeamId, (params as { teamId?: string }).teamId, 'teamId')
+
+  // Registered under this plugin: the admin credential's hook covers them.
+  if (deps.events) await app.register(eventRoutes, deps.events)
 
   app.put('/teams/:teamId', async (request, reply) => {
     const teamId = team(request.params)

@@ -1,0 +1,153 @@
+import { randomUUID } from 'node:crypto'
+import { Webhook } from 'standardwebhooks'
+import { renderChangeEvent, type ChangeEvent } from './change-event.js'
+import type { ChangeSignal } from './change-signal.js'
+import type { ClaimedEndpoint, EventStore, WebhookChannel } from '../store/event-store.js'
+
+export interface WebhookObserver {
+  delivered(channel: WebhookChannel, lagSeconds: number): void
+  failed(channel: WebhookChannel): void
+}
+
+export interface DelivererOptions {
+  readonly events: EventStore
+  readonly signal: ChangeSignal
+  /** WEBHOOK_URL: every team's events go there (the service channel). */
+  readonly serviceUrl?: string | undefined
+  /** WEBHOOK_SECRET (whsec_ and base64, the Standard Webhooks form). */
+  readonly secret: string
+  /** One delivery's limit (WEBHOOK_TIMEOUT_MS); the lease outlasts it. */
+  readonly timeoutMs: number
+  readonly log: { info(details: object, message: string): void; warn(details: object, message: string): void }
+  readonly observe?: WebhookObserver
+  /** Endpoints delivered at once by this replica. */
+  readonly concurrency?: number
+  /** How often to look for work without a wake-up (ms). */
+  readonly pollMs?: number
+  /** The wait before attempt `attempts + 1` after `attempts` failures (ms). */
+  readonly backoffMs?: (attempts: number) => number
+}
+
+/** 1 s, 2 s, 4 s ... doubling up to 5 minutes, with up to 20% jitter so receivers coming back are not hit in step. */
+export function exponentialBackoff(attempts: number): number {
+  const base = Math.min(300_000, 1_000 * 2 ** Math.min(attempts - 1, 20))
+  return Math.round(base * (1 + Math.random() * 0.2))
+}
+
+/** Events delivered to one endpoint before its lease is given back, so that other endpoints get their turn. */
+const EVENTS_PER_LEASE = 500
+
+/**
+ * Webhook delivery (issue #17), on every replica. Each endpoint (a team's service or team channel)
+ * is leased by one replica at a time (claimed FOR UPDATE SKIP LOCKED, store/pg/pg-event-store.ts),
+ * which posts its events one by one in feed order and moves the endpoint's cursor after each 2xx:
+ * at least once, in order per team. A failure keeps the cursor, gives the lease back and schedules
+ * the next attempt with exponential backoff, without end: a receiver down for an hour gets
+ * everything when it is back (retention permitting). A replica that dies mid-delivery leaves its
+ * lease to run out; the next one posts the same event again, with the same webhook-id. Each delivery
+ * is signed per the Standard Webhooks specification (webhook-id, webhook-timestamp, webhook-signature).
+ */
+export class WebhookDeliverer {
+  private readonly owner = randomUUID()
+  private readonly signer: Webhook
+  private readonly stopping = new AbortController()
+  private running: Promise<void> | undefined
+  private lastEnsured = 0
+
+  constructor(private readonly options: DelivererOptions) {
+    this.signer = new Webhook(options.secret)
+  }
+
+  private get leaseMs(): number {
+    return this.options.timeoutMs * 2 + 5_000
+  }
+
+  private get channels(): WebhookChannel[] {
+    return this.options.serviceUrl ? ['service', 'team'] : ['team']
+  }
+
+  start(): void {
+    this.running ??= this.loop()
+  }
+
+  /** Shutdown: stops claiming, aborts posts in flight and gives their leases back (another replica resends them). */
+  async stop(): Promise<void> {
+    this.stopping.abort()
+    await this.running
+  }
+
+  private async loop(): Promise<void> {
+    const { events, signal, log, pollMs = 1_000, concurrency = 8 } = this.options
+    while (!this.stopping.signal.aborted) {
+      let claimed: ClaimedEndpoint[] = []
+      try {
+        if (this.options.serviceUrl && Date.now() - this.lastEnsured > 1_000) {
+          await events.ensureServiceEndpoints()
+          this.lastEnsured = Date.now()
+        }
+        claimed = await events.claimWebhookEndpoints(this.owner, this.leaseMs, concurrency, this.channels)
+        await Promise.all(claimed.map((endpoint) => this.deliver(endpoint)))
+      } catch (error) {
+        log.warn({ err: error }, 'webhook delivery round failed; retrying')
+        claimed = []
+      }
+      if (signal.isClosed) break
+      if (claimed.length === 0) await signal.wait(pollMs, this.stopping.signal)
+    }
+  }
+
+  private async deliver(endpoint: ClaimedEndpoint): Promise<void> {
+    const { events, observe } = this.options
+    const url = endpoint.channel === 'service' ? this.options.serviceUrl : endpoint.url
+    let position = endpoint.position
+    for (let sent = 0; sent < EVENTS_PER_LEASE && url;) {
+      const batch = await events.listChanges({ teamId: endpoint.teamId }, position, 50)
+      if (batch.length === 0) break
+      for (const event of batch) {
+        if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
+        const failure = await this.post(url, event)
+        if (failure !== undefined) {
+          if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
+          observe?.failed(endpoint.channel)
+          const retryAt = new Date(Date.now() + (this.options.backoffMs ?? exponentialBackoff)(endpoint.attempts + 1))
+          return events.recordFailure(endpoint, this.owner, retryAt, failure)
+        }
+        // The lease went to another replica (this one stalled past it): it carries on from its own cursor.
+        if (!(await events.recordDelivery(endpoint, this.owner, event.id, this.leaseMs))) return
+        observe?.delivered(endpoint.channel, Math.max(0, (Date.now() - event.at.getTime()) / 1000))
+        position = event.id
+        sent++
+      }
+    }
+    await events.releaseWebhookEndpoint(endpoint, this.owner)
+  }
+
+  /** One signed POST; undefined when the receiver answered 2xx, else what went wrong (for the endpoint's state). */
+  private async post(url: string, event: ChangeEvent): Promise<string | undefined> {
+    const rendered = renderChangeEvent(event)
+    const body = JSON.stringify({ type: event.kind, timestamp: rendered.occurredAt, data: rendered })
+    const id = rendered.id as string
+    const now = new Date()
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'compound-scim-webhooks',
+          'webhook-id': id,
+          'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
+          'webhook-signature': this.signer.sign(id, now, body),
+        },
+        body,
+        redirect: 'manual',
+        signal: AbortSignal.any([AbortSignal.timeout(this.options.timeoutMs), this.stopping.signal]),
+      })
+      // The body is not needed; reading it frees the connection for the next delivery.
+      await response.arrayBuffer().catch(() => undefined)
+      return response.status >= 200 && response.status < 300 ? undefined : `HTTP ${response.status}`
+    } catch (error) {
+      const cause = error instanceof Error ? (error.cause instanceof Error ? error.cause.message : error.message) : String(error)
+      return `request failed: ${cause}`
+    }
+  }
+}

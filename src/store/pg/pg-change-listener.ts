@@ -1,0 +1,85 @@
+import pg from 'pg'
+
+/** The channel every replica LISTENs on and NOTIFYs after a commit that recorded change events. */
+export const CHANGES_CHANNEL = 'scim_change_events'
+
+export interface ChangeListener {
+  /** Tells every replica (this one too) that events were committed; coalesced, never awaited. */
+  announce(): void
+  close(): Promise<void>
+}
+
+/**
+ * A PostgreSQL session of its own that LISTENs for other replicas' commits and calls `onChange`,
+ * and sends this replica's NOTIFYs after its commits. NOTIFY is sent after the commit rather than in
+ * the writing transaction: a NOTIFY in a transaction serialises its commit with every other one that
+ * notifies (a database-wide lock), which would cost every write. A notification lost to a crash or a
+ * lost connection costs the followers a poll interval, never an event. Reconnects after a second.
+ */
+export function listenForChanges(url: string, onChange: () => void, log: { warn(details: object, message: string): void }): ChangeListener {
+  let client: pg.Client | undefined
+  let closed = false
+  let sending = false
+  let again = false
+  let retry: NodeJS.Timeout | undefined
+
+  const connect = async () => {
+    if (closed) return
+    const next = new pg.Client({ connectionString: url })
+    next.on('notification', () => onChange())
+    next.on('error', (error) => {
+      log.warn({ err: error }, 'change listener connection lost; reconnecting')
+      if (client === next) client = undefined
+      next.end().catch(() => undefined)
+      schedule()
+    })
+    try {
+      await next.connect()
+      await next.query(`listen ${CHANGES_CHANNEL}`)
+      if (closed) return void (await next.end())
+      client = next
+      // Commits made while disconnected announced nothing: followers read again.
+      onChange()
+    } catch (error) {
+      log.warn({ err: error }, 'change listener could not connect; retrying')
+      next.end().catch(() => undefined)
+      schedule()
+    }
+  }
+  const schedule = () => {
+    if (closed || retry) return
+    retry = setTimeout(() => {
+      retry = undefined
+      void connect()
+    }, 1_000)
+    retry.unref()
+  }
+  const send = () => {
+    if (!client || closed) return
+    if (sending) {
+      again = true
+      return
+    }
+    sending = true
+    client
+      .query(`select pg_notify('${CHANGES_CHANNEL}', '')`)
+      .catch(() => undefined)
+      .finally(() => {
+        sending = false
+        if (again) {
+          again = false
+          send()
+        }
+      })
+  }
+  void connect()
+  return {
+    announce: send,
+    close: async () => {
+      closed = true
+      if (retry) clearTimeout(retry)
+      await client?.end().catch(() => undefined)
+      client = undefined
+    },
+  }
+}
