@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { sql } from 'drizzle-orm'
 import Fastify from 'fastify'
-import type pg from 'pg'
+import pg from 'pg'
 import { generateToken, hashToken } from '../src/auth/tokens.js'
 import type { Db } from '../src/store/pg/database.js'
 import type { PgTeamStore } from '../src/store/pg/pg-team-store.js'
@@ -35,24 +35,33 @@ import type { PgTeamStore } from '../src/store/pg/pg-team-store.js'
 /** The database under the service, used raw: the floor's transactions and the bench's own set-up. */
 interface RawDatabase {
   readonly kind: 'postgres' | 'pglite'
+  readonly close: () => Promise<void>
   readonly query: <R>(text: string, params: unknown[]) => Promise<R[]>
   /** One transaction on one connection, for the floor route. */
   readonly transaction: <T>(work: (query: (text: string, params: unknown[]) => Promise<{ rows: unknown[] }>) => Promise<T>) => Promise<T>
 }
 
-/** drizzle's client under `db`: PGlite itself, or the pg pool the service uses (its size, its settings). */
+/**
+ * drizzle's client under `db`: PGlite itself, or on PostgreSQL a plain pg pool of the service's size
+ * to the same database (the floor shares nothing with the service but the database).
+ */
 function rawDatabase(db: Db): RawDatabase {
   const client = (db as unknown as { $client: unknown }).$client
   if (client instanceof PGlite) {
     return {
       kind: 'pglite',
+      close: async () => undefined,
       query: async <R>(text: string, params: unknown[]) => (await client.query<R>(text, params)).rows,
       transaction: (work) => client.transaction((tx) => work((text, params) => tx.query(text, params))),
     }
   }
-  const pool = client as pg.Pool
+  const { connectionString, max } = (client as pg.Pool).options
+  const pool = new pg.Pool({ connectionString, max })
+  // Its connections end with the database at the end of the run; that is no failure of the bench.
+  pool.on('error', () => undefined)
   return {
     kind: 'postgres',
+    close: () => pool.end(),
     query: async <R>(text: string, params: unknown[]) => (await pool.query(text, params)).rows as R[],
     transaction: async (work) => {
       const connection = await pool.connect()
@@ -444,6 +453,7 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
     }
   } finally {
     await floor.close()
+    await target.close()
   }
 }
 
