@@ -30,6 +30,10 @@ import type { PgTeamStore } from '../src/store/pg/pg-team-store.js'
  * small team the same users each round); the reactivations that follow take the same users back, and
  * the profile PATCHes then rename them (a new name each round), so each round leaves the small team
  * as it found it. The group PATCHes add users no earlier PATCH added.
+ *
+ * BENCH_WRITES (1000: requests per run, at most the small team's active users), BENCH_WRITE_ROUNDS
+ * (BENCH_ROUNDS), BENCH_WRITE_CONNECTIONS (16, as in the issue's measurements), BENCH_GROUP_PATCHES
+ * (10000, spread over the rounds). A round 0 of a tenth of the requests warms each case up, uncounted.
  */
 
 /** The database under the service, used raw: the floor's transactions and the bench's own set-up. */
@@ -204,7 +208,8 @@ export function writeCaseNames(bigUsers: number, smallUsers: number, kind: 'post
 }
 
 export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
-  const { store, serviceUrl, bigUsers, smallUsers, rounds } = options
+  const { store, serviceUrl, bigUsers, smallUsers } = options
+  const rounds = Number(env.BENCH_WRITE_ROUNDS ?? options.rounds)
   const target = rawDatabase(options.db)
   const { query } = target
   const names = writeCaseNames(bigUsers, smallUsers, target.kind)
