@@ -198,18 +198,20 @@ for (const db of await testDatabases(t)) {
       )
     }
 
-    // A page that continues after a remembered key (page-keys.ts) seeks to it: 100 rows read at position
-    // 15,001, not the 15,000 an OFFSET steps over.
-    const continued = { startIndex: 15_001, count: 100 }
-    const keys = pageKeys(drizzle, TEAM, { table: scimUsers, teamId: scimUsers.teamId, id: scimUsers.id }, continued, {
-      key: sql`${scimUsers.createdAt}`,
-      type: 'timestamptz',
-    })
-    const [keyOf15000] = await db.rows<{ key: string }>(sql`select created_at::text as key from scim_users where id = ${userId(15_000)}`)
+    // A page that continues after a remembered key (page-keys.ts) seeks to it, the key read in the same
+    // statement: 100 rows read at position 15,001, not the 15,000 an OFFSET steps over.
+    const keys = pageKeys(
+      drizzle,
+      TEAM,
+      { table: scimUsers, teamId: scimUsers.teamId, id: scimUsers.id },
+      { startIndex: 15_001, count: 100 },
+      { key: sql`${scimUsers.createdAt}`, type: 'timestamptz' },
+    )
+    await keys.remember(15_000, userId(15_000))
     const afterKey = drizzle
       .select()
       .from(scimUsers)
-      .where(and(eq(scimUsers.teamId, TEAM), keys.after({ sortKey: keyOf15000!.key, lastId: userId(15_000) })))
+      .where(and(eq(scimUsers.teamId, TEAM), keys.after(15_000)))
       .orderBy(asc(scimUsers.createdAt), asc(scimUsers.id))
       .limit(100)
     const seekPlan = await planOf(afterKey, true)

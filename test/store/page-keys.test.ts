@@ -77,6 +77,7 @@ for (const db of await testDatabases(t)) {
           )
           walked.push(...page.resources.map((u) => u.id))
         }
+        t.same(await ids('a', query(USERS + 1, 100, more)), [], `${name}: past the last page (after its key), an empty page`)
         t.equal(new Set(walked).size, walked.length, `${name}: no user twice`)
         t.ok((await keyCount('a')) > 0, `${name}: pages past ${PAGE_KEY_FROM} were remembered`)
       }

@@ -58,14 +58,23 @@ export async function listRows<Row extends { id: string }>(
       query.startIndex,
       query.count,
       async (limit, offset) => {
-        // A deep page continues after the page before it when that one was served recently (page-keys.ts).
-        const found = keys && offset >= PAGE_KEY_FROM ? await keys.find(offset) : undefined
-        positioned = found === undefined
-        const rows = await select()
-          .where(found ? and(where, keys!.after(found)) : where)
-          .orderBy(...order)
-          .limit(limit)
-          .offset(found ? 0 : offset)
+        // A deep page continues after the page before it when that one was served recently (page-keys.ts);
+        // an empty answer is the end of the list, or no key kept, and then the page is the OFFSET page.
+        const seek = keys && offset >= PAGE_KEY_FROM
+        let rows = seek
+          ? await select()
+              .where(and(where, keys.after(offset)))
+              .orderBy(...order)
+              .limit(limit)
+              .offset(0)
+          : []
+        positioned = rows.length === 0 && !(seek && (await keys.kept(offset)))
+        if (positioned)
+          rows = await select()
+            .where(where)
+            .orderBy(...order)
+            .limit(limit)
+            .offset(offset)
         // Where this page ended, for the next one; written while the total is read.
         if (keys && rows.length === limit && offset + limit >= PAGE_KEY_FROM) remembered = keys.remember(offset + limit, rows.at(-1)!.id)
         return rows

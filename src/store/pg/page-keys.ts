@@ -54,34 +54,42 @@ export function pageKeys(db: Db, teamId: string, paged: PagedTable, query: ListQ
     )
     .digest('base64url')
   const slot = (position: number) => createHash('sha256').update(`${shape}\n${position}`).digest().readUInt16BE(0) % PAGE_KEY_SLOTS
-  const value = (text: string) => (seekable.type === 'text' ? sql`${text}` : sql`${text}::${sql.raw(seekable.type)}`)
+  /** The key kept for the page that ended at `position`, written within the TTL. */
+  const keptAt = (position: number) =>
+    and(
+      eq(scimPageKeys.teamId, teamId),
+      eq(scimPageKeys.slot, slot(position)),
+      eq(scimPageKeys.shape, shape),
+      eq(scimPageKeys.position, position),
+      sql`${scimPageKeys.storedAt} > now() - make_interval(secs => ${PAGE_KEY_TTL_SECONDS})`,
+    )
+  const cast = seekable.type === 'text' ? sql`` : sql`::${sql.raw(seekable.type)}`
 
   return {
-    /** The key of the row at `position`, when a page ending there was served recently. */
-    async find(position: number): Promise<{ sortKey: string; lastId: string } | undefined> {
+    /** Whether a page ending at `position` was served recently (a key is kept for it). */
+    async kept(position: number): Promise<boolean> {
       const [row] = await db
-        .select({ sortKey: scimPageKeys.sortKey, lastId: scimPageKeys.lastId })
+        .select({ one: sql`1` })
         .from(scimPageKeys)
-        .where(
-          and(
-            eq(scimPageKeys.teamId, teamId),
-            eq(scimPageKeys.slot, slot(position)),
-            eq(scimPageKeys.shape, shape),
-            eq(scimPageKeys.position, position),
-            sql`${scimPageKeys.storedAt} > now() - make_interval(secs => ${PAGE_KEY_TTL_SECONDS})`,
-          ),
-        )
-      return row
+        .where(keptAt(position))
+      return row !== undefined
     },
 
-    /** The rows after `found` in the list's order (sort key, then id ascending: listRows' ORDER BY). */
-    after(found: { sortKey: string; lastId: string }): SQL {
+    /**
+     * The rows after the key kept for `position`, in the list's order (sort key, then id ascending:
+     * listRows' ORDER BY); no row when no key is kept. The key is read in the page's own statement
+     * (one round trip, as a cursor page's): PostgreSQL reads each subquery once, before the scan, and
+     * seeks the index to it.
+     */
+    after(position: number): SQL {
       const { key } = seekable
-      const k = value(found.sortKey)
-      // The range on the key alone is what an index seeks on; the tie on the key is broken by id.
+      const kept = (column: SQL) => sql`(select ${column} from ${scimPageKeys} where ${keptAt(position)})`
+      const k = kept(sql`${scimPageKeys.sortKey}${cast}`)
+      const id = kept(sql`${scimPageKeys.lastId}`)
+      // The range on the key alone is what an index seeks on; a tie on the key is broken by id.
       return query.descending
-        ? sql`(${key} <= ${k} and (${key} < ${k} or ${paged.id} > ${found.lastId}::uuid))`
-        : sql`(${key} >= ${k} and (${key} > ${k} or ${paged.id} > ${found.lastId}::uuid))`
+        ? sql`(${key} <= ${k} and (${key} < ${k} or ${paged.id} > ${id}))`
+        : sql`(${key} >= ${k} and (${key} > ${k} or ${paged.id} > ${id}))`
     },
 
     /**
