@@ -1,0 +1,285 @@
+import t, { type Test } from 'tap'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { createServer, type IncomingHttpHeaders } from 'node:http'
+import pg from 'pg'
+import { Webhook } from 'standardwebhooks'
+import { requiredInCI, withDatabase } from '../helpers/databases.js'
+import { freePort } from '../helpers/ports.js'
+
+/**
+ * Webhooks end to end on PostgreSQL (issue #17): service processes post the change events to a real
+ * HTTP receiver this test runs on 127.0.0.1, which checks every signature with the Standard Webhooks
+ * package's own verification code. Two replicas deliver each event once, in order per team; a
+ * receiver answering 500 for a while gets every event later, in order; a replica killed while a
+ * delivery is in flight loses nothing: another one posts the same event again, same webhook-id.
+ */
+const adminUrl = process.env.TEST_DATABASE_URL
+const needsPostgres = requiredInCI(adminUrl ? false : 'needs TEST_DATABASE_URL: several processes on one PostgreSQL database')
+const ADMIN = 'webhook-admin-token-0123456789abcdefghij'
+const SECRET = `whsec_${randomBytes(32).toString('base64')}`
+const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
+
+interface Delivery {
+  id: string
+  body: string
+  headers: IncomingHttpHeaders
+  status: number
+  event: { id: string; kind: string; teamId: string; cursor: string }
+}
+
+/** The receiver: records every request, answers as `mode` says ('hang' never answers). */
+async function receiver(t: Test) {
+  const port = await freePort()
+  const verifier = new Webhook(SECRET)
+  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang', requests: [] as Delivery[], bad: 0 }
+  const server = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      const body = Buffer.concat(chunks).toString('utf8')
+      try {
+        verifier.verify(body, request.headers as Record<string, string>)
+      } catch {
+        state.bad++
+      }
+      const status = state.mode === 'ok' ? 204 : 500
+      const parsed = JSON.parse(body) as { data: Delivery['event'] }
+      state.requests.push({ id: String(request.headers['webhook-id']), body, headers: request.headers, status, event: parsed.data })
+      if (state.mode === 'hang') return
+      response.writeHead(status).end()
+    })
+  })
+  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
+  t.teardown(() => {
+    server.closeAllConnections()
+    server.close()
+  })
+  return { url: `http://127.0.0.1:${port}/hooks`, state, delivered: () => state.requests.filter((r) => r.status === 204) }
+}
+
+async function startReplica(databaseUrl: string, webhookUrl: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort()
+  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
+    env: {
+      PATH: process.env.PATH ?? '',
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATABASE_URL: databaseUrl,
+      ADMIN_API_TOKEN: ADMIN,
+      LOG_LEVEL: 'warn',
+      WEBHOOK_URL: webhookUrl,
+      WEBHOOK_SECRET: SECRET,
+      // A dead replica's lease runs out after 2 x 1 s + 5 s.
+      WEBHOOK_TIMEOUT_MS: '1000',
+    },
+    stdio: 'ignore',
+  })
+  const url = `http://127.0.0.1:${port}`
+  for (let i = 0; i < 120; i++) {
+    if (
+      await fetch(`${url}/readyz`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return { url, child }
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  child.kill('SIGKILL')
+  throw new Error('replica did not become ready')
+}
+
+async function call(base: string, method: string, path: string, token: string, body?: unknown, actor?: string) {
+  const res = await fetch(`${base}${path}`, {
+    method,
+    headers: {
+      authorization: `Bearer ${token}`,
+      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
+      ...(actor ? { 'x-actor-id': actor } : {}),
+    },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  const text = await res.text()
+  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
+}
+
+/** Polls `check` every 100 ms for up to `seconds`; the last value either way. */
+async function until<T>(seconds: number, check: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
+  let value = await check()
+  for (const deadline = Date.now() + seconds * 1000; !done(value) && Date.now() < deadline;) {
+    await new Promise((r) => setTimeout(r, 100))
+    value = await check()
+  }
+  return value
+}
+
+/** A team with SSO and SCIM enabled through `base`; its SCIM Users URL and token. */
+async function team(base: string, teamId: string) {
+  const { ownerAccountId } = (
+    await call(base, 'PUT', `/internal/v1/teams/${teamId}`, ADMIN, { name: teamId, owner: { email: `o@${teamId}.io` } })
+  ).body as { ownerAccountId: string }
+  await call(base, 'PUT', `/internal/v1/teams/${teamId}/sso`, ADMIN, { protocol: 'saml' })
+  const { endpointId, token } = (await call(base, 'POST', `/internal/v1/teams/${teamId}/scim`, ADMIN, undefined, ownerAccountId)).body as {
+    endpointId: string
+    token: string
+  }
+  return { users: `/scim/v2/${endpointId}/Users`, token }
+}
+
+/**
+ * Every event of the feed once it has `count` (ids in feed order): the feed hands an event out once
+ * every older transaction on the server has ended, a moment after its commit.
+ */
+async function feed(base: string, count: number): Promise<Delivery['event'][]> {
+  return until(
+    30,
+    () => feedNow(base),
+    (events) => events.length >= count,
+  )
+}
+
+async function feedNow(base: string): Promise<Delivery['event'][]> {
+  const all: Delivery['event'][] = []
+  for (let after = ''; ;) {
+    const page = (await call(base, 'GET', `/internal/v1/events?limit=1000${after ? `&after=${after}` : ''}`, ADMIN)).body as {
+      events: Delivery['event'][]
+      nextCursor: string
+    }
+    all.push(...page.events)
+    if (page.events.length < 1000) return all
+    after = page.nextCursor
+  }
+}
+
+/** The events of `team` in the order given. */
+const ofTeam = (events: { teamId: string; id: string }[], teamId: string) => events.filter((e) => e.teamId === teamId).map((e) => e.id)
+
+t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
+  const name = `scim_webhooks_${randomBytes(4).toString('hex')}`
+  const admin = new pg.Client({ connectionString: adminUrl })
+  await admin.connect()
+  await admin.query(`create database ${name}`)
+  t.teardown(async () => {
+    await admin.query(`drop database if exists ${name} with (force)`)
+    await admin.end()
+  })
+  const databaseUrl = withDatabase(adminUrl!, name)
+  const hooks = await receiver(t)
+  const a = await startReplica(databaseUrl, hooks.url)
+  t.teardown(() => a.child.kill('SIGKILL'))
+  const b = await startReplica(databaseUrl, hooks.url)
+  t.teardown(() => b.child.kill('SIGKILL'))
+
+  const teams = { t1: await team(a.url, 't1'), t2: await team(b.url, 't2'), t3: await team(a.url, 't3') }
+  const change = async (round: string) => {
+    await Promise.all(
+      Object.values(teams).flatMap((scim, n) =>
+        Array.from({ length: 6 }, (_, i) =>
+          call(i % 2 ? a.url : b.url, 'POST', scim.users, scim.token, { schemas: [USER], userName: `u${round}-${n}-${i}@x.io` }),
+        ),
+      ),
+    )
+  }
+
+  await t.test('two replicas deliver each event once, in order per team, signed', async (t) => {
+    await change('a')
+    const events = await feed(a.url, 21)
+    t.equal(events.length, 21, 'three scim.enabled and 18 member.added')
+    const delivered = await until(
+      60,
+      () => hooks.delivered(),
+      (d) => d.length >= events.length,
+    )
+    await new Promise((r) => setTimeout(r, 500))
+    const ids = hooks.delivered().map((d) => d.id)
+    t.equal(ids.length, events.length, 'as many deliveries as events: none twice')
+    t.same(new Set(ids), new Set(events.map((e) => e.id)), 'every event')
+    for (const teamId of Object.keys(teams)) {
+      t.same(
+        ofTeam(
+          hooks.delivered().map((d) => d.event),
+          teamId,
+        ),
+        ofTeam(events, teamId),
+        `team ${teamId} in feed order`,
+      )
+    }
+    t.equal(hooks.state.bad, 0, 'every signature verifies with the receiver’s own code')
+    t.ok(
+      delivered.every((d) => d.id === d.event.id),
+      'webhook-id is the event id',
+    )
+    const sample = delivered[0]!
+    const verifier = new Webhook(SECRET)
+    t.doesNotThrow(() => verifier.verify(sample.body, sample.headers as Record<string, string>), 'a delivery verifies')
+    t.throws(
+      () => verifier.verify(sample.body.replace('"kind":"', '"kind":"x'), sample.headers as Record<string, string>),
+      'a tampered body fails',
+    )
+    t.notMatch(hooks.state.requests.map((r) => r.body).join('\n'), teams.t1.token, 'no token in any payload')
+  })
+
+  await t.test('a receiver answering 500 for a while gets every event later, in order', async (t) => {
+    hooks.state.mode = 'fail'
+    const before = hooks.state.requests.length
+    await change('b')
+    await until(
+      30,
+      () => hooks.state.requests.length - before,
+      (n) => n >= 6,
+    )
+    const state = (await call(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
+      endpoints: { channel: string; failedAttempts: number; lastError: string | null; pending: number }[]
+    }
+    t.match(state.endpoints, [{ channel: 'service', lastError: 'HTTP 500' }], 'the admin API shows the failures')
+    hooks.state.mode = 'ok'
+    const events = await feed(a.url, 39)
+    await until(
+      60,
+      () => new Set(hooks.delivered().map((d) => d.id)).size,
+      (n) => n >= events.length,
+    )
+    const delivered = hooks.delivered().map((d) => d.event)
+    t.same(new Set(delivered.map((e) => e.id)), new Set(events.map((e) => e.id)), 'every event was delivered')
+    for (const teamId of Object.keys(teams)) {
+      t.same(ofTeam(delivered, teamId), ofTeam(events, teamId), `team ${teamId}: in feed order, each once with a 2xx`)
+    }
+    const after = (await call(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
+      endpoints: { failedAttempts: number; pending: number; delivered: number }[]
+    }
+    t.match(after.endpoints, [{ failedAttempts: 0, pending: 0 }], 'caught up')
+  })
+
+  await t.test('a replica killed mid-delivery loses nothing: another posts the same event again', async (t) => {
+    // One replica left, so the hung delivery is surely its own.
+    b.child.kill('SIGTERM')
+    await new Promise((r) => b.child.once('exit', r))
+    hooks.state.mode = 'hang'
+    const before = hooks.state.requests.length
+    const res = await call(a.url, 'POST', teams.t2.users, teams.t2.token, { schemas: [USER], userName: 'last@x.io' })
+    t.equal(res.status, 201)
+    const hung = await until(
+      30,
+      () => hooks.state.requests.slice(before),
+      (r) => r.length > 0,
+    )
+    t.equal(hung.length, 1, 'one delivery in flight')
+    a.child.kill('SIGKILL')
+    await new Promise((r) => a.child.once('exit', r))
+    hooks.state.mode = 'ok'
+    const c = await startReplica(databaseUrl, hooks.url)
+    t.teardown(() => c.child.kill('SIGKILL'))
+    const again = await until(
+      60,
+      () => hooks.delivered().filter((d) => d.id === hung[0]!.id),
+      (d) => d.length > 0,
+    )
+    t.equal(again.length, 1, `delivered again with the same webhook-id ${hung[0]!.id}`)
+    t.equal(again[0]!.event.kind, 'member.added')
+    const events = await feed(c.url, 40)
+    t.same(new Set(hooks.delivered().map((d) => d.id)), new Set(events.map((e) => e.id)), 'nothing lost')
+    c.child.kill('SIGTERM')
+    await new Promise((r) => c.child.once('exit', r))
+  })
+})
