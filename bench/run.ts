@@ -28,7 +28,9 @@ import { runWriteBench, seedManyTeams, writeCaseNames } from './writes.js'
  * BENCH_CONNECTIONS (32), BENCH_DATABASE (postgres, or pglite: the embedded database in a temporary
  * directory, removed afterwards), BENCH_DATABASE_URL (PostgreSQL; default: a throwaway cluster from
  * scripts/pg-cluster.sh), BENCH_CASES (comma-separated substrings of case names: only those cases
- * run, and the baseline), BENCH_GROUP_PATCH=0 (skip the 10,000-member group PATCH).
+ * run, and the baseline; also the import walks below), BENCH_GROUP_PATCH=0 (skip the 10,000-member group PATCH).
+ * Teams: big (BENCH_USERS) and small (1000), one user in ten deactivated; half and smallhalf, one in
+ * two, seeded only when a selected case reads them.
  * The service runs as server.ts builds it (log line, metrics, rate limit); one case runs a second
  * instance without those three, to show what they cost.
  */
@@ -44,6 +46,15 @@ const CASE_FILTER = (env.BENCH_CASES ?? '')
   .map((s) => s.trim().toLowerCase())
   .filter((s) => s !== '')
 const GROUP_PATCH = env.BENCH_GROUP_PATCH !== '0'
+/** Okta's import timed as a client makes it (consecutive pages on one connection), by startIndex and by cursor. */
+const DEEP_PAGES = 200
+const DEEP_START = Math.floor(USERS * 0.9) + 1
+const WALKS = [
+  { name: 'import of the big team by index pages of 100', index: true, from: 1, pages: Infinity },
+  { name: 'import of the big team by cursor pages of 100', index: false, from: 1, pages: Infinity },
+  { name: `${DEEP_PAGES} index pages of 100 from startIndex ${DEEP_START}`, index: true, from: DEEP_START, pages: DEEP_PAGES },
+  { name: `${DEEP_PAGES} cursor pages of 100 from position ${DEEP_START}`, index: false, from: DEEP_START, pages: DEEP_PAGES },
+]
 const BARE = ', service without its log line, metrics and rate limit'
 const BARE_CASE = `userName eq${BARE}`
 /** The lookups IdPs make before every write, on seed.ts's users. */
@@ -52,6 +63,19 @@ const EQ_LOOKUPS = [
   { name: 'externalId eq', filter: (n: number) => `externalId eq "ext-${n}"` },
   { name: 'emails[value eq]', filter: (n: number) => `emails[value eq "home${n}@mail.example"]` },
 ]
+/** A team of BENCH_USERS and one of SMALL users with one user in two deactivated (big and small: one in ten). */
+const HALF_TEAM = 'half'
+const SMALL_HALF_TEAM = 'smallhalf'
+const ACTIVE_LISTS = [false, true].flatMap((half) =>
+  [true, false].flatMap((value) => {
+    const share = half ? ', 50% deactivated' : ''
+    const name = `page of 100, active eq ${value}${share}`
+    return [
+      { name, team: half ? HALF_TEAM : 'big', value, small: false },
+      { name: `${name}, at ${SMALL} users`, team: half ? SMALL_HALF_TEAM : 'small', value, small: true },
+    ]
+  }),
+)
 if (DATABASE !== 'postgres' && DATABASE !== 'pglite')
   throw new Error(`BENCH_DATABASE must be "postgres" or "pglite", not "${env.BENCH_DATABASE}"`)
 
@@ -74,6 +98,8 @@ interface Target {
   /** For the table header, e.g. "PostgreSQL 15.14". */
   label: string
   baselineName: string
+  /** Seeds more teams after the start (only those the selected cases use), on a connection without a statement timeout. */
+  seedMore: (seed: (db: Database['db']) => Promise<void>) => Promise<void>
 }
 
 async function seed(database: Database): Promise<void> {
@@ -111,7 +137,8 @@ async function openPostgresTarget(): Promise<Target> {
   cleanups.push(() => database.close())
   await database.migrate()
   // Seeding a million rows takes longer than the service's statement timeout: its own connection, none.
-  const seeder = await openDatabase({ url: url.toString(), poolSize: 1, statementTimeoutMs: 0 })
+  const openSeeder = () => openDatabase({ url: url.toString(), poolSize: 1, statementTimeoutMs: 0 })
+  const seeder = await openSeeder()
   await seed(seeder)
   await seeder.close()
 
@@ -127,6 +154,14 @@ async function openPostgresTarget(): Promise<Target> {
     query,
     label: `PostgreSQL ${version!.server_version.split(' ')[0]}`,
     baselineName: 'baseline: Fastify + pg, one indexed SELECT',
+    seedMore: async (more) => {
+      const extra = await openSeeder()
+      try {
+        await more(extra.db)
+      } finally {
+        await extra.close()
+      }
+    },
   }
 }
 
@@ -148,6 +183,7 @@ async function openPgliteTarget(): Promise<Target> {
     query,
     label: `PGlite (PostgreSQL ${version!.server_version.split(' ')[0]} in WebAssembly, in-process)`,
     baselineName: 'baseline: Fastify + PGlite, one indexed SELECT',
+    seedMore: (more) => more(database.db),
   }
 }
 
@@ -191,14 +227,15 @@ async function main(): Promise<void> {
   const { database, query } = target
   const store = new PgTeamStore(database.db)
 
-  // SCIM enabled on both teams, with tokens, straight through the store.
+  // SCIM enabled on each team, with tokens, straight through the store.
   const tokens: Record<string, { token: string; endpointId: string }> = {}
-  for (const team of ['big', 'small']) {
+  const enable = async (team: string) => {
     const token = generateToken('cpscim_')
     await store.setSso(team, 'saml')
     await store.insertConnection(team, `bench${team}`, hashToken(token))
     tokens[team] = { token, endpointId: `bench${team}` }
   }
+  for (const team of ['big', 'small']) await enable(team)
 
   // The service as server.ts builds it: a log line per request (its logger, writing to /dev/null
   // instead of standard output), metrics, and the per-token rate limit (set high enough never to
@@ -243,7 +280,8 @@ async function main(): Promise<void> {
 
   const sample = (n: number) => Array.from({ length: 200 }, (_, i) => 1 + Math.floor(((i * 7919) % 200) * (n / 200)))
   const q = (filter: string) => `filter=${encodeURIComponent(filter)}`
-  const scimPath = (team: string, query: string) => `/scim/v2/${tokens[team]!.endpointId}/Users?${query}`
+  // The endpoint is `bench{team}` (enable above), also for the teams seeded once the cases are chosen.
+  const scimPath = (team: string, query: string) => `/scim/v2/bench${team}/Users?${query}`
 
   // RFC 9865 cursor paging: the first page, and one 90% of the way through the id order.
   const CURSOR_PAGE = 'count=100'
@@ -272,12 +310,14 @@ async function main(): Promise<void> {
       team: 'small',
       paths: [scimPath('small', 'startIndex=1&count=100')],
     },
-    {
-      name: 'page of 100, active eq true',
+    // `active eq true|false` with exact totals, on the big team (one in ten deactivated) and on HALF_TEAM
+    // (one in two), each against a 1000-user team with the same share.
+    ...ACTIVE_LISTS.map(({ name, team, value }) => ({
+      name,
       url: serviceUrl,
-      team: 'big',
-      paths: [scimPath('big', `startIndex=1&count=100&${q('active eq true')}`)],
-    },
+      team,
+      paths: [scimPath(team, `startIndex=1&count=100&${q(`active eq ${value}`)}`)],
+    })),
     {
       name: 'Okta connection test (count=2), 1 connection',
       url: serviceUrl,
@@ -333,15 +373,28 @@ async function main(): Promise<void> {
   const writeNames = writeCaseNames(USERS, SMALL, DATABASE === 'pglite' ? 'pglite' : 'postgres').all()
   const picks = (name: string) => CASE_FILTER.length === 0 || CASE_FILTER.some((s) => name.toLowerCase().includes(s))
   if (CASE_FILTER.length > 0 && selected.length === 1) {
-    if (!writeNames.some(picks)) {
-      const all = [...cases.map((c) => c.name), ...writeNames]
+    if (!writeNames.some(picks) && !WALKS.some((w) => picks(w.name))) {
+      const all = [...cases.map((c) => c.name), ...writeNames, ...WALKS.map((w) => w.name)]
       throw new Error(`BENCH_CASES=${env.BENCH_CASES} matches no case; the cases are:\n${all.map((name) => `  ${name}`).join('\n')}`)
     }
-    // Write cases only: no read rounds, not even the read baseline.
+    // Write cases or walks only: no read rounds, not even the read baseline.
     selected.length = 0
   }
   const runs = (name: string) => selected.some((c) => c.name === name)
   const auth = (team: string) => ({ authorization: `Bearer ${tokens[team]!.token}` })
+
+  // The teams with half their users deactivated, seeded only when a selected case reads them.
+  for (const [team, size] of [
+    [HALF_TEAM, USERS],
+    [SMALL_HALF_TEAM, SMALL],
+  ] as const) {
+    if (!selected.some((c) => c.team === team)) continue
+    const started = Date.now()
+    process.stdout.write(`seeding ${size} users, one in two deactivated (team ${team})... `)
+    await target.seedMore((db) => seedTeam(db, team, size, 2))
+    await enable(team)
+    process.stdout.write(`${((Date.now() - started) / 1000).toFixed(1)} s\n`)
+  }
 
   if (runs(firstCursorCase) || runs(deepCursorCase)) {
     // Cursor pages follow the primary key (team_id, id). The page at CURSOR_POSITION (0-based) continues
@@ -455,6 +508,58 @@ async function main(): Promise<void> {
     }
   }
 
+  // Okta's import, timed as a client makes it: consecutive pages of 100 on one connection, by startIndex
+  // and by cursor (RFC 9865), over the whole big team and over DEEP_PAGES pages from 90% of the way in
+  // (the index stretch starts where an import reaches it: the page before it was served, untimed).
+  const walks = WALKS.filter((w) => picks(w.name))
+  const walkTimes = new Map<string, { ms: number[]; pages: number; users: number }>()
+  if (walks.length > 0) {
+    const page = async (query: string) => {
+      const res = await fetch(`${serviceUrl}${scimPath('big', query)}`, { headers: auth('big') })
+      const body = (await res.json()) as { Resources?: { id: string }[]; nextCursor?: string }
+      if (res.status !== 200) throw new Error(`import page ${query}: ${res.status} ${JSON.stringify(body).slice(0, 400)}`)
+      return { ids: (body.Resources ?? []).map((r) => r.id), next: body.nextCursor }
+    }
+    const { cursor } = listQuery({ cursor: '', count: '100' }, userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey }, 'benchbig')
+    const walk = async (w: (typeof walks)[number]) => {
+      let next: string | undefined = ''
+      if (!w.index && w.from > 1) {
+        const [before] = await query<{ id: string }>('select id from scim_users where team_id = $1 order by id offset $2 limit 1', [
+          'big',
+          w.from - 2,
+        ])
+        next = encodeCursor(before!.id, cursor!.binding, cursorKey)
+      }
+      if (w.index && w.from > 1) await page(`startIndex=${w.from - 100}&count=100`)
+      const seen = new Set<string>()
+      let pages = 0
+      let users = 0
+      const began = performance.now()
+      for (let start = w.from; pages < w.pages; start += 100) {
+        const got: { ids: string[]; next: string | undefined } = w.index
+          ? await page(`startIndex=${start}&count=100`)
+          : await page(`cursor=${encodeURIComponent(next!)}&count=100`)
+        pages++
+        users += got.ids.length
+        for (const id of got.ids) seen.add(id)
+        next = got.next
+        if (w.index ? got.ids.length < 100 : next === undefined) break
+      }
+      const ms = performance.now() - began
+      const expected = w.pages === Infinity ? USERS : Math.min(USERS - w.from + 1, w.pages * 100)
+      if (users !== expected || seen.size !== expected)
+        throw new Error(`${w.name}: ${users} users (${seen.size} distinct), expected ${expected}`)
+      return { ms, pages, users }
+    }
+    for (let round = 1; round <= ROUNDS; round++) {
+      for (const w of round % 2 === 1 ? walks : [...walks].reverse()) {
+        const { ms, pages, users } = await walk(w)
+        walkTimes.set(w.name, { ms: [...(walkTimes.get(w.name)?.ms ?? []), ms], pages, users })
+        process.stdout.write(`round ${round}/${ROUNDS} ${w.name}: ${pages} pages, ${users} users, ${(ms / 1000).toFixed(2)} s\n`)
+      }
+    }
+  }
+
   // With an even number of rounds, the mean of the middle two (not the upper one, which took the better
   // round's req/s but the worse round's latencies).
   const median = (values: number[]) => {
@@ -487,6 +592,11 @@ async function main(): Promise<void> {
     ]),
     { a: 'userName eq', b: BARE_CASE, what: 'req/s with the hooks vs without' },
     { a: 'page of 100, unfiltered', b: `page of 100, unfiltered, at ${SMALL} users`, what: `req/s vs ${SMALL} users` },
+    ...ACTIVE_LISTS.filter((l) => !l.small).map(({ name }) => ({
+      a: name,
+      b: `${name}, at ${SMALL} users`,
+      what: `req/s vs ${SMALL} users`,
+    })),
     { a: 'Okta connection test (count=2), 1 connection', b: 'userName eq, 1 connection', what: 'latency vs eq lookup (1 connection)' },
     { a: deepCursorCase, b: firstCursorCase, what: 'latency vs first cursor page', label: 'cursor page at 90%' },
   ]
@@ -513,6 +623,22 @@ async function main(): Promise<void> {
     process.stdout.write(
       `\n| one PATCH of ${patches.memberCount} group members | status | ms |\n|---|---|---|\n| add | ${patches.add.status} | ${patches.add.ms.toFixed(0)} |\n| remove (value list) | ${patches.remove.status} | ${patches.remove.ms.toFixed(0)} |\n`,
     )
+  }
+  if (walkTimes.size > 0) {
+    process.stdout.write('\n| consecutive pages on 1 connection | pages | users | s (median) | ms per page |\n|---|---|---|---|---|\n')
+    for (const [name, w] of walkTimes) {
+      const ms = median(w.ms)
+      process.stdout.write(`| ${name} | ${w.pages} | ${w.users} | ${(ms / 1000).toFixed(2)} | ${(ms / w.pages).toFixed(2)} |\n`)
+    }
+    const pairsOfWalks = [...walkTimes.keys()].filter((name) => name.includes('index pages'))
+    for (const name of pairsOfWalks) {
+      const other = walkTimes.get(name.replace('index pages', 'cursor pages').replace(/startIndex (\d+)/, 'position $1'))
+      if (other) {
+        process.stdout.write(
+          `| ratio: ${name}: time vs the same by cursor | | | ${(median(walkTimes.get(name)!.ms) / median(other.ms)).toFixed(2)}x | |\n`,
+        )
+      }
+    }
   }
   const failed = selected.filter((c) => unexpected(c, summary.get(c.name)!) > 0)
   if (failed.length > 0) {
