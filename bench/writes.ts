@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
@@ -133,6 +133,8 @@ interface LoadResult {
   total: number
   /** Microseconds of this process's CPU per request (set after the run). */
   cpuUs?: number
+  /** Microseconds of the PostgreSQL server's CPU per request, when it runs on this machine (set after the run). */
+  dbCpuUs?: number
   elapsedMs: number
   mean: number
   p50: number
@@ -309,13 +311,14 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
       await query('delete from accounts where id = any($1::uuid[])', [ids])
     }
 
+    const databaseCpu = target.kind === 'postgres' ? await postgresCpu(query) : undefined
     const results = new Map<string, LoadResult[]>()
     const record = (name: string, round: number, r: LoadResult) => {
       results.set(name, [...(results.get(name) ?? []), r])
       const rate = (r.total / r.elapsedMs) * 1000
       const bad = unexpected(r)
       process.stdout.write(
-        `round ${round}/${rounds} ${name}: ${rate.toFixed(0)} req/s (${r.total} in ${(r.elapsedMs / 1000).toFixed(2)} s), p50 ${r.p50} ms, p99 ${r.p99} ms, ${((r.cpuUs ?? 0) / 1000).toFixed(2)} ms of server CPU a request${bad ? `, ${statusText(r)}` : ''}\n`,
+        `round ${round}/${rounds} ${name}: ${rate.toFixed(0)} req/s (${r.total} in ${(r.elapsedMs / 1000).toFixed(2)} s), p50 ${r.p50} ms, p99 ${r.p99} ms, ${((r.cpuUs ?? 0) / 1000).toFixed(2)} ms of server CPU a request${r.dbCpuUs === undefined ? '' : `, ${(r.dbCpuUs / 1000).toFixed(2)} ms of database CPU`}${bad ? `, ${statusText(r)}` : ''}\n`,
       )
     }
 
@@ -394,9 +397,11 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
         if (run.paths.length === 0) continue
         // The CPU this process (the service, or the floor route) spent per request: where a write's time goes besides the database.
         const cpu = process.cpuUsage()
+        const dbCpu = databaseCpu?.()
         const result = await load(run)
         const spent = process.cpuUsage(cpu)
         result.cpuUs = (spent.user + spent.system) / Math.max(1, result.total)
+        if (dbCpu !== undefined) result.dbCpuUs = ((databaseCpu!() - dbCpu) * 1000) / Math.max(1, result.total)
         await after?.()
         if (round > 0) record(name, round, result)
         else if (unexpected(result)) throw new Error(`warm-up of ${name}: ${statusText(result)}`)
@@ -421,6 +426,7 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
             p50: median(list.map((r) => r.p50)),
             p99: median(list.map((r) => r.p99)),
             cpu: median(list.map((r) => r.cpuUs ?? 0)) / 1000,
+            dbCpu: list.every((r) => r.dbCpuUs !== undefined) ? median(list.map((r) => r.dbCpuUs!)) / 1000 : undefined,
             errors: list.reduce((s, r) => s + r.errors, 0),
             statuses,
             unexpected: list.reduce((s, r) => s + unexpected(r), 0),
@@ -432,11 +438,11 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
       `\nWrites: ${rounds} rounds of ${perRun} requests per case (${groupPerRound} for the group), ${CONNECTIONS} connections; medians\n\n`,
     )
     process.stdout.write(
-      '| write case | req/s | mean ms | p50 ms | p99 ms | server CPU ms a request | unexpected | statuses (all rounds) |\n|---|---|---|---|---|---|---|---|\n',
+      '| write case | req/s | mean ms | p50 ms | p99 ms | server CPU ms a request | database CPU ms a request | unexpected | statuses (all rounds) |\n|---|---|---|---|---|---|---|---|---|\n',
     )
     for (const [name, r] of summary) {
       process.stdout.write(
-        `| ${name} | ${r.rate.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(2)} | ${r.unexpected} | ${statusText(r)} |\n`,
+        `| ${name} | ${r.rate.toFixed(0)} | ${r.mean.toFixed(2)} | ${r.p50} | ${r.p99} | ${r.cpu.toFixed(2)} | ${r.dbCpu === undefined ? (target.kind === 'pglite' ? 'in the server' : '-') : r.dbCpu.toFixed(2)} | ${r.unexpected} | ${statusText(r)} |\n`,
       )
     }
     const pairs = [
@@ -459,6 +465,38 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
   } finally {
     await floor.close()
     await target.close()
+  }
+}
+
+/**
+ * The CPU time (ms) PostgreSQL's processes have used so far, when the server runs on this machine: the
+ * postmaster's children (backends, and background workers such as autovacuum) read from /proc, as a
+ * measure of what each write costs the database that the machine's noise does not move as much as a
+ * rate. Undefined when /proc does not show the server (another machine, another OS).
+ */
+async function postgresCpu(query: RawDatabase['query']): Promise<(() => number) | undefined> {
+  const stat = (pid: string | number) => {
+    try {
+      // Fields after the command name (which may hold spaces): state, ppid, ..., utime (14th field), stime (15th).
+      const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
+      const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
+      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }
+    } catch {
+      return undefined
+    }
+  }
+  const [backend] = await query<{ pid: number }>('select pg_backend_pid() as pid', [])
+  const postmaster = backend && stat(backend.pid)?.ppid
+  if (!postmaster) return undefined
+  const TICK_MS = 10 // CLK_TCK is 100 on Linux
+  return () => {
+    let ticks = stat(postmaster)?.ticks ?? 0
+    for (const pid of readdirSync('/proc')) {
+      if (!/^\d+$/.test(pid)) continue
+      const s = stat(pid)
+      if (s?.ppid === postmaster) ticks += s.ticks
+    }
+    return ticks * TICK_MS
   }
 }
 
