@@ -448,8 +448,9 @@ interface DocumentedSchema {
   readonly properties: Map<string, Located[]>
 }
 
-/** Query values arrive as strings; a parameter documented as an integer is checked as one. */
+/** Query values arrive as strings; a parameter documented as an integer or a number is checked as one. */
 function coerce(schema: unknown, value: string): unknown {
   if (isNode(schema) && schema.type === 'integer' && /^-?\d+$/.test(value)) return Number(value)
+  if (isNode(schema) && schema.type === 'number' && /^-?\d+(\.\d+)?$/.test(value)) return Number(value)
   return value
 }

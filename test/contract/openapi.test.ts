@@ -1,9 +1,15 @@
 import diagnostics from 'node:diagnostics_channel'
+import { createServer } from 'node:http'
+import type { AddressInfo } from 'node:net'
+import { Webhook } from 'standardwebhooks'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
 import t, { type Test } from 'tap'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
+import { ChangeSignal } from '../../src/events/change-signal.js'
+import { WebhookDeliverer } from '../../src/events/webhook-deliverer.js'
+import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { commonAttributes, URN } from '../../src/scim/core/schemas.js'
 import { StoreUnavailable, type TeamStore } from '../../src/store/team-store.js'
 import { ADMIN_TOKEN, BASE_URL, admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
@@ -455,6 +461,73 @@ t.test('admin API: disabling SCIM and removing SSO', async (t) => {
   await adminCall(t, 'DELETE', '/teams/acme/sso', 204)
   await adminCall(t, 'DELETE', '/teams/nope/sso', 404)
   await adminCall(t, 'GET', '/teams/acme/scim/events?limit=200', 200, { actor: ownerAccountId })
+})
+
+t.test('admin API: the change feed, webhook endpoints, and the webhook payload', async (t) => {
+  // The writes above are in the feed once the bound has passed them (a moment, on a shared server).
+  let page = await adminCall(t, 'GET', '/events?limit=1000', 200)
+  for (let tries = 0; page.json<{ events: unknown[] }>().events.length === 0 && tries < 100; tries++) {
+    await new Promise((resolve) => setTimeout(resolve, 50))
+    page = await adminCall(t, 'GET', '/events?limit=1000', 200)
+  }
+  const { events, nextCursor } = page.json<{ events: { kind: string }[]; nextCursor: string }>()
+  t.ok(events.length > 0, `${events.length} events: ${[...new Set(events.map((e) => e.kind))].join(', ')}`)
+  await adminCall(t, 'GET', `/events?after=${q(nextCursor)}&wait=0.2`, 200)
+  await adminCall(t, 'GET', '/events?after=not-a-cursor', 400)
+  await adminCall(t, 'GET', '/events', 401, { token: null })
+  await adminCall(t, 'GET', '/teams/acme/events?limit=5', 200)
+  await adminCall(t, 'GET', '/teams/nope/events', 404)
+  await adminCall(t, 'GET', '/teams/acme/events?wait=99', 400)
+
+  // A receiver on 127.0.0.1 and the deliverer as the service runs it: each body is the documented payload.
+  const received: { body: string; headers: Record<string, string> }[] = []
+  const receiver = createServer((request, response) => {
+    const chunks: Buffer[] = []
+    request.on('data', (chunk: Buffer) => chunks.push(chunk))
+    request.on('end', () => {
+      received.push({ body: Buffer.concat(chunks).toString('utf8'), headers: request.headers as Record<string, string> })
+      response.writeHead(204).end()
+    })
+  })
+  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
+  t.teardown(() => receiver.close())
+  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+  await adminCall(t, 'PUT', '/teams/acme/webhook', 200, { body: { url } })
+  await adminCall(t, 'PUT', '/teams/acme/webhook', 400, { body: { url: 'ftp://x' } })
+  await adminCall(t, 'PUT', '/teams/nope/webhook', 404, { body: { url } })
+  await rawCall(
+    t,
+    'PUT',
+    '/internal/v1/teams/acme/webhook',
+    415,
+    { authorization: `Bearer ${ADMIN_TOKEN}`, 'content-type': 'text/plain' },
+    url,
+  )
+  const secret = `whsec_${Buffer.alloc(32, 7).toString('base64')}`
+  const deliverer = new WebhookDeliverer({
+    events: new PgEventStore(db!.database.db),
+    signal: new ChangeSignal(),
+    secret,
+    timeoutMs: 5_000,
+    pollMs: 50,
+    log: { info: () => undefined, warn: () => undefined },
+  })
+  deliverer.start()
+  t.teardown(() => deliverer.stop())
+  const acmeEvents = (await admin(app, 'GET', '/teams/acme/events?limit=1000')).json<{ events: unknown[] }>().events.length
+  for (let tries = 0; received.length < acmeEvents && tries < 200; tries++) await new Promise((resolve) => setTimeout(resolve, 50))
+  t.equal(received.length, acmeEvents, "every one of acme's events was posted")
+  const payload = contract.validator('/components/schemas/WebhookPayload')
+  const verifier = new Webhook(secret)
+  for (const { body, headers } of received) {
+    t.ok(payload(JSON.parse(body)), `${body.slice(0, 60)} is a WebhookPayload`, { errors: payload.errors })
+    t.doesNotThrow(() => verifier.verify(body, headers), 'signed as documented')
+  }
+  const states = await adminCall(t, 'GET', '/teams/acme/webhooks', 200)
+  t.match(states.json(), { endpoints: [{ channel: 'team', url, pending: 0, delivered: acmeEvents }] })
+  await adminCall(t, 'GET', '/teams/nope/webhooks', 404)
+  await adminCall(t, 'DELETE', '/teams/acme/webhook', 204)
+  await adminCall(t, 'DELETE', '/teams/nope/webhook', 404)
 })
 
 t.test('every operation in openapi.yaml was exercised', async (t) => {
