@@ -29,6 +29,10 @@ t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {
       cursorSecret: undefined,
       databasePoolSize: 10,
       auditRetentionDays: 90,
+      eventRetentionDays: 30,
+      webhookUrl: undefined,
+      webhookSecret: undefined,
+      webhookTimeoutMs: 10000,
     },
   )
   t.ok(Object.isFrozen(config))
@@ -66,6 +70,23 @@ t.test('database pool size and audit retention', async (t) => {
   t.equal(loadConfig({ AUDIT_RETENTION_DAYS: '365' }).auditRetentionDays, 365)
   t.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: '-1' }), ConfigError)
   t.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: '1.5' }), ConfigError)
+})
+
+t.test('change events: retention and webhooks (issue #17)', async (t) => {
+  const defaults = loadConfig({})
+  t.equal(defaults.eventRetentionDays, 30, 'a month by default')
+  t.equal(defaults.webhookUrl, undefined)
+  t.equal(defaults.webhookSecret, undefined, 'no secret: no deliveries')
+  t.equal(defaults.webhookTimeoutMs, 10_000)
+  t.equal(loadConfig({ EVENT_RETENTION_DAYS: '0' }).eventRetentionDays, 0, '0 keeps every event')
+  t.throws(() => loadConfig({ EVENT_RETENTION_DAYS: '-1' }), ConfigError)
+  const secret = `whsec_${Buffer.alloc(32, 1).toString('base64')}`
+  const config = loadConfig({ WEBHOOK_URL: 'https://hooks.example/scim', WEBHOOK_SECRET: secret, WEBHOOK_TIMEOUT_MS: '5000' })
+  t.same([config.webhookUrl, config.webhookSecret, config.webhookTimeoutMs], ['https://hooks.example/scim', secret, 5000])
+  t.throws(() => loadConfig({ WEBHOOK_URL: 'https://hooks.example/scim' }), /WEBHOOK_SECRET too/, 'a URL needs the secret to sign with')
+  t.throws(() => loadConfig({ WEBHOOK_SECRET: 'not-whsec' }), /whsec_/, 'the Standard Webhooks form')
+  t.throws(() => loadConfig({ WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }), ConfigError, 'too short a key')
+  t.throws(() => loadConfig({ WEBHOOK_URL: 'ftp://x', WEBHOOK_SECRET: secret }), ConfigError)
 })
 
 t.test('previous tokens for a roll: the same length rules, and only beside a current one', async (t) => {
