@@ -480,7 +480,8 @@ async function postgresCpu(query: RawDatabase['query']): Promise<(() => number) 
       // Fields after the command name (which may hold spaces): state, ppid, ..., utime (14th field), stime (15th).
       const text = readFileSync(`/proc/${pid}/stat`, 'utf8')
       const fields = text.slice(text.lastIndexOf(')') + 2).split(' ')
-      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) }
+      // cutime and cstime (16th, 17th): children that have exited, such as the backends of closed pool connections.
+      return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), exited: Number(fields[13]) + Number(fields[14]) }
     } catch {
       return undefined
     }
@@ -490,7 +491,8 @@ async function postgresCpu(query: RawDatabase['query']): Promise<(() => number) 
   if (!postmaster) return undefined
   const TICK_MS = 10 // CLK_TCK is 100 on Linux
   return () => {
-    let ticks = stat(postmaster)?.ticks ?? 0
+    const self = stat(postmaster)
+    let ticks = (self?.ticks ?? 0) + (self?.exited ?? 0)
     for (const pid of readdirSync('/proc')) {
       if (!/^\d+$/.test(pid)) continue
       const s = stat(pid)
