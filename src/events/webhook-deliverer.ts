@@ -76,24 +76,40 @@ export class WebhookDeliverer {
     await this.running
   }
 
+  /**
+   * Keeps up to `concurrency` endpoints in delivery: whenever one is done, or a commit wakes it, it
+   * claims more; with nothing to deliver it waits for a wake-up or the poll interval.
+   */
   private async loop(): Promise<void> {
-    const { events, signal, log, pollMs = 1_000, concurrency = 8 } = this.options
-    while (!this.stopping.signal.aborted) {
-      let claimed: ClaimedEndpoint[] = []
+    const { events, signal, log, pollMs = 1_000, concurrency = 16 } = this.options
+    const active = new Set<Promise<void>>()
+    while (!this.stopping.signal.aborted && !signal.isClosed) {
+      let claimed = 0
       try {
         if (this.options.serviceUrl && Date.now() - this.lastEnsured > 1_000) {
           await events.ensureServiceEndpoints()
           this.lastEnsured = Date.now()
         }
-        claimed = await events.claimWebhookEndpoints(this.owner, this.leaseMs, concurrency, this.channels)
-        await Promise.all(claimed.map((endpoint) => this.deliver(endpoint)))
+        const free = concurrency - active.size
+        const endpoints = free > 0 ? await events.claimWebhookEndpoints(this.owner, this.leaseMs, free, this.channels) : []
+        claimed = endpoints.length
+        for (const endpoint of endpoints) {
+          const delivery: Promise<void> = this.deliver(endpoint)
+            .catch((error: unknown) =>
+              log.warn({ err: error, teamId: endpoint.teamId }, 'webhook delivery failed; the lease runs out and it is retried'),
+            )
+            .finally(() => active.delete(delivery))
+          active.add(delivery)
+        }
       } catch (error) {
         log.warn({ err: error }, 'webhook delivery round failed; retrying')
-        claimed = []
       }
-      if (signal.isClosed) break
-      if (claimed.length === 0) await signal.wait(pollMs, this.stopping.signal)
+      // Claimed some: look again at once (there may be more). Otherwise wait for a commit, a finished
+      // delivery (its slot is free), or the poll interval.
+      if (claimed > 0 && active.size < concurrency) continue
+      await Promise.race([signal.wait(pollMs, this.stopping.signal), ...active])
     }
+    await Promise.all(active)
   }
 
   private async deliver(endpoint: ClaimedEndpoint): Promise<void> {
@@ -103,21 +119,30 @@ export class WebhookDeliverer {
     for (let sent = 0; sent < EVENTS_PER_LEASE && url;) {
       const batch = await events.listChanges({ teamId: endpoint.teamId }, position, 50)
       if (batch.length === 0) break
+      let delivered = position
+      let count = 0
       for (const event of batch) {
-        if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
+        if (this.stopping.signal.aborted) break
         const failure = await this.post(url, event)
         if (failure !== undefined) {
+          // What did arrive is recorded first: the next attempt starts with the event that failed.
+          if (count > 0) await events.recordDelivery(endpoint, this.owner, delivered, count, this.leaseMs)
           if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
           observe?.failed(endpoint.channel)
           const retryAt = new Date(Date.now() + (this.options.backoffMs ?? exponentialBackoff)(endpoint.attempts + 1))
           return events.recordFailure(endpoint, this.owner, retryAt, failure)
         }
-        // The lease went to another replica (this one stalled past it): it carries on from its own cursor.
-        if (!(await events.recordDelivery(endpoint, this.owner, event.id, this.leaseMs))) return
         observe?.delivered(endpoint.channel, Math.max(0, (Date.now() - event.at.getTime()) / 1000))
-        position = event.id
+        delivered = event.id
+        count++
         sent++
       }
+      // The cursor moves once per batch: a replica dying mid-batch sends that batch's delivered events
+      // again (same webhook-ids), which at-least-once allows. False: the lease went to another replica
+      // (this one stalled past it), which carries on from the cursor.
+      if (count > 0 && !(await events.recordDelivery(endpoint, this.owner, delivered, count, this.leaseMs))) return
+      position = delivered
+      if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
     }
     await events.releaseWebhookEndpoint(endpoint, this.owner)
   }

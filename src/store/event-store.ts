@@ -60,8 +60,8 @@ export interface EventStore {
    * another one take over from the last position delivered.
    */
   claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]>
-  /** Records a delivery and extends the lease; false when the lease went to another replica. */
-  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, leaseMs: number): Promise<boolean>
+  /** Records `count` deliveries up to `position` and extends the lease; false when the lease went to another replica. */
+  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, count: number, leaseMs: number): Promise<boolean>
   /** Records a failed attempt, schedules the next and gives the lease up. */
   recordFailure(endpoint: ClaimedEndpoint, owner: string, retryAt: Date, error: string): Promise<void>
   releaseWebhookEndpoint(endpoint: ClaimedEndpoint, owner: string): Promise<void>

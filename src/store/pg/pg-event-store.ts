@@ -30,9 +30,13 @@ const PRUNE_TEAMS_PAGE = 500
  * being. The sample's own transaction writes nothing and commits asynchronously (no flush).
  */
 
-/** Statement 1: the sequence's last value, then a transaction id (the projection runs after the scan). */
+/**
+ * Statement 1: the sequence's last value, then a transaction id (the projection runs after the scan);
+ * and the oldest transaction running when the statement started, which confirms earlier samples.
+ */
 const SAMPLE = sql`
-  select set_config('synchronous_commit', 'off', true) as async, s.last, pg_current_xact_id()::text as xid
+  select set_config('synchronous_commit', 'off', true) as async, s.last, pg_current_xact_id()::text as xid,
+    pg_snapshot_xmin(pg_current_snapshot())::text as xmin
   from (select case when is_called then last_value else 0 end as last from change_events_id_seq) as s`
 
 /**
@@ -121,6 +125,12 @@ function deliverable(channels: readonly WebhookChannel[]): SQL {
 export class PgEventStore implements EventStore {
   /** The highest bound this process confirmed (see the rule above); it only grows. */
   private confirmed = 0
+  /**
+   * Samples not confirmed yet, oldest first: a later call confirms them once the oldest running
+   * transaction has passed theirs, so under a steady stream of writes each read hands out what the
+   * reads before it sampled, instead of waiting for a moment without any transaction in flight.
+   */
+  private pending: { last: number; xid: bigint }[] = []
 
   constructor(private readonly db: Executor) {}
 
@@ -132,14 +142,31 @@ export class PgEventStore implements EventStore {
     }
   }
 
+  /** A bound being computed: callers arriving meanwhile share it (a lower bound is always safe to use). */
+  private computing: Promise<number> | undefined
+
   /** The id up to which the feed may hand out events now (the two steps above). */
-  private async bound(): Promise<number> {
-    const [sample] = rowsOf<{ last: string | number; xid: string }>(await this.db.execute(SAMPLE))
-    const [check] = rowsOf<{ passed: boolean }>(
-      await this.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot()) > ${sample!.xid}::xid8 as passed`),
-    )
-    if (check?.passed) this.confirmed = Math.max(this.confirmed, Number(sample!.last))
+  private bound(): Promise<number> {
+    this.computing ??= this.computeBound().finally(() => (this.computing = undefined))
+    return this.computing
+  }
+
+  private async computeBound(): Promise<number> {
+    const [sample] = rowsOf<{ last: string | number; xid: string; xmin: string }>(await this.db.execute(SAMPLE))
+    this.confirm(BigInt(sample!.xmin))
+    this.pending.push({ last: Number(sample!.last), xid: BigInt(sample!.xid) })
+    // A process that reads often keeps few samples: the oldest unconfirmed ones are the least useful.
+    if (this.pending.length > 64) this.pending.splice(0, this.pending.length - 64)
+    const [check] = rowsOf<{ xmin: string }>(await this.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`))
+    this.confirm(BigInt(check!.xmin))
     return this.confirmed
+  }
+
+  /** Every pending sample whose transaction id the oldest running transaction has passed is final. */
+  private confirm(xmin: bigint): void {
+    while (this.pending.length > 0 && this.pending[0]!.xid < xmin) {
+      this.confirmed = Math.max(this.confirmed, this.pending.shift()!.last)
+    }
   }
 
   listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangeEvent[]> {
@@ -292,11 +319,11 @@ export class PgEventStore implements EventStore {
     })
   }
 
-  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, leaseMs: number): Promise<boolean> {
+  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, count: number, leaseMs: number): Promise<boolean> {
     return this.run(async () => {
       const result = await this.db.execute(sql`
         update ${webhookEndpoints} set cursor_id = ${position}, attempts = 0,
-          delivered = delivered + 1, last_delivered_at = now(), next_attempt_at = now(),
+          delivered = delivered + ${count}, last_delivered_at = now(), next_attempt_at = now(),
           leased_until = now() + ${leaseMs} * interval '1 millisecond'
         where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}
         returning 1 as ok`)
