@@ -1,7 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
-import { createServer } from 'node:http'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -199,7 +198,14 @@ async function serviceProcess(url: string, hook: string): Promise<{ base: string
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   })
-  cleanups.push(() => child.kill('SIGKILL'))
+  let stopping = false
+  cleanups.push(() => {
+    stopping = true
+    child.kill('SIGKILL')
+  })
+  child.on('exit', (code, signal) => {
+    if (!stopping) process.stderr.write(`the service process exited early: ${code ?? signal}\n`)
+  })
   const base = `http://127.0.0.1:${port}`
   for (let i = 0; i < 240; i++) {
     if (
@@ -214,25 +220,48 @@ async function serviceProcess(url: string, hook: string): Promise<{ base: string
   throw new Error('the service did not become ready')
 }
 
+/** Milliseconds on the machine's clock, sub-millisecond, comparable across processes. */
+const now = () => performance.timeOrigin + performance.now()
+
+/** The webhook receiver's process: answers 204 and prints each delivery's change number and arrival time. */
+const RECEIVER = `
+const server = require('node:http').createServer((request, response) => {
+  const chunks = []
+  request.on('data', (chunk) => chunks.push(chunk))
+  request.on('end', () => {
+    const at = performance.timeOrigin + performance.now()
+    const n = JSON.parse(Buffer.concat(chunks).toString('utf8')).data.changes.n
+    if (n !== undefined) process.stdout.write(n + ' ' + at + '\\n')
+    response.writeHead(204).end()
+  })
+})
+server.listen(0, '127.0.0.1', () => process.stdout.write('port ' + server.address().port + '\\n'))
+`
+
 /** Commit-to-receipt lag (ms) of the long poll and of the webhooks at RATE changes a second. */
 async function feedLag(url: string): Promise<{ polled: number[]; hooked: number[]; rate: number; missing: number }> {
   // Change n: when its commit returned here, when the long poll and the webhook brought it.
   const committed = new Map<number, number>()
   const polledAt = new Map<number, number>()
   const hookedAt = new Map<number, number>()
-  const receiver = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const at = performance.now()
-      const body = JSON.parse(Buffer.concat(chunks).toString('utf8')) as { data: { changes: { n?: number } } }
-      if (body.data.changes.n !== undefined) hookedAt.set(body.data.changes.n, at)
-      response.writeHead(204).end()
+  // The receiver runs in a process of its own, so that this one's writes do not slow its answers: it
+  // prints "<n> <time>" per delivery (times on the machine's clock, as the commits' below).
+  const receiver = spawn(process.execPath, ['-e', RECEIVER], { stdio: ['ignore', 'pipe', 'inherit'] })
+  cleanups.push(() => receiver.kill('SIGKILL'))
+  let buffered = ''
+  const port = await new Promise<number>((resolve) => {
+    receiver.stdout.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const lines = buffered.split('\n')
+      buffered = lines.pop()!
+      for (const line of lines) {
+        const [first, second] = line.split(' ')
+        if (first === 'port') resolve(Number(second))
+        else hookedAt.set(Number(first), Number(second))
+      }
     })
   })
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-  cleanups.push(() => receiver.close())
-  const service = await serviceProcess(url, `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`)
+  const service = await serviceProcess(url, `http://127.0.0.1:${port}/hook`)
 
   // The writer: another replica, as far as the service can tell (its own pool, NOTIFY after each commit).
   const database = await openDatabase({ url, poolSize: 20 })
@@ -250,11 +279,11 @@ async function feedLag(url: string): Promise<{ polled: number[]; hooked: number[
   let following = true
   const follower = (async () => {
     while (following) {
-      const page = (await (await fetch(`${service.base}/internal/v1/events?after=${cursor}&wait=5&limit=1000`, auth)).json()) as {
-        events: { changes: { n?: number } }[]
-        nextCursor: string
-      }
-      const at = performance.now()
+      // A follower retries what fails (a kept-alive connection the server closed meanwhile, say) with its cursor.
+      const page = (await fetch(`${service.base}/internal/v1/events?after=${cursor}&wait=5&limit=1000`, auth)
+        .then((r) => r.json())
+        .catch(() => ({ events: [], nextCursor: cursor }))) as { events: { changes: { n?: number } }[]; nextCursor: string }
+      const at = now()
       for (const event of page.events) if (event.changes.n !== undefined) polledAt.set(event.changes.n, at)
       cursor = page.nextCursor
     }
@@ -273,7 +302,7 @@ async function feedLag(url: string): Promise<{ polled: number[]; hooked: number[
             { kind: 'member.profile_changed', changes: { n } },
           ]),
         )
-        .then(() => void committed.set(n, performance.now())),
+        .then(() => void committed.set(n, now())),
     )
   }
   await Promise.all(writes)

@@ -279,7 +279,21 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     t.equal(again[0]!.event.kind, 'member.added')
     const events = await feed(c.url, 40)
     t.same(new Set(hooks.delivered().map((d) => d.id)), new Set(events.map((e) => e.id)), 'nothing lost')
+    const metrics = await (await fetch(`${c.url}/metrics`)).text()
+    t.match(metrics, /scim_webhook_deliveries_total\{channel="service",outcome="delivered"\} [1-9]/, 'deliveries are counted')
+    t.match(metrics, /scim_webhook_delivery_lag_seconds_count\{channel="service"\} [1-9]/, 'and their lag measured')
+    t.match(metrics, /scim_webhook_oldest_undelivered_seconds 0\n/, 'nothing is waiting')
+    // A long poll in flight does not hold the shutdown: the process exits cleanly at once.
+    const polling = fetch(`${c.url}/internal/v1/events?after=${events.at(-1)!.cursor}&wait=30`, {
+      headers: { authorization: `Bearer ${ADMIN}` },
+    }).then(
+      (r) => r.status,
+      () => 0,
+    )
+    await new Promise((r) => setTimeout(r, 300))
     c.child.kill('SIGTERM')
-    await new Promise((r) => c.child.once('exit', r))
+    const code = await new Promise((r) => c.child.once('exit', r))
+    t.equal(code, 0, 'SIGTERM with a long poll in flight: a clean exit')
+    t.equal(await polling, 200, 'the long poll was answered (empty) before the process went')
   })
 })
