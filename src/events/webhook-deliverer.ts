@@ -40,7 +40,7 @@ const EVENTS_PER_LEASE = 500
 /**
  * Webhook delivery (issue #17), on every replica. Each endpoint (a team's service or team channel)
  * is leased by one replica at a time (claimed FOR UPDATE SKIP LOCKED, store/pg/pg-event-store.ts),
- * which posts its events one by one in feed order and moves the endpoint's cursor after each 2xx:
+ * which posts its events one by one in feed order and moves the endpoint's cursor (renewing the lease) after each batch of 2xx:
  * at least once, in order per team. A failure keeps the cursor, gives the lease back and schedules
  * the next attempt with exponential backoff, without end: a receiver down for an hour gets
  * everything when it is back (retention permitting). A replica that dies mid-delivery leaves its
@@ -116,21 +116,25 @@ export class WebhookDeliverer {
     const { events, observe } = this.options
     const url = endpoint.channel === 'service' ? this.options.serviceUrl : endpoint.url
     let position = endpoint.position
+    // The lease is extended with each recorded batch. A batch ends early once a third of the lease
+    // has passed: a post lasts timeoutMs at most and the lease is 2 x timeoutMs + 5 s, so a slow
+    // receiver never outlasts the lease and lets another replica post the same events beside this one.
+    let renewed = Date.now()
     for (let sent = 0; sent < EVENTS_PER_LEASE && url;) {
       const batch = await events.listChanges({ teamId: endpoint.teamId }, position, 50)
       if (batch.length === 0) break
       let delivered = position
       let count = 0
       for (const event of batch) {
-        if (this.stopping.signal.aborted) break
+        if (this.stopping.signal.aborted || (count > 0 && Date.now() - renewed > this.leaseMs / 3)) break
         const failure = await this.post(url, event)
         if (failure !== undefined) {
           // What did arrive is recorded first: the next attempt starts with the event that failed.
-          if (count > 0) await events.recordDelivery(endpoint, this.owner, delivered, count, this.leaseMs)
-          if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
+          if (count > 0) await events.recordDelivery(endpoint, delivered, count, this.leaseMs)
+          if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint)
           observe?.failed(endpoint.channel)
           const retryAt = new Date(Date.now() + (this.options.backoffMs ?? exponentialBackoff)(endpoint.attempts + 1))
-          return events.recordFailure(endpoint, this.owner, retryAt, failure)
+          return events.recordFailure(endpoint, retryAt, failure)
         }
         observe?.delivered(endpoint.channel, Math.max(0, (Date.now() - event.at.getTime()) / 1000))
         delivered = event.id
@@ -140,11 +144,12 @@ export class WebhookDeliverer {
       // The cursor moves once per batch: a replica dying mid-batch sends that batch's delivered events
       // again (same webhook-ids), which at-least-once allows. False: the lease went to another replica
       // (this one stalled past it), which carries on from the cursor.
-      if (count > 0 && !(await events.recordDelivery(endpoint, this.owner, delivered, count, this.leaseMs))) return
+      if (count > 0 && !(await events.recordDelivery(endpoint, delivered, count, this.leaseMs))) return
+      renewed = Date.now()
       position = delivered
-      if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint, this.owner)
+      if (this.stopping.signal.aborted) return events.releaseWebhookEndpoint(endpoint)
     }
-    await events.releaseWebhookEndpoint(endpoint, this.owner)
+    await events.releaseWebhookEndpoint(endpoint)
   }
 
   /** One signed POST; undefined when the receiver answered 2xx, else what went wrong (for the endpoint's state). */

@@ -36,6 +36,11 @@ export interface ClaimedEndpoint {
   readonly url: string | null
   readonly position: number
   readonly attempts: number
+  /**
+   * This claim's token: the replica's id and one of its own, so that neither another replica nor a
+   * later claim by the same one (after this lease ran out) is taken for this one.
+   */
+  readonly lease: string
 }
 
 export interface EventStore {
@@ -61,10 +66,10 @@ export interface EventStore {
    */
   claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]>
   /** Records `count` deliveries up to `position` and extends the lease; false when the lease went to another replica. */
-  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, count: number, leaseMs: number): Promise<boolean>
+  recordDelivery(endpoint: ClaimedEndpoint, position: number, count: number, leaseMs: number): Promise<boolean>
   /** Records a failed attempt, schedules the next and gives the lease up. */
-  recordFailure(endpoint: ClaimedEndpoint, owner: string, retryAt: Date, error: string): Promise<void>
-  releaseWebhookEndpoint(endpoint: ClaimedEndpoint, owner: string): Promise<void>
+  recordFailure(endpoint: ClaimedEndpoint, retryAt: Date, error: string): Promise<void>
+  releaseWebhookEndpoint(endpoint: ClaimedEndpoint): Promise<void>
   /** Age of the oldest event a due or failing endpoint has not had (seconds; 0 when none): the lag metric. */
   oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number>
 }

@@ -193,6 +193,48 @@ for (const db of await testDatabases(t)) {
       }
     })
 
+    t.test('overlapping long transactions and frequent reads do not stall the feed', async (t) => {
+      // Each long transaction starts before the one before it ends, and 70 reads (each after a
+      // commit) happen in between: more than the 64 samples a store keeps. The samples taken before
+      // a transaction started are the ones its predecessor's end confirms; a store that kept the
+      // newest samples instead would have dropped them, and the bound would never move.
+      await team(db, 'a')
+      const pool = new pg.Pool({ connectionString: db.url, max: 4 })
+      t.teardown(() => pool.end())
+      const begin = async () => {
+        const client = await pool.connect()
+        await client.query('begin')
+        await client.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'long', 'ok')`)
+        return client
+      }
+      let running = await begin()
+      let recorded = 0
+      let beforeLast = 0
+      for (let step = 0; step < 3; step++) {
+        const next = await begin()
+        beforeLast = recorded
+        for (let i = 0; i < 70; i++) {
+          await record(store, 'a', recorded++)
+          await events.listChanges({}, FEED_START, 1)
+        }
+        await running.query('commit')
+        running.release()
+        running = next
+      }
+      try {
+        // The last transaction is still open: what was recorded before it began must come through.
+        let handedOut = 0
+        for (const deadline = Date.now() + 10_000; handedOut < beforeLast && Date.now() < deadline;) {
+          handedOut = (await follow(events, FEED_START, 500)).length
+          await new Promise((resolve) => setTimeout(resolve, 20))
+        }
+        t.ok(handedOut >= beforeLast, `${handedOut} of the ${beforeLast} events recorded before the open transaction began are handed out`)
+      } finally {
+        await running.query('rollback')
+        running.release()
+      }
+    })
+
     t.test('concurrent writers, some rolling back, never make a follower skip an event', async (t) => {
       const TEAMS = ['t0', 't1', 't2']
       for (const id of TEAMS) await db.rows(sql`insert into teams (id, name) values (${id}, 'n0')`)

@@ -85,6 +85,7 @@ interface EndpointRow {
   url: string | null
   cursor_id: string | number
   attempts: number
+  lease_owner: string
 }
 
 function rowsOf<T>(result: unknown): T[] {
@@ -110,6 +111,7 @@ function toClaimed(row: EndpointRow): ClaimedEndpoint {
     url: row.url,
     position: Number(row.cursor_id),
     attempts: row.attempts,
+    lease: row.lease_owner,
   }
 }
 
@@ -155,8 +157,11 @@ export class PgEventStore implements EventStore {
     const [sample] = rowsOf<{ last: string | number; xid: string; xmin: string }>(await this.db.execute(SAMPLE))
     this.confirm(BigInt(sample!.xmin))
     this.pending.push({ last: Number(sample!.last), xid: BigInt(sample!.xid) })
-    // A process that reads often keeps few samples: the oldest unconfirmed ones are the least useful.
-    if (this.pending.length > 64) this.pending.splice(0, this.pending.length - 64)
+    // At most 64 samples: past that, the newest takes the place of the one before it. The oldest are
+    // kept, since they are the next to be confirmed: dropping them instead, reads more frequent than
+    // overlapping long transactions end would throw every sample away before it could be confirmed,
+    // and the bound would never move (test/store/change-feed.test.ts, "overlapping").
+    if (this.pending.length > 64) this.pending.splice(this.pending.length - 2, 1)
     const [check] = rowsOf<{ xmin: string }>(await this.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`))
     this.confirm(BigInt(check!.xmin))
     return this.confirmed
@@ -312,39 +317,41 @@ export class PgEventStore implements EventStore {
           limit ${limit}
           for update skip locked
         )
-        update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond', lease_owner = ${owner}
+        update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond',
+          lease_owner = ${owner} || ':' || gen_random_uuid()::text
         from due where w.team_id = due.team_id and w.channel = due.channel
-        returning w.team_id, w.channel, w.url, w.cursor_id, w.attempts`)
+        returning w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.lease_owner`)
       return rowsOf<EndpointRow>(result).map(toClaimed)
     })
   }
 
-  recordDelivery(endpoint: ClaimedEndpoint, owner: string, position: number, count: number, leaseMs: number): Promise<boolean> {
+  recordDelivery(endpoint: ClaimedEndpoint, position: number, count: number, leaseMs: number): Promise<boolean> {
     return this.run(async () => {
       const result = await this.db.execute(sql`
         update ${webhookEndpoints} set cursor_id = ${position}, attempts = 0,
           delivered = delivered + ${count}, last_delivered_at = now(), next_attempt_at = now(),
           leased_until = now() + ${leaseMs} * interval '1 millisecond'
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}
+          and cursor_id < ${position}
         returning 1 as ok`)
       return rowsOf<{ ok: number }>(result).length > 0
     })
   }
 
-  recordFailure(endpoint: ClaimedEndpoint, owner: string, retryAt: Date, error: string): Promise<void> {
+  recordFailure(endpoint: ClaimedEndpoint, retryAt: Date, error: string): Promise<void> {
     return this.run(async () => {
       await this.db.execute(sql`
         update ${webhookEndpoints} set attempts = attempts + 1, next_attempt_at = ${retryAt.toISOString()}::timestamptz,
           last_failure_at = now(), last_error = ${error.slice(0, 500)}, leased_until = null, lease_owner = null
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}`)
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
     })
   }
 
-  releaseWebhookEndpoint(endpoint: ClaimedEndpoint, owner: string): Promise<void> {
+  releaseWebhookEndpoint(endpoint: ClaimedEndpoint): Promise<void> {
     return this.run(async () => {
       await this.db.execute(sql`
         update ${webhookEndpoints} set leased_until = null, lease_owner = null
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${owner}`)
+        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
     })
   }
 
