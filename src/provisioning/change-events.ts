@@ -20,10 +20,17 @@ export interface WriteNotes {
   groupDeleted?: string
   membersAdded: number
   membersRemoved: number
+  /**
+   * Accounts that joined or left the team in this write. Member events follow these, not the
+   * write's outcome: a deactivated user whose account another active user still stands for (one
+   * email, two IdP users) leaves the account on the team, and the app must not end its sessions.
+   */
+  readonly joined: Set<string>
+  readonly left: Set<string>
 }
 
 export function newNotes(): WriteNotes {
-  return { profiles: [], membersAdded: 0, membersRemoved: 0 }
+  return { profiles: [], membersAdded: 0, membersRemoved: 0, joined: new Set(), left: new Set() }
 }
 
 /**
@@ -35,6 +42,20 @@ export function watchWrites(tx: TeamStore, notes: WriteNotes): TeamStore {
   view.updateAccount = async (accountId, input) => {
     await tx.updateAccount(accountId, input)
     notes.profiles.push({ accountId, ...input })
+  }
+  view.addMember = async (teamId, accountId, role) => {
+    await tx.addMember(teamId, accountId, role)
+    notes.joined.add(accountId)
+  }
+  view.removeMember = async (teamId, accountId) => {
+    const removed = await tx.removeMember(teamId, accountId)
+    if (removed) notes.left.add(accountId)
+    return removed
+  }
+  view.insertUserWithNewAccount = async (teamId, user, account) => {
+    const accountId = await tx.insertUserWithNewAccount(teamId, user, account)
+    if (accountId !== null) notes.joined.add(accountId)
+    return accountId
   }
   view.getGroup = async (teamId, id, options) => {
     const group = await tx.getGroup(teamId, id, options)
@@ -80,15 +101,20 @@ export function watchWrites(tx: TeamStore, notes: WriteNotes): TeamStore {
 
 type UserOutcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'deleted'
 
-/** A User write's events: membership by its outcome, and any account profile it changed. */
+/**
+ * A User write's events: a membership its account gained or lost in this write (named by the
+ * outcome), and any account profile it changed.
+ */
 export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: WriteNotes): ChangeEventInput[] {
   const resource = { type: 'User', id: user.id } as const
   const events: ChangeEventInput[] = []
   const base = { accountId: user.accountId, resource }
+  const joined = notes.joined.has(user.accountId)
+  const left = notes.left.has(user.accountId)
   switch (outcome) {
     case 'created':
-      // Created inactive (OneLogin does), the person is not a member: nothing for the app yet.
-      if (user.active === true) {
+      // Created inactive (OneLogin does), or for an account already on the team: no membership changed.
+      if (joined) {
         events.push({
           kind: 'member.added',
           ...base,
@@ -103,13 +129,13 @@ export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: W
       }
       return events
     case 'reactivated':
-      events.push({ kind: 'member.reactivated', ...base, changes: { active: true } })
+      if (joined) events.push({ kind: 'member.reactivated', ...base, changes: { active: true } })
       break
     case 'deactivated':
-      events.push({ kind: 'member.removed', ...base, changes: { active: false, reason: 'deactivated' } })
+      if (left) events.push({ kind: 'member.removed', ...base, changes: { active: false, reason: 'deactivated' } })
       break
     case 'deleted':
-      events.push({ kind: 'member.removed', ...base, changes: { reason: 'deleted' } })
+      if (left) events.push({ kind: 'member.removed', ...base, changes: { reason: 'deleted' } })
       break
     case 'updated':
       break

@@ -162,6 +162,30 @@ for (const db of await testDatabases(t)) {
       )
     })
 
+    t.test('member events follow the membership: one account for two IdP users, a deleted inactive user', async (t) => {
+      await team(db, 'a')
+      const ctx = { teamId: 'a', endpointId: 'e' }
+      const users = new UserProvisioning(store, clock)
+      const email = [{ value: 'pat@example.com', primary: true }]
+      const { user: first } = await users.create(ctx, { schemas: [USER], userName: 'pat-1', emails: email })
+      const { user: second } = await users.create(ctx, { schemas: [USER], userName: 'pat-2', emails: email })
+      t.equal(second.accountId, first.accountId, 'both IdP users stand for one account')
+      const off = (id: string) =>
+        users.replace(ctx, id, { schemas: [USER], userName: id === first.id ? 'pat-1' : 'pat-2', emails: email, active: false })
+      await off(first.id)
+      await off(second.id)
+      await users.remove(ctx, second.id)
+      await caughtUp(events, 2)
+      t.same(
+        (await follow(events, FEED_START, 100)).map((e) => [e.kind, e.resource?.id, e.changes.reason]),
+        [
+          ['member.added', first.id, undefined],
+          ['member.removed', second.id, 'deactivated'],
+        ],
+        'added once; removed only when the last user standing for the account is deactivated; deleting it after changes no membership',
+      )
+    })
+
     if (db.name !== 'postgres') return
 
     t.test('an event committed while an older transaction runs waits for it; a rollback holds nothing up', async (t) => {
