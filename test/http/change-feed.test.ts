@@ -96,6 +96,12 @@ for (const db of await testDatabases(t)) {
       t.equal((await admin(app, 'GET', '/events?limit=0')).statusCode, 400)
       t.equal((await admin(app, 'GET', '/events?wait=31')).statusCode, 400, 'a long poll waits 30 s at most')
       t.equal((await admin(app, 'GET', '/events', { token: null })).statusCode, 401, 'behind the admin credential')
+      t.equal((await admin(app, 'GET', '/teams/team-a/events', { token: null })).statusCode, 401)
+      for (const query of ['wait=abc', 'wait=-1', 'limit=1001', 'limit=abc', 'after=djEu', 'after=not-a-cursor']) {
+        const refused = await admin(app, 'GET', `/teams/team-a/events?${query}`)
+        t.equal(refused.statusCode, 400, `${query}: 400`)
+        t.equal(refused.json().error.code, 'invalid_request', `${query}: in the admin API's error shape`)
+      }
     })
 
     t.test('a long poll answers with the first event committed while it waits', async (t) => {
@@ -124,6 +130,20 @@ for (const db of await testDatabases(t)) {
       const shown = (await admin(app, 'GET', '/teams/team-a/webhooks')).json<{ endpoints: { pending: number }[] }>()
       t.equal(shown.endpoints[0]!.pending, 1, 'the scim.enabled event waits for it')
       t.equal((await admin(app, 'PUT', '/teams/team-a/webhook', { body: { url: 'ftp://x' } })).statusCode, 400)
+      const credentials = await admin(app, 'PUT', '/teams/team-a/webhook', { body: { url: 'https://user:secret@hooks.example.test/scim' } })
+      t.equal(credentials.statusCode, 400, 'a URL with credentials is refused (fetch would refuse it on every attempt)')
+      t.notMatch(credentials.body, 'secret', 'and not echoed')
+      for (const [method, path] of [
+        ['GET', '/teams/team-a/webhooks'],
+        ['PUT', '/teams/team-a/webhook'],
+        ['DELETE', '/teams/team-a/webhook'],
+      ] as const) {
+        t.equal(
+          (await admin(app, method, path, { token: null, body: { url: 'https://x.test/' } })).statusCode,
+          401,
+          `${method} ${path}: 401`,
+        )
+      }
       t.equal((await admin(app, 'DELETE', '/teams/team-a/webhook')).statusCode, 204)
       t.same((await admin(app, 'GET', '/teams/team-a/webhooks')).json().endpoints, [])
       t.equal((await admin(app, 'PUT', '/teams/nope/webhook', { body: { url: 'https://x.test/' } })).statusCode, 404)

@@ -259,6 +259,26 @@ for (const db of await testDatabases(t)) {
       }
     })
 
+    t.test('the webhook lag counts events the feed holds back behind an open transaction', async (t) => {
+      await team(db, 'a')
+      await events.setTeamWebhook('a', 'https://hooks.example.test/a')
+      const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+      t.teardown(() => pool.end())
+      const open = await pool.connect()
+      try {
+        await open.query('begin')
+        await open.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'left open', 'ok')`)
+        await record(store, 'a', 1)
+        await new Promise((resolve) => setTimeout(resolve, 1_100))
+        t.same(await events.listChanges({}, FEED_START, 10), [], 'the feed holds the event back')
+        const age = await events.oldestUndeliveredAgeSeconds(['team'])
+        t.ok(age >= 1, `the lag metric sees it waiting (${age.toFixed(2)} s), instead of reading 0`)
+      } finally {
+        await open.query('rollback')
+        open.release()
+      }
+    })
+
     t.test('concurrent writers, some rolling back, never make a follower skip an event', async (t) => {
       const TEAMS = ['t0', 't1', 't2']
       for (const id of TEAMS) await db.rows(sql`insert into teams (id, name) values (${id}, 'n0')`)

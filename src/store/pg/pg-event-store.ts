@@ -25,7 +25,8 @@ const PRUNE_TEAMS_PAGE = 500
  *     before that id (recordChangesQuery takes it first), so before X;
  *  2. once pg_snapshot_xmin (the oldest transaction still running) is past X, every one of them has
  *     committed or rolled back: ids up to L are final, and rows of those that committed are visible.
- * A rollback leaves a hole nobody waits for. A transaction running for long (anywhere on the server)
+ * This needs the sequence's CACHE 1 (migration 0010): with a cache, a session could take an id up to L
+ * from its cache after the reading, under a later transaction id. A rollback leaves a hole nobody waits for. A transaction running for long (anywhere on the server)
  * holds the bound back, never past an event; the bound a process last confirmed is kept for the time
  * being. The sample's own transaction writes nothing and commits asynchronously (no flush).
  */
@@ -356,15 +357,16 @@ export class PgEventStore implements EventStore {
   }
 
   oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number> {
+    // Every committed event past the cursor, not only those below the feed's bound: a bound held
+    // back (a transaction left open anywhere on the server) shows as a growing age, not as zero.
     return this.run(async () => {
-      const bound = await this.bound()
       const [row] = rowsOf<{ age: number | string | null }>(
         await this.db.execute(sql`
           select extract(epoch from now() - min(p.at))::float8 as age from ${webhookEndpoints}
           cross join lateral (
             select e.at from ${changeEvents} e
             where e.team_id = ${webhookEndpoints.teamId}
-              and e.id > ${webhookEndpoints.cursorId} and e.id <= ${bound}
+              and e.id > ${webhookEndpoints.cursorId}
             order by e.id limit 1
           ) p
           where ${deliverable(channels)}`),

@@ -25,7 +25,11 @@ export interface EventRouteDeps {
 }
 
 const WebhookBody = z.strictObject({
-  url: z.url({ protocol: /^https?$/ }).max(2000),
+  // No user:password@ in the URL: fetch refuses such a URL on every attempt, which would be retried forever.
+  url: z
+    .url({ protocol: /^https?$/ })
+    .max(2000)
+    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'a webhook URL carries no credentials (user:password@)'),
 })
 
 function renderState(state: WebhookEndpointState, serviceUrl: string | undefined) {
