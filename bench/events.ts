@@ -40,15 +40,21 @@ const SECRET = `whsec_${randomBytes(32).toString('base64')}`
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 
 const cleanups: (() => unknown)[] = []
+/** Each step gets 10 s: one that hangs must not keep the throwaway cluster running. */
 async function cleanUp(): Promise<void> {
-  for (const undo of cleanups.reverse()) {
+  for (const undo of cleanups.splice(0).reverse()) {
     try {
-      await undo()
+      await Promise.race([undo(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 10_000).unref())])
     } catch (error) {
       process.stderr.write(`cleanup: ${String(error)}\n`)
     }
   }
 }
+/** The throwaway cluster, stopped on any exit (a crash skips the finally below). */
+let clusterDir: string | undefined
+process.on('exit', () => {
+  if (clusterDir) execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', clusterDir])
+})
 
 async function databaseUrl(): Promise<string> {
   let adminUrl = env.BENCH_DATABASE_URL
@@ -60,7 +66,11 @@ async function databaseUrl(): Promise<string> {
     adminUrl = execFileSync('bash', ['scripts/pg-cluster.sh', 'start', join(cluster, 'pg'), port])
       .toString()
       .trim()
-    cleanups.push(() => execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', join(cluster, 'pg')]))
+    clusterDir = join(cluster, 'pg')
+    cleanups.push(() => {
+      execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', join(cluster, 'pg')])
+      clusterDir = undefined
+    })
   }
   const name = `scim_bench_events_${Date.now()}`
   const admin = new pg.Client({ connectionString: adminUrl })
@@ -99,6 +109,7 @@ function loadRun(url: string, token: string, label: string, amount: number): Pro
   )
   return new Promise((resolve, reject) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'bench/load.ts', `@${file}`], { stdio: ['ignore', 'pipe', 'inherit'] })
+    child.on('exit', () => rmSync(file, { force: true }))
     let out = ''
     child.stdout.on('data', (chunk: Buffer) => (out += chunk.toString()))
     child.on('exit', (code) => (code === 0 ? resolve(JSON.parse(out) as never) : reject(new Error(`load run exited ${code}`))))
@@ -236,6 +247,7 @@ const server = require('node:http').createServer((request, response) => {
   })
 })
 server.listen(0, '127.0.0.1', () => process.stdout.write('port ' + server.address().port + '\\n'))
+process.stdout.on('error', () => process.exit(0))
 `
 
 /** Commit-to-receipt lag (ms) of the long poll and of the webhooks at RATE changes a second. */
@@ -337,4 +349,6 @@ try {
   if (lag.missing > 0) process.stdout.write(`${lag.missing} receipts missing after 2 minutes\n`)
 } finally {
   await cleanUp()
+  // Whatever a library left open (a pool's timer, a socket), the bench is over.
+  process.exit(process.exitCode ?? 0)
 }
