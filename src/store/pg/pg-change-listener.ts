@@ -3,6 +3,9 @@ import pg from 'pg'
 /** The channel every replica LISTENs on and NOTIFYs after a commit that recorded change events. */
 export const CHANGES_CHANNEL = 'scim_change_events'
 
+/** The listener's application_name, so that an operator (and a test) can find its session. */
+export const LISTENER_NAME = 'compound-scim change listener'
+
 export interface ChangeListener {
   /** Tells every replica (this one too) that events were committed; coalesced, never awaited. */
   announce(): void
@@ -25,13 +28,21 @@ export function listenForChanges(url: string, onChange: () => void, log: { warn(
 
   const connect = async () => {
     if (closed) return
-    const next = new pg.Client({ connectionString: url })
+    // Keepalive: a connection a network device dropped silently would otherwise look alive for good,
+    // and the followers would fall back to polling without anyone knowing.
+    const next = new pg.Client({ connectionString: url, keepAlive: true, application_name: LISTENER_NAME })
     next.on('notification', () => onChange())
-    next.on('error', (error) => {
-      log.warn({ err: error }, 'change listener connection lost; reconnecting')
+    const lost = (error?: Error) => {
       if (client === next) client = undefined
+      if (closed) return
+      log.warn({ err: error }, 'change listener connection lost; reconnecting')
       next.end().catch(() => undefined)
       schedule()
+    }
+    next.on('error', lost)
+    // A connection the server ended (a restart, pg_terminate_backend) may end without an error.
+    next.on('end', () => {
+      if (client === next) lost()
     })
     try {
       await next.connect()

@@ -1,0 +1,61 @@
+/**
+ * The change listener (PostgreSQL only): a replica hears other replicas' commits through
+ * LISTEN/NOTIFY, and keeps hearing them after its listening session is ended by the server
+ * (a restart, a failover, pg_terminate_backend): it reconnects and listens again.
+ */
+import pg from 'pg'
+import t from 'tap'
+import { CHANGES_CHANNEL, listenForChanges } from '../../src/store/pg/pg-change-listener.js'
+import { testDatabases } from '../helpers/databases.js'
+
+const postgres = (await testDatabases(t)).find((db) => db.name === 'postgres')
+
+t.test(
+  'a listener whose session the server ends reconnects and hears the next commit',
+  { skip: !postgres && 'PostgreSQL only' },
+  async (t) => {
+    const url = postgres!.url!
+    let heard = 0
+    const listener = listenForChanges(url, () => heard++, { warn: () => undefined })
+    t.teardown(() => listener.close())
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    t.teardown(() => other.end())
+    const until = async (what: () => Promise<boolean> | boolean) => {
+      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+        if (await what()) return true
+        await new Promise((resolve) => setTimeout(resolve, 50))
+      }
+      return false
+    }
+    const listening = async () =>
+      (
+        await other.query<{ n: number }>(
+          `select count(*)::int as n from pg_stat_activity where application_name = $1 and datname = current_database()`,
+          [''],
+        )
+      ).rows[0]!.n === 1
+    t.ok(await until(listening), 'listening')
+    const notify = async () => {
+      const before = heard
+      await other.query(`select pg_notify('${CHANGES_CHANNEL}', '')`)
+      return until(() => heard > before)
+    }
+    t.ok(await notify(), "hears another session's NOTIFY")
+
+    await other.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = current_database()`,
+      [''],
+    )
+    t.ok(await until(listening), 'a new listening session after the old one was ended')
+    t.ok(
+      await until(async () => {
+        const before = heard
+        await other.query(`select pg_notify('${CHANGES_CHANNEL}', '')`)
+        await new Promise((resolve) => setTimeout(resolve, 100))
+        return heard > before
+      }),
+      'and it hears NOTIFYs again',
+    )
+  },
+)
