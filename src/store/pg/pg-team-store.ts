@@ -322,8 +322,8 @@ export class PgTeamStore implements TeamStore {
         const [credential] = await this.hot.tokenLookup.execute({ tokenHash })
         return credential ? { credential, users: undefined } : null
       }
-      const paged = hot ? undefined : await this.hot.tokenAndFirstPage.execute({ tokenHash, limit: usersQuery!.count })
-      const rows = paged ?? (await this.hot.tokenAnd[hot!.lookup].execute({ tokenHash, value: hot!.value, limit: usersQuery!.count + 1 }))
+      const paged = hot ? undefined : await this.hot.tokenAndFirstPage.execute({ tokenHash, limit: usersQuery.count })
+      const rows = paged ?? (await this.hot.tokenAnd[hot!.lookup].execute({ tokenHash, value: hot!.value, limit: usersQuery.count + 1 }))
       const [first] = rows
       if (!first) return null
       const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
@@ -332,7 +332,7 @@ export class PgTeamStore implements TeamStore {
       return {
         credential: { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive },
         // The first page's total is the team's counter, read in the same statement.
-        users: paged ? { totalResults: paged[0]!.total, resources: matches } : wholeResult(matches, usersQuery!.count),
+        users: paged ? { totalResults: paged[0]!.total, resources: matches } : wholeResult(matches, usersQuery.count),
       }
     })
   }
