@@ -56,3 +56,19 @@ t.test('an offset PostgreSQL cannot take (startIndex past 2^53) is an empty page
     'the largest exact startIndex is still asked for',
   )
 })
+
+t.test('a short page that continued after a remembered key is counted: its position says nothing of the total', async (t) => {
+  // Ten users went before the page since the one before it: the 150 left after position 100 of the
+  // previous page are rows 101-250 of the key's order, but 240 remain in all.
+  const result = await pageWithTotal(
+    101,
+    200,
+    async () => Array.from({ length: 150 }, (_, i) => i + 101),
+    async () => 240,
+    () => false,
+  )
+  t.equal(result.totalResults, 240, 'counted, not 100 + 150')
+  const s = source(250)
+  t.equal((await pageWithTotal(201, 100, s.page, s.total, () => true)).totalResults, 250, 'a positioned page still tells it')
+  t.equal(s.counted.n, 0)
+})
