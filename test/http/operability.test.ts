@@ -99,7 +99,9 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
   // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
   const timingOut = new Proxy(db!.store, {
     get(target, name, receiver) {
-      if (name === 'listUsers' || name === 'createAccount') return async () => Promise.reject(new StoreTimeout())
+      // A create writes through insertUserWithNewAccount (a new person) or createAccount (the general path).
+      if (name === 'listUsers' || name === 'createAccount' || name === 'insertUserWithNewAccount')
+        return async () => Promise.reject(new StoreTimeout())
       if (name === 'transaction')
         return (work: (tx: TeamStore) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
       return Reflect.get(target, name, receiver)
