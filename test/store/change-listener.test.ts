@@ -5,7 +5,7 @@
  */
 import pg from 'pg'
 import t from 'tap'
-import { CHANGES_CHANNEL, listenForChanges } from '../../src/store/pg/pg-change-listener.js'
+import { CHANGES_CHANNEL, LISTENER_NAME, listenForChanges } from '../../src/store/pg/pg-change-listener.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const postgres = (await testDatabases(t)).find((db) => db.name === 'postgres')
@@ -32,7 +32,7 @@ t.test(
       (
         await other.query<{ n: number }>(
           `select count(*)::int as n from pg_stat_activity where application_name = $1 and datname = current_database()`,
-          [''],
+          [LISTENER_NAME],
         )
       ).rows[0]!.n === 1
     t.ok(await until(listening), 'listening')
@@ -45,7 +45,7 @@ t.test(
 
     await other.query(
       `select pg_terminate_backend(pid) from pg_stat_activity where application_name = $1 and datname = current_database()`,
-      [''],
+      [LISTENER_NAME],
     )
     t.ok(await until(listening), 'a new listening session after the old one was ended')
     t.ok(
