@@ -2,6 +2,7 @@ import { buildApp } from '../src/app.js'
 import { hashToken } from '../src/auth/tokens.js'
 import { openDatabase } from '../src/store/pg/database.js'
 import { PgTeamStore } from '../src/store/pg/pg-team-store.js'
+import { callJson } from '../test/helpers/replica.js'
 
 /**
  * `npm run soak`: mixed Okta-like traffic (lookups, creates, PUT updates, deactivations and
@@ -25,19 +26,8 @@ const app = await buildApp({
 await app.listen({ host: '127.0.0.1', port: 0 })
 const base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`
 
-const call = async (method: string, path: string, token: string, body?: unknown, actor?: string) => {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
-      ...(actor ? { 'x-actor-id': actor } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
-}
+const call = (method: string, path: string, token: string, body?: unknown, actor?: string) =>
+  callJson(base, method, path, token, body, actor)
 
 const teamId = `soak-${Date.now()}`
 const { ownerAccountId } = (

@@ -1,9 +1,8 @@
 import t from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import pg from 'pg'
 import { withDatabase } from '../helpers/databases.js'
-import { freePort } from '../helpers/ports.js'
+import { callJson, startReplica } from '../helpers/replica.js'
 
 /**
  * Two service processes on one PostgreSQL, as behind a load balancer: a token rotated or disabled
@@ -12,34 +11,6 @@ import { freePort } from '../helpers/ports.js'
  */
 const adminUrl = process.env.TEST_DATABASE_URL
 const ADMIN = 'replica-admin-token-0123456789abcdefghij'
-
-async function startReplica(databaseUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      ADMIN_API_TOKEN: ADMIN,
-      LOG_LEVEL: 'warn',
-    },
-    stdio: 'ignore',
-  })
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 120; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  child.kill('SIGKILL')
-  throw new Error('replica did not become ready')
-}
 
 if (adminUrl) {
   t.test('two replicas on one PostgreSQL', async (t) => {
@@ -53,24 +24,12 @@ if (adminUrl) {
     })
     const databaseUrl = withDatabase(adminUrl, name)
     // One after the other: both run migrations at start, and the second finds them applied.
-    const a = await startReplica(databaseUrl)
+    const a = await startReplica({ DATABASE_URL: databaseUrl, ADMIN_API_TOKEN: ADMIN })
     t.teardown(() => a.child.kill('SIGKILL'))
-    const b = await startReplica(databaseUrl)
+    const b = await startReplica({ DATABASE_URL: databaseUrl, ADMIN_API_TOKEN: ADMIN })
     t.teardown(() => b.child.kill('SIGKILL'))
 
-    const call = async (base: string, method: string, path: string, token: string, body?: unknown, actor?: string) => {
-      const res = await fetch(`${base}${path}`, {
-        method,
-        headers: {
-          authorization: `Bearer ${token}`,
-          ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
-          ...(actor ? { 'x-actor-id': actor } : {}),
-        },
-        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-      })
-      const text = await res.text()
-      return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
-    }
+    const call = callJson
     const { ownerAccountId } = (await call(a.url, 'PUT', '/internal/v1/teams/r1', ADMIN, { name: 'R', owner: { email: 'o@r.io' } }))
       .body as { ownerAccountId: string }
     await call(a.url, 'PUT', '/internal/v1/teams/r1/sso', ADMIN, { protocol: 'saml' })

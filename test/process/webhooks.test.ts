@@ -1,11 +1,11 @@
 import t, { type Test } from 'tap'
-import { spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { createServer, type IncomingHttpHeaders } from 'node:http'
 import pg from 'pg'
 import { Webhook } from 'standardwebhooks'
 import { requiredInCI, withDatabase } from '../helpers/databases.js'
 import { freePort } from '../helpers/ports.js'
+import { callJson, startReplica } from '../helpers/replica.js'
 
 /**
  * Webhooks end to end on PostgreSQL (issue #17): service processes post the change events to a real
@@ -58,51 +58,18 @@ async function receiver(t: Test) {
   return { url: `http://127.0.0.1:${port}/hooks`, state, delivered: () => state.requests.filter((r) => r.status === 204) }
 }
 
-async function startReplica(databaseUrl: string, webhookUrl: string): Promise<{ url: string; child: ChildProcess }> {
-  const port = await freePort()
-  const child = spawn(process.execPath, ['--import', 'tsx', 'src/server.ts'], {
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      DATABASE_URL: databaseUrl,
-      ADMIN_API_TOKEN: ADMIN,
-      LOG_LEVEL: 'warn',
-      WEBHOOK_URL: webhookUrl,
-      WEBHOOK_SECRET: SECRET,
-      // A dead replica's lease runs out after 2 x 1 s + 5 s.
-      WEBHOOK_TIMEOUT_MS: '1000',
-    },
-    stdio: 'ignore',
+function startWebhookReplica(databaseUrl: string, webhookUrl: string) {
+  return startReplica({
+    DATABASE_URL: databaseUrl,
+    ADMIN_API_TOKEN: ADMIN,
+    WEBHOOK_URL: webhookUrl,
+    WEBHOOK_SECRET: SECRET,
+    // A dead replica's lease runs out after 2 x 1 s + 5 s.
+    WEBHOOK_TIMEOUT_MS: '1000',
   })
-  const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 120; i++) {
-    if (
-      await fetch(`${url}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { url, child }
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  child.kill('SIGKILL')
-  throw new Error('replica did not become ready')
 }
 
-async function call(base: string, method: string, path: string, token: string, body?: unknown, actor?: string) {
-  const res = await fetch(`${base}${path}`, {
-    method,
-    headers: {
-      authorization: `Bearer ${token}`,
-      ...(body === undefined ? {} : { 'content-type': 'application/scim+json' }),
-      ...(actor ? { 'x-actor-id': actor } : {}),
-    },
-    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
-  })
-  const text = await res.text()
-  return { status: res.status, body: text ? (JSON.parse(text) as Record<string, unknown>) : {} }
-}
+const call = callJson
 
 /** Polls `check` every 100 ms for up to `seconds`; the last value either way. */
 async function until<T>(seconds: number, check: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
@@ -166,9 +133,9 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
   })
   const databaseUrl = withDatabase(adminUrl!, name)
   const hooks = await receiver(t)
-  const a = await startReplica(databaseUrl, hooks.url)
+  const a = await startWebhookReplica(databaseUrl, hooks.url)
   t.teardown(() => a.child.kill('SIGKILL'))
-  const b = await startReplica(databaseUrl, hooks.url)
+  const b = await startWebhookReplica(databaseUrl, hooks.url)
   t.teardown(() => b.child.kill('SIGKILL'))
 
   const teams = { t1: await team(a.url, 't1'), t2: await team(b.url, 't2'), t3: await team(a.url, 't3') }
@@ -268,7 +235,7 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     a.child.kill('SIGKILL')
     await new Promise((r) => a.child.once('exit', r))
     hooks.state.mode = 'ok'
-    const c = await startReplica(databaseUrl, hooks.url)
+    const c = await startWebhookReplica(databaseUrl, hooks.url)
     t.teardown(() => c.child.kill('SIGKILL'))
     const again = await until(
       60,
