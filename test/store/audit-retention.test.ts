@@ -8,7 +8,8 @@ import { sql, type SQLWrapper } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
 import { AUDIT_PRUNE_BATCH_SIZE, pruneAuditLog } from '../../src/audit-retention.js'
-import { auditPruneBatchQuery, auditTeamsToPruneQuery } from '../../src/store/pg/pg-team-store.js'
+import { AUDIT_LOG } from '../../src/store/pg/pg-team-store.js'
+import { pruneBatchQuery, teamsToPruneQuery } from '../../src/store/pg/team-log-prune.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 const NOW = new Date('2026-06-01T00:00:00.000Z')
@@ -90,7 +91,7 @@ for (const db of await testDatabases(t)) {
         await other.connect()
         t.teardown(() => other.end())
         await other.query('begin')
-        // The key auditPruneBatchQuery takes, as another replica's pruning statement holds it.
+        // The key pruneBatchQuery takes for the audit log, as another replica's pruning statement holds it.
         await other.query(`select pg_advisory_xact_lock(8314605255814968686)`)
         t.equal(await pruneAuditLog(store, 90, NOW), 0, 'nothing deleted while the lock is held elsewhere')
         t.same(await ages(db), { a: 3 })
@@ -114,8 +115,8 @@ for (const db of await testDatabases(t)) {
         return nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
       }
       for (const [name, query] of [
-        ['teams to prune', auditTeamsToPruneQuery(cutoff, '')],
-        ['one batch', auditPruneBatchQuery('team-7', cutoff, AUDIT_PRUNE_BATCH_SIZE)],
+        ['teams to prune', teamsToPruneQuery(AUDIT_LOG, cutoff, '')],
+        ['one batch', pruneBatchQuery(AUDIT_LOG, 'team-7', cutoff, AUDIT_PRUNE_BATCH_SIZE)],
       ] as const) {
         const plan = await planOf(query)
         const summary = plan.map((n) => [n['Node Type'], n['Relation Name'], n['Index Name']].filter(Boolean).join(' ')).join(' > ')

@@ -2,13 +2,19 @@ import { sql, type SQL } from 'drizzle-orm'
 import { translateError } from './errors.js'
 import type { Executor } from './pg-team-store.js'
 import { auditEvents, changeEvents, teams, webhookEndpoints } from './schema.js'
+import { pruneTeamLog, type TeamLog } from './team-log-prune.js'
 import type { ChangeEvent, ChangeEventInput, ChangeKind } from '../../events/change-event.js'
 import type { ClaimedEndpoint, EventStore, WebhookChannel, WebhookEndpointState } from '../event-store.js'
 import type { AuditEventInput } from '../team-store.js'
 
-/** The advisory lock a pruning statement of the change feed holds (ASCII "scimevpr"); fixed for good. */
-const CHANGE_PRUNE_LOCK_KEY = '8314605255630680178'
-const PRUNE_TEAMS_PAGE = 500
+/** The change events as pruning sees them; the lock key (ASCII "scimevpr") is fixed for good. */
+const CHANGE_LOG: TeamLog = {
+  table: changeEvents,
+  teamId: changeEvents.teamId,
+  id: changeEvents.id,
+  at: changeEvents.at,
+  lockKey: '8314605255630680178',
+}
 
 /*
  * The feed's order and its visibility rule (issue #17).
@@ -191,51 +197,7 @@ export class PgEventStore implements EventStore {
   }
 
   pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number> {
-    return this.run(async () => {
-      let deleted = 0
-      let afterTeam = ''
-      for (;;) {
-        const teamIds = rowsOf<{ team_id: string }>(
-          await this.db.execute(sql`
-            select ${teams.id} as team_id from ${teams}
-            cross join lateral (
-              select ${changeEvents.at} as at from ${changeEvents}
-              where ${changeEvents.teamId} = ${teams.id} order by ${changeEvents.id} limit 1
-            ) as oldest
-            where ${teams.id} > ${afterTeam} and oldest.at < ${olderThan.toISOString()}::timestamptz
-            order by ${teams.id} limit ${PRUNE_TEAMS_PAGE}`),
-        ).map((row) => row.team_id)
-        for (const teamId of teamIds) {
-          for (;;) {
-            if (signal?.aborted) return deleted
-            // Like the audit log's prune (pg-team-store.ts): the team's first batchSize events along
-            // the key, those of them older than the cutoff deleted, under a transaction-level lock.
-            const [row] = rowsOf<{ held: boolean; deleted: number }>(
-              await this.db.execute(sql`
-                with lock as materialized (select pg_try_advisory_xact_lock(${CHANGE_PRUNE_LOCK_KEY}::bigint) as held),
-                gone as (
-                  delete from ${changeEvents}
-                  where (select held from lock) and ${changeEvents.teamId} = ${teamId} and ${changeEvents.id} = any(array(
-                    select first.id from (
-                      select ${changeEvents.id} as id, ${changeEvents.at} as at from ${changeEvents}
-                      where ${changeEvents.teamId} = ${teamId} order by ${changeEvents.id} limit ${batchSize}
-                    ) as first
-                    where first.at < ${olderThan.toISOString()}::timestamptz
-                  ))
-                  returning 1
-                )
-                select (select held from lock) as held, (select count(*) from gone)::int as deleted`),
-            )
-            if (!row?.held) return deleted
-            deleted += Number(row.deleted)
-            await new Promise((resolve) => setImmediate(resolve))
-            if (Number(row.deleted) < batchSize) break
-          }
-        }
-        if (teamIds.length < PRUNE_TEAMS_PAGE) return deleted
-        afterTeam = teamIds.at(-1)!
-      }
-    })
+    return this.run(() => pruneTeamLog(this.db, CHANGE_LOG, olderThan, batchSize, signal))
   }
 
   setTeamWebhook(teamId: string, url: string | null): Promise<void> {

@@ -17,6 +17,7 @@ import {
   teams,
 } from './schema.js'
 import { userListQuery } from './user-queries.js'
+import { pruneTeamLog, type TeamLog } from './team-log-prune.js'
 import { recordChangesQuery } from './pg-event-store.js'
 import type { ChangeEventInput } from '../../events/change-event.js'
 import { foldCase } from '../../scim/core/case-fold.js'
@@ -42,12 +43,16 @@ import {
 export type Executor = Db | Parameters<Parameters<Db['transaction']>[0]>[0]
 
 /**
- * The advisory lock a pruning statement holds (auditPruneBatchQuery); fixed for good, like the
- * migrations' lock, since processes of different versions must exclude each other (ASCII "scimprun").
+ * The audit log as pruning sees it. Its lock key is fixed for good, like the migrations' lock, since
+ * processes of different versions must exclude each other (ASCII "scimprun").
  */
-const AUDIT_PRUNE_LOCK_KEY = '8314605255814968686'
-/** Teams visited per page of the prune: one key probe each. */
-const PRUNE_TEAMS_PAGE = 500
+export const AUDIT_LOG: TeamLog = {
+  table: auditEvents,
+  teamId: auditEvents.teamId,
+  id: auditEvents.id,
+  at: auditEvents.at,
+  lockKey: '8314605255814968686',
+}
 
 export interface PgTeamStoreOptions {
   /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
@@ -393,37 +398,7 @@ export class PgTeamStore implements TeamStore {
    * next run. The teams to visit are those whose first event is old: one key probe per team.
    */
   pruneAuditEvents(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number> {
-    return this.run(async () => {
-      let deleted = 0
-      let afterTeam = ''
-      for (;;) {
-        const teamIds = await this.teamsWithEventsBefore(olderThan, afterTeam)
-        for (const teamId of teamIds) {
-          for (;;) {
-            if (signal?.aborted) return deleted
-            const batch = await this.deleteAuditBatch(teamId, olderThan, batchSize)
-            if (!batch.held) return deleted
-            deleted += batch.deleted
-            // PGlite runs in this thread: without a macrotask turn, requests would wait for the whole prune.
-            await new Promise((resolve) => setImmediate(resolve))
-            if (batch.deleted < batchSize) break
-          }
-        }
-        if (teamIds.length < PRUNE_TEAMS_PAGE) return deleted
-        afterTeam = teamIds.at(-1)!
-      }
-    })
-  }
-
-  private async teamsWithEventsBefore(olderThan: Date, afterTeam: string): Promise<string[]> {
-    const result = await this.db.execute(auditTeamsToPruneQuery(olderThan, afterTeam))
-    return (result as { rows: { team_id: string }[] }).rows.map((row) => row.team_id)
-  }
-
-  private async deleteAuditBatch(teamId: string, olderThan: Date, batchSize: number): Promise<{ held: boolean; deleted: number }> {
-    const result = await this.db.execute(auditPruneBatchQuery(teamId, olderThan, batchSize))
-    const [row] = (result as { rows: { held: boolean; deleted: number }[] }).rows
-    return { held: row!.held, deleted: Number(row!.deleted) }
+    return this.run(() => pruneTeamLog(this.db, AUDIT_LOG, olderThan, batchSize, signal))
   }
 
   getUser(teamId: string, id: string, options: { lock?: boolean } = {}): Promise<ScimUserRecord | null> {
@@ -654,43 +629,6 @@ export class PgTeamStore implements TeamStore {
       return row!.value
     })
   }
-}
-
-/** A page of teams, after `afterTeam` in id order, whose oldest event is older than the cutoff. */
-export function auditTeamsToPruneQuery(olderThan: Date, afterTeam: string): SQL {
-  return sql`
-    select ${teams.id} as team_id from ${teams}
-    cross join lateral (
-      select ${auditEvents.at} as at from ${auditEvents}
-      where ${auditEvents.teamId} = ${teams.id} order by ${auditEvents.id} limit 1
-    ) as oldest
-    where ${teams.id} > ${afterTeam} and oldest.at < ${olderThan.toISOString()}::timestamptz
-    order by ${teams.id} limit ${PRUNE_TEAMS_PAGE}`
-}
-
-/**
- * One batch of the prune, in one statement and so one transaction: the advisory lock is held while
- * it deletes and released at its commit. A transaction-level lock, not a session one: behind
- * PgBouncer in transaction mode a session lock would stay with a server connection that other
- * clients then use. On PGlite (one process) the lock is always free. The ids reach the delete as an
- * array, which the key's index scan takes as it is whatever the planner estimates; a join leaves it
- * the choice, and a hash join over the whole table is one it makes.
- */
-export function auditPruneBatchQuery(teamId: string, olderThan: Date, batchSize: number): SQL {
-  return sql`
-    with lock as materialized (select pg_try_advisory_xact_lock(${AUDIT_PRUNE_LOCK_KEY}::bigint) as held),
-    gone as (
-      delete from ${auditEvents}
-      where (select held from lock) and ${auditEvents.teamId} = ${teamId} and ${auditEvents.id} = any(array(
-        select first.id from (
-          select ${auditEvents.id} as id, ${auditEvents.at} as at from ${auditEvents}
-          where ${auditEvents.teamId} = ${teamId} order by ${auditEvents.id} limit ${batchSize}
-        ) as first
-        where first.at < ${olderThan.toISOString()}::timestamptz
-      ))
-      returning 1
-    )
-    select (select held from lock) as held, (select count(*) from gone)::int as deleted`
 }
 
 /**
