@@ -55,17 +55,23 @@ export function scheduleAuditPruning(options: AuditPruningOptions): { stop(): vo
     // An hour is plenty for any run; should one still be going, the next one has nothing to add.
     if (running) return
     running = true
-    pruneAuditLog(store, retentionDays, clock(), stopping.signal)
-      .then(async (deleted) => {
+    // The two logs one after the other, each on its own: one failing does not keep the other.
+    const audit = pruneAuditLog(store, retentionDays, clock(), stopping.signal).then(
+      (deleted) => {
         if (deleted > 0) log.info({ deleted, retentionDays }, 'audit events pruned')
+      },
+      (error: unknown) => log.warn({ err: error }, 'audit pruning failed; the next run retries'),
+    )
+    void audit
+      .then(async () => {
         if (!events) return
-        const changes = await pruneChangeEvents(events.store, events.retentionDays, clock(), stopping.signal)
-        if (changes > 0) log.info({ deleted: changes, retentionDays: events.retentionDays }, 'change events pruned')
+        try {
+          const deleted = await pruneChangeEvents(events.store, events.retentionDays, clock(), stopping.signal)
+          if (deleted > 0) log.info({ deleted, retentionDays: events.retentionDays }, 'change events pruned')
+        } catch (error) {
+          log.warn({ err: error }, 'change event pruning failed; the next run retries')
+        }
       })
-      .then(
-        () => undefined,
-        (error: unknown) => log.warn({ err: error }, 'audit pruning failed; the next run retries'),
-      )
       .finally(() => {
         running = false
       })

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { AUDIT_PRUNE_BATCH_SIZE, scheduleAuditPruning } from '../../src/audit-retention.js'
+import type { EventStore } from '../../src/store/event-store.js'
 import type { TeamStore } from '../../src/store/team-store.js'
 
 // The replicas' schedule around the store's prune (test/store/audit-retention.test.ts holds the prune
@@ -82,6 +83,39 @@ t.test('a failed run is logged as a warning and the next one still runs', async 
   t.teardown(() => pruning.stop())
   await until(() => runs >= 2)
   t.match(log.lines[0], { level: 'warn', message: 'audit pruning failed; the next run retries' })
+})
+
+t.test('the change events are pruned even when the audit log prune fails, and their failure is named', async (t) => {
+  const store = {
+    pruneAuditEvents: async () => {
+      throw new Error('database unavailable')
+    },
+  } as unknown as TeamStore
+  let changeRuns = 0
+  const events = {
+    pruneChanges: async () => {
+      changeRuns++
+      if (changeRuns > 1) throw new Error('lost connection')
+      return 4
+    },
+  } as unknown as EventStore
+  const log = recordingLog()
+  const pruning = scheduleAuditPruning({
+    store,
+    retentionDays: 30,
+    events: { store: events, retentionDays: 30 },
+    log,
+    firstAfterMs: 5,
+    everyMs: 20,
+  })
+  t.teardown(() => pruning.stop())
+  await until(() => changeRuns >= 2 && log.lines.length >= 4)
+  t.match(log.lines.slice(0, 4), [
+    { level: 'warn', message: 'audit pruning failed; the next run retries' },
+    { level: 'info', details: { deleted: 4, retentionDays: 30 }, message: 'change events pruned' },
+    { level: 'warn', message: 'audit pruning failed; the next run retries' },
+    { level: 'warn', message: 'change event pruning failed; the next run retries' },
+  ])
 })
 
 t.test('the timers never keep a process alive', async (t) => {

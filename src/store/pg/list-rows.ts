@@ -75,8 +75,11 @@ export async function listRows<Row extends { id: string }>(
             .orderBy(...order)
             .limit(limit)
             .offset(offset)
-        // Where this page ended, for the next one; written while the total is read.
-        if (keys && rows.length === limit && offset + limit >= PAGE_KEY_FROM) remembered = keys.remember(offset + limit, rows.at(-1)!.id)
+        // Where this page ended, for the next one; written while the total is read. Only a hint: a
+        // write that fails leaves the next page to OFFSET, and must neither fail this page nor, still
+        // unawaited while the total is read, reject with no handler (which would end the process).
+        if (keys && rows.length === limit && offset + limit >= PAGE_KEY_FROM)
+          remembered = keys.remember(offset + limit, rows.at(-1)!.id).catch(() => undefined)
         return rows
       },
       total,
