@@ -1,4 +1,5 @@
 import { z } from 'zod'
+import { WebhookUrl } from './events/webhook-url.js'
 import { DEFAULT_FILTER_MATCH_BUDGET } from './store/team-store.js'
 
 /** Logging levels pino understands; `silent` turns logging off (tests). */
@@ -38,7 +39,7 @@ const EnvSchema = z.object({
   DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(1_000).default(10),
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(90),
   EVENT_RETENTION_DAYS: z.coerce.number().int().min(0).max(36_500).default(30),
-  WEBHOOK_URL: z.url({ protocol: /^https?$/ }).optional(),
+  WEBHOOK_URL: WebhookUrl.optional(),
   WEBHOOK_SECRET: z
     .string()
     .regex(/^whsec_[A-Za-z0-9+/]{32,}={0,2}$/, 'must be whsec_ followed by at least 24 random bytes in base64 (the Standard Webhooks form)')

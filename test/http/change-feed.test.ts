@@ -104,6 +104,27 @@ for (const db of await testDatabases(t)) {
       }
     })
 
+    t.test('the Owner rotating and disabling SCIM, and SSO removed under an enabled connection, are events', async (t) => {
+      const a = await scimTeam(app, 'team-a')
+      const b = await scimTeam(app, 'team-b')
+      const rotated = await admin(app, 'POST', '/teams/team-a/scim/rotate', { actor: a.ownerAccountId })
+      t.equal(rotated.statusCode, 200, rotated.body)
+      t.equal((await admin(app, 'DELETE', '/teams/team-a/scim', { actor: a.ownerAccountId })).statusCode, 204)
+      t.equal((await admin(app, 'DELETE', '/teams/team-b/sso')).statusCode, 204)
+      const page = await feed('/events', 5)
+      t.same(
+        page.events.map((e) => [e.teamId, e.kind, e.changes]),
+        [
+          ['team-a', 'scim.enabled', { endpointId: a.endpointId }],
+          ['team-b', 'scim.enabled', { endpointId: b.endpointId }],
+          ['team-a', 'scim.rotated', { endpointId: a.endpointId }],
+          ['team-a', 'scim.disabled', { endpointId: a.endpointId }],
+          ['team-b', 'scim.suspended', { endpointId: b.endpointId, reason: 'sso_inactive' }],
+        ],
+      )
+      t.notMatch(JSON.stringify(page), rotated.json<{ token: string }>().token, 'the new token is in no event')
+    })
+
     t.test('a long poll answers with the first event committed while it waits', async (t) => {
       const a = await scimTeam(app, 'team-a')
       const start = await feed('/events', 1)

@@ -69,8 +69,6 @@ function startWebhookReplica(databaseUrl: string, webhookUrl: string) {
   })
 }
 
-const call = callJson
-
 /** Polls `check` every 100 ms for up to `seconds`; the last value either way. */
 async function until<T>(seconds: number, check: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
   let value = await check()
@@ -84,10 +82,11 @@ async function until<T>(seconds: number, check: () => T | Promise<T>, done: (val
 /** A team with SSO and SCIM enabled through `base`; its SCIM Users URL and token. */
 async function team(base: string, teamId: string) {
   const { ownerAccountId } = (
-    await call(base, 'PUT', `/internal/v1/teams/${teamId}`, ADMIN, { name: teamId, owner: { email: `o@${teamId}.io` } })
+    await callJson(base, 'PUT', `/internal/v1/teams/${teamId}`, ADMIN, { name: teamId, owner: { email: `o@${teamId}.io` } })
   ).body as { ownerAccountId: string }
-  await call(base, 'PUT', `/internal/v1/teams/${teamId}/sso`, ADMIN, { protocol: 'saml' })
-  const { endpointId, token } = (await call(base, 'POST', `/internal/v1/teams/${teamId}/scim`, ADMIN, undefined, ownerAccountId)).body as {
+  await callJson(base, 'PUT', `/internal/v1/teams/${teamId}/sso`, ADMIN, { protocol: 'saml' })
+  const { endpointId, token } = (await callJson(base, 'POST', `/internal/v1/teams/${teamId}/scim`, ADMIN, undefined, ownerAccountId))
+    .body as {
     endpointId: string
     token: string
   }
@@ -109,7 +108,7 @@ async function feed(base: string, count: number): Promise<Delivery['event'][]> {
 async function feedNow(base: string): Promise<Delivery['event'][]> {
   const all: Delivery['event'][] = []
   for (let after = ''; ;) {
-    const page = (await call(base, 'GET', `/internal/v1/events?limit=1000${after ? `&after=${after}` : ''}`, ADMIN)).body as {
+    const page = (await callJson(base, 'GET', `/internal/v1/events?limit=1000${after ? `&after=${after}` : ''}`, ADMIN)).body as {
       events: Delivery['event'][]
       nextCursor: string
     }
@@ -143,7 +142,7 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     await Promise.all(
       Object.values(teams).flatMap((scim, n) =>
         Array.from({ length: 6 }, (_, i) =>
-          call(i % 2 ? a.url : b.url, 'POST', scim.users, scim.token, { schemas: [USER], userName: `u${round}-${n}-${i}@x.io` }),
+          callJson(i % 2 ? a.url : b.url, 'POST', scim.users, scim.token, { schemas: [USER], userName: `u${round}-${n}-${i}@x.io` }),
         ),
       ),
     )
@@ -196,7 +195,7 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
       () => hooks.state.requests.length - before,
       (n) => n >= 6,
     )
-    const state = (await call(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
+    const state = (await callJson(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
       endpoints: { channel: string; failedAttempts: number; lastError: string | null; pending: number }[]
     }
     t.match(state.endpoints, [{ channel: 'service', lastError: 'HTTP 500' }], 'the admin API shows the failures')
@@ -212,7 +211,7 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     for (const teamId of Object.keys(teams)) {
       t.same(ofTeam(delivered, teamId), ofTeam(events, teamId), `team ${teamId}: in feed order, each once with a 2xx`)
     }
-    const after = (await call(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
+    const after = (await callJson(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
       endpoints: { failedAttempts: number; pending: number; delivered: number }[]
     }
     t.match(after.endpoints, [{ failedAttempts: 0, pending: 0 }], 'caught up')
@@ -224,7 +223,7 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     await new Promise((r) => b.child.once('exit', r))
     hooks.state.mode = 'hang'
     const before = hooks.state.requests.length
-    const res = await call(a.url, 'POST', teams.t2.users, teams.t2.token, { schemas: [USER], userName: 'last@x.io' })
+    const res = await callJson(a.url, 'POST', teams.t2.users, teams.t2.token, { schemas: [USER], userName: 'last@x.io' })
     t.equal(res.status, 201)
     const hung = await until(
       30,

@@ -87,6 +87,13 @@ t.test('change events: retention and webhooks (issue #17)', async (t) => {
   t.throws(() => loadConfig({ WEBHOOK_SECRET: 'not-whsec' }), /whsec_/, 'the Standard Webhooks form')
   t.throws(() => loadConfig({ WEBHOOK_SECRET: 'whsec_c2hvcnQ=' }), ConfigError, 'too short a key')
   t.throws(() => loadConfig({ WEBHOOK_URL: 'ftp://x', WEBHOOK_SECRET: secret }), ConfigError)
+  t.throws(
+    () => loadConfig({ WEBHOOK_URL: 'https://user:pass@hooks.example/scim', WEBHOOK_SECRET: secret }),
+    /no credentials/,
+    'no user:password@, as for a team URL (fetch refuses it on every attempt)',
+  )
+  t.throws(() => loadConfig({ WEBHOOK_SECRET: secret, WEBHOOK_TIMEOUT_MS: '999' }), ConfigError, 'a timeout of 1 s at least')
+  t.throws(() => loadConfig({ WEBHOOK_SECRET: secret, WEBHOOK_TIMEOUT_MS: '60001' }), ConfigError, 'and 60 s at most')
 })
 
 t.test('previous tokens for a roll: the same length rules, and only beside a current one', async (t) => {

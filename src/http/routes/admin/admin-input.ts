@@ -38,3 +38,8 @@ export function actorId(headers: Record<string, string | string[] | undefined>):
   }
   return value.trim().toLowerCase()
 }
+
+/** The `:teamId` of an admin route's path, validated as TeamId. */
+export function teamIdParam(params: unknown): string {
+  return parseInput(TeamId, (params as { teamId?: string }).teamId, 'teamId')
+}

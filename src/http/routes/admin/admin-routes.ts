@@ -1,6 +1,6 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance } from 'fastify'
-import { actorId, EventsQuery, parseInput, SsoBody, TeamBody, TeamId } from './admin-input.js'
+import { actorId, EventsQuery, parseInput, SsoBody, TeamBody, teamIdParam } from './admin-input.js'
 import { eventRoutes, type EventRouteDeps } from './event-routes.js'
 import { rollingTokenCheck } from '../../../auth/admin-token.js'
 import type { Clock } from '../../../provisioning/clock.js'
@@ -36,7 +36,7 @@ export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): P
   })
   app.addHook('onRequest', (request, reply, done) => app.verifyBearerAuth!(request, reply, done))
 
-  const team = (params: unknown) => parseInput(TeamId, (params as { teamId?: string }).teamId, 'teamId')
+  const team = teamIdParam
 
   // Registered under this plugin: the admin credential's hook covers them.
   if (deps.events) await app.register(eventRoutes, deps.events)

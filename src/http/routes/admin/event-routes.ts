@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify'
 import { z } from 'zod'
-import { parseInput, TeamId } from './admin-input.js'
+import { parseInput, teamIdParam } from './admin-input.js'
 import { decodeCursor, encodeCursor, FEED_START, renderChangeEvent } from '../../../events/change-event.js'
 import type { ChangeFeed } from '../../../events/change-feed.js'
+import { WebhookUrl } from '../../../events/webhook-url.js'
 import { AdminError } from '../../../provisioning/admin-error.js'
 import type { EventStore, WebhookEndpointState } from '../../../store/event-store.js'
 import type { TeamStore } from '../../../store/team-store.js'
@@ -24,13 +25,7 @@ export interface EventRouteDeps {
   webhooks: { enabled: boolean; serviceUrl?: string | undefined }
 }
 
-const WebhookBody = z.strictObject({
-  // No user:password@ in the URL: fetch refuses such a URL on every attempt, which would be retried forever.
-  url: z
-    .url({ protocol: /^https?$/ })
-    .max(2000)
-    .refine((url) => !/^[a-z]+:\/\/[^/?#]*@/i.test(url), 'a webhook URL carries no credentials (user:password@)'),
-})
+const WebhookBody = z.strictObject({ url: WebhookUrl })
 
 function renderState(state: WebhookEndpointState, serviceUrl: string | undefined) {
   return {
@@ -71,7 +66,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): P
   app.get('/events', async (request, reply) => read(undefined, request.query, reply.raw))
 
   const team = async (params: unknown) => {
-    const teamId = parseInput(TeamId, (params as { teamId?: string }).teamId, 'teamId')
+    const teamId = teamIdParam(params)
     if (!(await deps.store.getTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
     return teamId
   }
