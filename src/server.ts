@@ -86,6 +86,9 @@ async function main(): Promise<void> {
   redis?.on('error', warnRedis)
 
   const metrics = createMetrics(database.poolStats ? () => database.poolStats!() : undefined)
+  // How often the feed's waiters and the deliverer look without a wake-up: PostgreSQL wakes them
+  // through LISTEN/NOTIFY, so polling is only a backstop there; PGlite has only this process's wake-ups.
+  const changePollMs = database.kind === 'pglite' ? 250 : 1_000
   const deliverer = config.webhookSecret
     ? new WebhookDeliverer({
         events,
@@ -95,7 +98,7 @@ async function main(): Promise<void> {
         timeoutMs: config.webhookTimeoutMs,
         log: logger,
         observe: registerEventMetrics(metrics.registry, events, config.webhookUrl ? ['service', 'team'] : ['team']),
-        pollMs: database.kind === 'pglite' ? 250 : 1_000,
+        pollMs: changePollMs,
       })
     : undefined
 
@@ -116,7 +119,7 @@ async function main(): Promise<void> {
       store: events,
       signal: changes,
       // PGlite: every commit is this process's own and wakes the feed directly; the poll is a backstop.
-      pollMs: database.kind === 'pglite' ? 250 : 1_000,
+      pollMs: changePollMs,
       webhooks: { enabled: deliverer !== undefined, serviceUrl: config.webhookUrl },
     },
     metrics: {

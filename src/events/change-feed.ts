@@ -1,4 +1,4 @@
-import { FEED_START, type ChangeEvent } from './change-event.js'
+import type { ChangeEvent } from './change-event.js'
 import type { ChangeSignal } from './change-signal.js'
 import type { EventStore } from '../store/event-store.js'
 
@@ -31,7 +31,7 @@ export class ChangeFeed {
     const deadline = Date.now() + request.waitMs
     let woken = false
     for (;;) {
-      const events = await this.events.listChanges({ teamId: request.teamId }, request.after ?? FEED_START, request.limit)
+      const events = await this.events.listChanges({ teamId: request.teamId }, request.after, request.limit)
       const left = deadline - Date.now()
       if (events.length > 0 || left <= 0 || request.abort?.aborted || this.signal.isClosed) return events
       const started = Date.now()
