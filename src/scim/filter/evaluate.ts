@@ -40,14 +40,14 @@ type JsonObject = Record<string, unknown>
 type Predicate = (container: JsonObject) => boolean
 
 /** A path resolved against the schema, with how to read its values from a resource or element. */
-interface Target {
+interface ResolvedPath {
   readonly label: string
   readonly attribute: AttributeDefinition
   readonly values: (container: JsonObject) => unknown[]
 }
 
 interface Scope {
-  resolve(path: AttrPath): Target
+  resolve(path: AttrPath): ResolvedPath
   /** Set inside `attr[...]`, where paths name sub-attributes of `parent`. */
   readonly parent?: AttributeDefinition
 }
@@ -133,7 +133,7 @@ export const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800
 
 /** The test one value must pass; `op` is never "ne" (the caller negates "eq"). */
 function valueMatcher(
-  { attribute, label }: Target,
+  { attribute, label }: ResolvedPath,
   op: Exclude<CompareOp, 'ne'>,
   value: string | number | boolean,
 ): (v: unknown) => boolean {

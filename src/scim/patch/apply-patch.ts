@@ -32,7 +32,7 @@ import { ScimError } from '../protocol/scim-error.js'
 import { decodeJsonObject, isTrue, isValueSubAttribute, singleComplexValue } from './dialects.js'
 import { canonicalElement, identityKey, isVacant, keepOnePrimary, scalarKey, seedFromFilter } from './multi-valued.js'
 import { describeOperation, filterComparisons, type PatchOpName, type PatchOperation } from './patch-request.js'
-import { resolveTarget, targetLabel, type AttributeTarget, type Target } from './patch-target.js'
+import { resolveTarget, targetLabel, type AttributeTarget, type PatchTarget } from './patch-target.js'
 import { deleteMember, findKey, getMember, setMember } from './resource-members.js'
 import { assertShallow, kindOf } from './value-shape.js'
 
@@ -142,7 +142,7 @@ function applyOperation(ctx: OperationContext): void {
   applyToTarget(ctx, op, resolveTarget(path, ctx.view), value)
 }
 
-function applyToTarget(ctx: OperationContext, op: PatchOpName, target: Target, value: unknown): void {
+function applyToTarget(ctx: OperationContext, op: PatchOpName, target: PatchTarget, value: unknown): void {
   switch (target.kind) {
     case 'unknown':
       // OneLogin and Entra ID send misspelled attributes (test "OneLogin and Entra misspelled attributes are ignored").

@@ -11,7 +11,7 @@ import { formatFilter } from '../filter/format.js'
 import { ScimError } from '../protocol/scim-error.js'
 import { extensionForUrn, isCoreSchemaUrn } from './dialects.js'
 
-export type Target =
+export type PatchTarget =
   /** Not in the schema: the operation is ignored, as unknown attributes are on POST and PUT. */
   | { readonly kind: 'unknown' }
   /** The core schema URN alone: the value is a set of attributes, as with no path. */
@@ -31,10 +31,10 @@ export interface AttributeTarget {
   readonly filter?: Filter
 }
 
-const UNKNOWN: Target = { kind: 'unknown' }
+const UNKNOWN: PatchTarget = { kind: 'unknown' }
 
 /** RFC 7644 §3.5.2 path resolution; throws invalidPath or invalidFilter for a filter that cannot apply. */
-export function resolveTarget(path: PatchPath, view: ResourceSchemaView): Target {
+export function resolveTarget(path: PatchPath, view: ResourceSchemaView): PatchTarget {
   const { urn, attr } = path.path
   const subName = path.subAttr ?? path.path.subAttr
   const bare = path.valueFilter === undefined && subName === undefined

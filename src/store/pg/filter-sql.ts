@@ -107,7 +107,7 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
 }
 
 /** Where the values of a path live. */
-type Target =
+type SqlOperand =
   | { kind: 'column'; label: string; attribute: AttributeDefinition; column: ColumnAttribute }
   | { kind: 'constant'; label: string; attribute: AttributeDefinition; value: string }
   /** A single value at a jsonb expression. */
@@ -120,7 +120,7 @@ type Target =
   | { kind: 'row'; label: string; attribute: AttributeDefinition; value: SQL }
 
 /** `compareValue`: a non-null comparison, where `emails` stands for `emails.value`. */
-function target(path: AttrPath, resource: SqlResource, scope: ElementScope | undefined, compareValue: boolean): Target {
+function target(path: AttrPath, resource: SqlResource, scope: ElementScope | undefined, compareValue: boolean): SqlOperand {
   const label = formatAttrPath(path)
   if (scope?.relation) {
     const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
@@ -179,7 +179,7 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   return { kind: 'json', label, attribute, json: top }
 }
 
-function present(t: Target): SQL {
+function present(t: SqlOperand): SQL {
   switch (t.kind) {
     case 'column': {
       const { column, notNull } = t.column
@@ -209,7 +209,7 @@ function presentJson(json: SQL, attribute: AttributeDefinition): SQL {
   return sql`coalesce(jsonb_path_exists(${json}, ${PRESENT_LEAF}::jsonpath), false)`
 }
 
-function comparison(t: Target, op: CompareOp, value: CompValue, resource: SqlResource): SQL {
+function comparison(t: SqlOperand, op: CompareOp, value: CompValue, resource: SqlResource): SQL {
   if (value === null) return op === 'eq' ? sql`(not ${present(t)})` : present(t)
   if (op === 'ne') return sql`(not ${comparison(t, 'eq', value, resource)})`
   switch (t.kind) {
@@ -235,7 +235,7 @@ function comparison(t: Target, op: CompareOp, value: CompValue, resource: SqlRes
 
 type Op = Exclude<CompareOp, 'ne'>
 
-function columnComparison(t: Extract<Target, { kind: 'column' }>, op: Op, value: string | number | boolean): SQL {
+function columnComparison(t: Extract<SqlOperand, { kind: 'column' }>, op: Op, value: string | number | boolean): SQL {
   const { column, notNull, uuid } = t.column
   const guard = (condition: SQL) => (notNull ? condition : sql`(${column} is not null and ${condition})`)
   if (t.attribute.type === 'boolean') return guard(sql`(${column} = ${value as boolean})`)
@@ -393,7 +393,7 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
   if (!attribute || (path.subAttr !== undefined && !sub)) throw notSortable(label, 'is not an attribute of this resource')
   if (attribute.type === 'complex' && !sub && !attribute.multiValued)
     throw notSortable(label, 'is complex: sort by one of its sub-attributes')
-  let t: Target
+  let t: SqlOperand
   try {
     t = target(path, resource, undefined, true)
   } catch {
@@ -426,7 +426,7 @@ export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
  */
 export function seekableSort(path: AttrPath, resource: SqlResource): { key: SQL; type: 'timestamptz' | 'uuid' | 'text' } | undefined {
   const key = sortToSql(path, resource)
-  let t: Target
+  let t: SqlOperand
   try {
     t = target(path, resource, undefined, true)
   } catch {
