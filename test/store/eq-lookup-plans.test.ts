@@ -1,10 +1,10 @@
 import { sql } from 'drizzle-orm'
 import t from 'tap'
-import { lookupStatement } from '../../src/store/pg/hot-path.js'
+import { lookupStatement } from '../../src/store/pg/prepared-lookups.js'
 import { testDatabases } from '../helpers/databases.js'
 
 /**
- * The hot path's eq lookups are prepared statements: PostgreSQL plans them once for any team and any
+ * The eq lookups are prepared statements: PostgreSQL plans them once for any team and any
  * value (a generic plan). With accounts spread over many teams, as in a shared Compound database, that
  * plan must still reach a large team's user through the attribute's own index, never through the
  * team's every row (issue #16: the emails lookup took 0.9 s on a team of a million users once the
@@ -47,21 +47,21 @@ for (const db of await testDatabases(t)) {
     for (const which of ['userNameLookup', 'externalIdLookup', 'emailLookup'] as const) {
       const value = which === 'externalIdLookup' ? 'ext-12345' : 'u12345@big.example'
       const statement = lookupStatement(db.database.db, which, sql.placeholder('teamId')).toSQL()
-      // The statement as the hot path prepares it, with its placeholders in drizzle's order.
+      // The statement as preparedLookups prepares it, with its placeholders in drizzle's order.
       const params = statement.params.map((p) => {
         const name = (p as { name?: string }).name
         return name === 'teamId' ? 'big' : name === 'value' ? value : name === 'limit' ? 2 : p
       })
       const plan = await db.database.db.transaction(async (tx) => {
         await tx.execute(sql`set local plan_cache_mode = force_generic_plan`)
-        await tx.execute(sql.raw(`prepare hot_${which} as ${statement.sql}`))
+        await tx.execute(sql.raw(`prepare lookup_${which} as ${statement.sql}`))
         const literal = (p: unknown) => (typeof p === 'number' ? String(p) : `'${String(p)}'`)
         const result = (await tx.execute(
-          sql.raw(`explain (analyze, format json) execute hot_${which}(${params.map(literal).join(', ')})`),
+          sql.raw(`explain (analyze, format json) execute lookup_${which}(${params.map(literal).join(', ')})`),
         )) as {
           rows: { 'QUERY PLAN': [{ Plan: PlanNode }] | string }[]
         }
-        await tx.execute(sql.raw(`deallocate hot_${which}`))
+        await tx.execute(sql.raw(`deallocate lookup_${which}`))
         const explained = result.rows[0]!['QUERY PLAN']
         return nodes((typeof explained === 'string' ? (JSON.parse(explained) as [{ Plan: PlanNode }]) : explained)[0].Plan)
       })

@@ -80,7 +80,7 @@ for (const db of await testDatabases(t)) {
       t.equal((await store.getUser('t1', ID1))?.userName, 'ada2')
     })
 
-    t.test('named and unnamed statements answer the hot-path lookups alike (DATABASE_PREPARED_STATEMENTS)', async (t) => {
+    t.test('named and unnamed statements answer the prepared lookups alike (DATABASE_PREPARED_STATEMENTS)', async (t) => {
       await store.upsertTeam('t1', 'T1')
       await store.setSso('t1', 'saml')
       await store.insertConnection('t1', 'e1', 'hash-1')

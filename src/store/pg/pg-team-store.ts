@@ -3,7 +3,7 @@ import type { Db } from './database.js'
 import { caseFolded } from './case-folded.js'
 import { translateError } from './errors.js'
 import { groupListQuery, groupMembersQuery, groupsOfUsersQuery } from './group-queries.js'
-import { firstPageQuery, hotPath, hotQuery, type HotPath } from './hot-path.js'
+import { eqLookupPage, firstPageQuery, preparedLookups, type PreparedLookups } from './prepared-lookups.js'
 import {
   accounts,
   auditEvents,
@@ -55,7 +55,7 @@ export const AUDIT_LOG: TeamLog = {
 }
 
 export interface PgTeamStoreOptions {
-  /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
+  /** Named prepared statements for the prepared lookups (prepared-lookups.ts); false behind PgBouncer in transaction mode. */
   readonly preparedStatements?: boolean
   /** The most users a list filter may match (or scan, on a team this small or smaller); see user-queries.ts. */
   readonly filterMatchBudget?: number
@@ -65,7 +65,7 @@ export interface PgTeamStoreOptions {
 
 /** The PostgreSQL/PGlite TeamStore: the only code that touches drizzle. */
 export class PgTeamStore implements TeamStore {
-  private hotQueries: HotPath | undefined
+  private lookupStatements: PreparedLookups | undefined
   private readonly namedStatements: boolean
 
   constructor(
@@ -76,10 +76,10 @@ export class PgTeamStore implements TeamStore {
     this.namedStatements = !inTransaction && options.preparedStatements !== false
   }
 
-  /** The hot-path queries, built on first use (a transaction's store rarely needs them). */
-  private get hot(): HotPath {
-    this.hotQueries ??= hotPath(this.db, this.namedStatements)
-    return this.hotQueries
+  /** The prepared lookups, built on first use (a transaction's store rarely needs them). */
+  private get lookups(): PreparedLookups {
+    this.lookupStatements ??= preparedLookups(this.db, this.namedStatements)
+    return this.lookupStatements
   }
 
   /** Every call goes through here so driver errors leave the store as domain errors. */
@@ -321,14 +321,15 @@ export class PgTeamStore implements TeamStore {
 
   findConnectionByTokenHash(tokenHash: string, usersQuery?: ListQuery): Promise<ConnectionWithUsers | null> {
     return this.run(async () => {
-      const hot = usersQuery && hotQuery(usersQuery)
+      const eqLookup = usersQuery && eqLookupPage(usersQuery)
       const firstPage = usersQuery !== undefined && firstPageQuery(usersQuery)
-      if (!hot && !firstPage) {
-        const [credential] = await this.hot.tokenLookup.execute({ tokenHash })
+      if (!eqLookup && !firstPage) {
+        const [credential] = await this.lookups.tokenLookup.execute({ tokenHash })
         return credential ? { credential, users: undefined } : null
       }
-      const paged = hot ? undefined : await this.hot.tokenAndFirstPage.execute({ tokenHash, limit: usersQuery.count })
-      const rows = paged ?? (await this.hot.tokenAnd[hot!.lookup].execute({ tokenHash, value: hot!.value, limit: usersQuery.count + 1 }))
+      const paged = eqLookup ? undefined : await this.lookups.tokenAndFirstPage.execute({ tokenHash, limit: usersQuery.count })
+      const rows =
+        paged ?? (await this.lookups.tokenAnd[eqLookup!.lookup].execute({ tokenHash, value: eqLookup!.value, limit: usersQuery.count + 1 }))
       const [first] = rows
       if (!first) return null
       const { teamId, endpointId, tokenHash: storedHash, lastUsedAt, ssoActive } = first
@@ -479,10 +480,10 @@ export class PgTeamStore implements TeamStore {
 
   listUsers(teamId: string, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
     return this.run(async () => {
-      const hot = hotQuery(query)
-      if (hot) {
+      const eqLookup = eqLookupPage(query)
+      if (eqLookup) {
         const whole = wholeResult(
-          (await this.hot[hot.lookup].execute({ teamId, value: hot.value, limit: query.count + 1 })).map(toRecord),
+          (await this.lookups[eqLookup.lookup].execute({ teamId, value: eqLookup.value, limit: query.count + 1 })).map(toRecord),
           query.count,
         )
         if (whole) return whole
@@ -757,14 +758,14 @@ function fromGroupRecord(group: ScimGroupRecord) {
 }
 
 /**
- * A hot lookup reads one row more than the page: a shorter answer is the whole result, so its
+ * An eq lookup reads one row more than the page: a shorter answer is the whole result, so its
  * length is also the exact total; a longer one is left to the general list, which counts.
  */
 function wholeResult(users: ScimUserRecord[], count: number): ListResult<ScimUserRecord> | undefined {
   return users.length <= count ? { totalResults: users.length, resources: users } : undefined
 }
 
-/** The columns toRecord reads (the hot path selects just these, hot-path.ts). */
+/** The columns toRecord reads (the prepared lookups select just these, prepared-lookups.ts). */
 type UserRow = Omit<typeof scimUsers.$inferSelect, 'teamId'>
 
 function toRecord(row: UserRow): ScimUserRecord {

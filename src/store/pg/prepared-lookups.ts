@@ -32,7 +32,7 @@ const lookups = {
     and(sql`(${scimUsers.teamId} || '') = ${team}`, sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`),
 }
 
-export type HotLookup = keyof typeof lookups
+export type EqLookup = keyof typeof lookups
 
 /**
  * The queries nearly every IdP request makes: the bearer token's lookup, and the eq lookups IdPs
@@ -41,8 +41,8 @@ export type HotLookup = keyof typeof lookups
  * Unnamed (DATABASE_PREPARED_STATEMENTS=false, and inside transactions) for PgBouncer in transaction
  * mode, which cannot keep a connection's prepared statements: the same SQL either way.
  */
-/** A lookup's statement as the hot path prepares it (the fused one wraps it in a lateral join); for EXPLAIN in tests. */
-export function lookupStatement(db: Db, which: HotLookup, team: TeamRef) {
+/** A lookup's statement as preparedLookups prepares it (the fused one wraps it in a lateral join); for EXPLAIN in tests. */
+export function lookupStatement(db: Db, which: EqLookup, team: TeamRef) {
   return db
     .select(userColumns(scimUsers))
     .from(scimUsers)
@@ -51,7 +51,7 @@ export function lookupStatement(db: Db, which: HotLookup, team: TeamRef) {
     .limit(sql.placeholder('limit'))
 }
 
-export function hotPath(db: Db, named: boolean) {
+export function preparedLookups(db: Db, named: boolean) {
   // node-postgres sends a query without a name as an unnamed statement; PGlite ignores names.
   const name = (statement: string) => (named ? statement : undefined)
   const credential = {
@@ -63,14 +63,14 @@ export function hotPath(db: Db, named: boolean) {
   }
   const tokenIs = and(eq(scimConnections.tokenHash, sql.placeholder('tokenHash')), isNull(scimConnections.disabledAt))
   // At most `limit` matches, in creation order (externalId and emails may match more than one user).
-  const matchesOf = (which: HotLookup, team: TeamRef) => lookupStatement(db, which, team)
-  const lookup = (which: HotLookup) => preparedRows(db, matchesOf(which, sql.placeholder('teamId')), name(`scim_${which}`))
+  const matchesOf = (which: EqLookup, team: TeamRef) => lookupStatement(db, which, team)
+  const lookup = (which: EqLookup) => preparedRows(db, matchesOf(which, sql.placeholder('teamId')), name(`scim_${which}`))
   /**
    * The token's lookup and an eq lookup in one statement, the lookup scoped by the token's own team:
    * one round trip instead of two for the requests IdPs make most. A row per match, or one whose
    * user columns are null; no row when the token is unknown or disabled.
    */
-  const tokenAndLookup = (which: HotLookup) => {
+  const tokenAndLookup = (which: EqLookup) => {
     const matches = matchesOf(which, scimConnections.teamId).as('matches')
     return preparedRows(
       db,
@@ -144,14 +144,14 @@ function userColumns<T extends Record<UserColumn, unknown>>(from: T): Pick<T, Us
  * `emails.value eq` / `emails[value eq]` (optionally core-URN-qualified), with the value as the
  * prepared statement compares it (folded where the attribute is not caseExact).
  */
-export function hotLookup(filter: Filter | undefined): { lookup: HotLookup; value: string } | undefined {
+export function bindableEqLookup(filter: Filter | undefined): { lookup: EqLookup; value: string } | undefined {
   // A value PostgreSQL cannot bind (U+0000) fails the whole statement, the token check with it: left
   // to the general path, whose validation answers 400 invalidFilter, after the token alone (401 first).
   const found = eqLookup(filter)
   return found && !UNSTORABLE.test(found.value) ? found : undefined
 }
 
-function eqLookup(filter: Filter | undefined): { lookup: HotLookup; value: string } | undefined {
+function eqLookup(filter: Filter | undefined): { lookup: EqLookup; value: string } | undefined {
   if (!filter) return undefined
   if (filter.kind === 'valuePath') {
     const { path } = filter
@@ -169,10 +169,10 @@ function eqLookup(filter: Filter | undefined): { lookup: HotLookup; value: strin
   return undefined
 }
 
-/** A list request a hot lookup answers whole: its first page, in the lookup's own order. */
-export function hotQuery(query: ListQuery): { lookup: HotLookup; value: string } | undefined {
+/** A list request an eq lookup answers whole: its first page, in the lookup's own order. */
+export function eqLookupPage(query: ListQuery): { lookup: EqLookup; value: string } | undefined {
   return query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0
-    ? hotLookup(query.filter)
+    ? bindableEqLookup(query.filter)
     : undefined
 }
 
@@ -186,4 +186,4 @@ function isCore(urn: string | undefined): boolean {
   return urn === undefined || urn.toLowerCase() === userView.core.id.toLowerCase()
 }
 
-export type HotPath = ReturnType<typeof hotPath>
+export type PreparedLookups = ReturnType<typeof preparedLookups>
