@@ -1,6 +1,7 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { sendScim } from './scim-reply.js'
-import { principal } from './scim-routes.js'
+import type { FastifyInstance } from 'fastify'
+import { endpointUrl } from './principal.js'
+import { resourceIdParam } from './scim-request.js'
+import { sendScim } from './scim-response.js'
 import {
   RESOURCE_TYPES,
   resourceTypeDocument,
@@ -14,7 +15,7 @@ import { ScimError } from '../../../scim/protocol/scim-error.js'
 
 /** RFC 7644 §4: the discovery endpoints, read-only (other methods are 405). */
 export function discoveryRoutes(app: FastifyInstance, deps: { limits: ServiceLimits }): void {
-  const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+  const base = endpointUrl
 
   app.get('/ServiceProviderConfig', async (request, reply) =>
     sendScim(reply, 200, serviceProviderConfig(deps.limits, `${base(request)}/ServiceProviderConfig`)),
@@ -26,7 +27,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: { limits: ServiceLim
   })
 
   app.get('/ResourceTypes/:id', async (request, reply) => {
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const type = RESOURCE_TYPES.find((t) => t.id.toLowerCase() === id.toLowerCase())
     if (!type) throw new ScimError(404, `Resource type ${id} not found`)
     return sendScim(reply, 200, resourceTypeDocument(type, base(request)))
@@ -38,7 +39,7 @@ export function discoveryRoutes(app: FastifyInstance, deps: { limits: ServiceLim
   })
 
   app.get('/Schemas/:id', async (request, reply) => {
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const schema = SCHEMAS.find((s) => s.id.toLowerCase() === id.toLowerCase())
     if (!schema) throw new ScimError(404, `Schema ${id} not found`)
     return sendScim(reply, 200, schemaDocument(schema, base(request)))

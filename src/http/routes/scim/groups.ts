@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { header, listBody, listQuery, notModified, projectionOf, queryParams, searchBody, sendScim } from './scim-reply.js'
-import { principal } from './scim-routes.js'
-import type { GroupProvisioning, GroupWithMembers } from '../../../provisioning/group-provisioning.js'
-import { groupView, renderGroup } from '../../../scim/core/group-resource.js'
-import type { Projection } from '../../../scim/core/projection.js'
+import { principal } from './principal.js'
+import { groupLocation, groupResponse, wantsMembers } from './resource-renderers.js'
+import { listBody, listQuery } from './scim-list.js'
+import { header, projectionOf, queryParams, resourceIdParam, searchBody } from './scim-request.js'
+import { notModified, sendScim } from './scim-response.js'
+import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
+import { groupView } from '../../../scim/core/group-resource.js'
 import { withinObjectSize } from '../../../scim/core/resource-input.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { etag } from '../../../scim/core/user-resource.js'
@@ -14,22 +16,6 @@ export interface GroupRouteDeps {
   maxResults: number
   maxOperations: number
   cursorKey: CursorKey
-}
-
-/** Whether a projection returns `members`: when it does not, the member rows are never read. */
-export function wantsMembers(projection: Projection): boolean {
-  return projection.shows('members')
-}
-
-const base = (request: FastifyRequest) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
-
-/** A Group as this request's response shows it: locations, members when loaded, then the projection. */
-export function groupResponse(
-  request: FastifyRequest,
-  { group, members }: GroupWithMembers,
-  projection: Projection,
-): Record<string, unknown> {
-  return projection.apply(renderGroup(group, `${base(request)}/Groups/${group.id}`, members, (id) => `${base(request)}/Users/${id}`))
 }
 
 /** /Groups (RFC 7644 §3.3-3.6, RFC 7643 §4.2). */
@@ -52,13 +38,13 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
     const projection = projectionOf(request, groupView)
     const created = await deps.groups.create(principal(request), request.body)
     const loaded = await deps.groups.get(principal(request), created.id, wantsMembers(projection))
-    reply.header('location', `${base(request)}/Groups/${created.id}`).header('etag', etag(created.version))
+    reply.header('location', groupLocation(request, created.id)).header('etag', etag(created.version))
     return sendScim(reply, 201, render(request, loaded, projection))
   })
 
   app.get('/Groups/:id', async (request, reply) => {
     const projection = projectionOf(request, groupView)
-    const loaded = await deps.groups.get(principal(request), (request.params as { id: string }).id, wantsMembers(projection))
+    const loaded = await deps.groups.get(principal(request), resourceIdParam(request), wantsMembers(projection))
     reply.header('etag', etag(loaded.group.version))
     if (notModified(request, loaded.group.version)) return reply.code(304).send()
     return sendScim(reply, 200, render(request, loaded, projection))
@@ -66,7 +52,7 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
 
   app.put('/Groups/:id', async (request, reply) => {
     const projection = projectionOf(request, groupView)
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const saved = await deps.groups.replace(principal(request), id, request.body, header(request, 'if-match'))
     const loaded = await deps.groups.get(principal(request), id, wantsMembers(projection))
     reply.header('etag', etag(saved.version))
@@ -75,9 +61,9 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
 
   app.patch('/Groups/:id', async (request, reply) => {
     const projection = projectionOf(request, groupView)
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const operations = parsePatchRequest(request.body, { maxOperations: deps.maxOperations })
-    const saved = await deps.groups.modify(principal(request), id, operations, `${base(request)}/Groups/${id}`, header(request, 'if-match'))
+    const saved = await deps.groups.modify(principal(request), id, operations, groupLocation(request, id), header(request, 'if-match'))
     reply.header('etag', etag(saved.version))
     // RFC 7644 §3.5.2 allows 204; a group may hold more members than one response should carry, and
     // Microsoft Entra ID expects 204. The resource comes back only when attributes are asked for.
@@ -86,7 +72,7 @@ export function groupRoutes(app: FastifyInstance, deps: GroupRouteDeps): void {
   })
 
   app.delete('/Groups/:id', async (request, reply) => {
-    await deps.groups.remove(principal(request), (request.params as { id: string }).id, header(request, 'if-match'))
+    await deps.groups.remove(principal(request), resourceIdParam(request), header(request, 'if-match'))
     return reply.code(204).send()
   })
 }

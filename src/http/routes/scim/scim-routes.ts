@@ -1,10 +1,11 @@
 import bearerAuth from '@fastify/bearer-auth'
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import { verifyScimToken, type ScimPrincipal } from '../../../auth/scim-credentials.js'
+import { verifyScimToken } from '../../../auth/scim-credentials.js'
 import { discoveryRoutes } from './discovery.js'
-import type { ParsedListRequest } from './scim-reply.js'
 import { groupRoutes } from './groups.js'
 import { rootSearchRoutes } from './root-search.js'
+import type { ParsedListRequest } from './scim-list.js'
+import { endpointIdParam } from './scim-request.js'
 import { userRoutes } from './users.js'
 import type { Clock } from '../../../provisioning/clock.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
@@ -16,8 +17,6 @@ import type { ListResult, ScimUserRecord, TeamStore } from '../../../store/team-
 
 declare module 'fastify' {
   interface FastifyRequest {
-    /** Set by the SCIM bearer check: the team and endpoint this request acts for. */
-    scim?: ScimPrincipal
     /** Set by the SCIM bearer check on a route with `usersReadAhead`: the list it read with the token. */
     usersReadAhead?: UsersReadAhead
   }
@@ -46,12 +45,6 @@ export interface ScimRouteDeps {
   cursorKey: CursorKey
 }
 
-/** The principal of an authenticated SCIM request; the routes below only run after the bearer check. */
-export function principal(request: FastifyRequest): ScimPrincipal {
-  if (!request.scim) throw new Error('SCIM route reached without authentication')
-  return request.scim
-}
-
 /** Everything under /scim/v2/:endpointId: the bearer check, then the resources. */
 export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Promise<void> {
   await app.register(bearerAuth, {
@@ -61,7 +54,7 @@ export async function scimRoutes(app: FastifyInstance, deps: ScimRouteDeps): Pro
     specCompliance: 'rfc6749',
     verifyErrorLogLevel: 'info',
     auth: async (token: string, request: FastifyRequest) => {
-      const { endpointId } = request.params as { endpointId: string }
+      const endpointId = endpointIdParam(request)
       const list = request.routeOptions.config.usersReadAhead?.(request)
       const verified = await verifyScimToken(deps.store, token, endpointId, deps.clock, list?.query)
       if (!verified) return false

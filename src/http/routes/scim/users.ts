@@ -1,21 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
-import {
-  header,
-  listBody,
-  listQuery,
-  notModified,
-  projectionOf,
-  queryParams,
-  searchBody,
-  sendScim,
-  type ParsedListRequest,
-} from './scim-reply.js'
-import { principal } from './scim-routes.js'
-import { MAX_GROUPS_RETURNED, type UserProvisioning } from '../../../provisioning/user-provisioning.js'
+import { principal } from './principal.js'
+import { userLocation, userResponses } from './resource-renderers.js'
+import { listBody, listQuery, type ParsedListRequest } from './scim-list.js'
+import { endpointIdParam, header, projectionOf, queryParams, resourceIdParam, searchBody } from './scim-request.js'
+import { notModified, sendScim } from './scim-response.js'
+import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { Projection } from '../../../scim/core/projection.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { withinObjectSize } from '../../../scim/core/resource-input.js'
-import { etag, renderUser, userView } from '../../../scim/core/user-resource.js'
+import { etag, userView } from '../../../scim/core/user-resource.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
 import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
 
@@ -24,41 +17,6 @@ export interface UserRouteDeps {
   maxResults: number
   maxOperations: number
   cursorKey: CursorKey
-}
-
-const location = (request: FastifyRequest, id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Users/${id}`
-
-/**
- * Users as this request's response shows them: locations, `groups` when asked for (one query for
- * all of them, at most `budget.remaining` groups in all, which it spends), then the projection.
- */
-export async function userResponses(
-  request: FastifyRequest,
-  users: readonly ScimUserRecord[],
-  projection: Projection,
-  provisioning: UserProvisioning,
-  budget = { remaining: MAX_GROUPS_RETURNED },
-): Promise<Record<string, unknown>[]> {
-  // `groups` is returned on request only (schemas.ts), so it is read only when asked for.
-  const groups =
-    projection.shows('groups') && users.length > 0
-      ? await provisioning.groupsOf(
-          principal(request),
-          users.map((u) => u.id),
-          budget.remaining,
-        )
-      : undefined
-  for (const list of groups?.values() ?? []) budget.remaining -= list.length
-  const groupLocation = (id: string) => `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}/Groups/${id}`
-  return users.map((user) =>
-    projection.apply(
-      renderUser(
-        user,
-        location(request, user.id),
-        groups?.get(user.id)?.map((g) => ({ ...g, location: groupLocation(g.value) })),
-      ),
-    ),
-  )
 }
 
 /** /Users (RFC 7644 §3.3-3.6). Handlers parse, call provisioning, and render. */
@@ -75,8 +33,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
     return listBody(query, cursor, result.totalResults, resources, result.nextAfterId)
   }
   // Before the bearer check (usersReadAhead) there is no principal yet: the endpoint comes from the path.
-  const parsedQuery = (request: FastifyRequest) =>
-    listQuery(queryParams(request), userView, deps, (request.params as { endpointId: string }).endpointId)
+  const parsedQuery = (request: FastifyRequest) => listQuery(queryParams(request), userView, deps, endpointIdParam(request))
 
   // The lookups IdPs make before every write come this way: the bearer check reads them with the token.
   const usersReadAhead = (request: FastifyRequest) => {
@@ -99,13 +56,13 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   app.post('/Users', async (request, reply) => {
     const projection = projectionOf(request, userView)
     const { user } = await deps.users.create(principal(request), request.body)
-    reply.header('location', location(request, user.id)).header('etag', etag(user.version))
+    reply.header('location', userLocation(request, user.id)).header('etag', etag(user.version))
     return sendScim(reply, 201, await render(request, user, projection))
   })
 
   app.get('/Users/:id', async (request, reply) => {
     const projection = projectionOf(request, userView)
-    const user = await deps.users.get(principal(request), (request.params as { id: string }).id)
+    const user = await deps.users.get(principal(request), resourceIdParam(request))
     reply.header('etag', etag(user.version))
     if (notModified(request, user.version)) return reply.code(304).send()
     return sendScim(reply, 200, await render(request, user, projection))
@@ -113,7 +70,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
 
   app.put('/Users/:id', async (request, reply) => {
     const projection = projectionOf(request, userView)
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const user = await deps.users.replace(principal(request), id, request.body, header(request, 'if-match'))
     reply.header('etag', etag(user.version))
     return sendScim(reply, 200, await render(request, user, projection))
@@ -121,13 +78,13 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
 
   app.patch('/Users/:id', async (request, reply) => {
     const projection = projectionOf(request, userView)
-    const id = (request.params as { id: string }).id
+    const id = resourceIdParam(request)
     const operations = parsePatchRequest(request.body, { maxOperations: deps.maxOperations })
     const user = await deps.users.modify(
       principal(request),
       id,
       (resource) => applyPatch(resource, operations, userView),
-      location(request, id),
+      userLocation(request, id),
       header(request, 'if-match'),
     )
     reply.header('etag', etag(user.version))
@@ -135,7 +92,7 @@ export function userRoutes(app: FastifyInstance, deps: UserRouteDeps): void {
   })
 
   app.delete('/Users/:id', async (request, reply) => {
-    await deps.users.remove(principal(request), (request.params as { id: string }).id, header(request, 'if-match'))
+    await deps.users.remove(principal(request), resourceIdParam(request), header(request, 'if-match'))
     return reply.code(204).send()
   })
 }
