@@ -2,6 +2,7 @@ import type { ConnectionError, FastifyError, FastifyInstance, FastifyReply, Fast
 import { maxHeaderSize, STATUS_CODES, type ServerResponse } from 'node:http'
 import { Socket } from 'node:net'
 import { AdminError } from '../provisioning/admin-error.js'
+import { ADMIN_ERROR_STATUS, adminErrorBody, AdminHttpError, type AdminErrorBody, type AdminResponseCode } from './admin-error-response.js'
 import { requestScope } from './request-log.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { SCIM_CONTENT_TYPE } from '../scim/protocol/media-type.js'
@@ -31,9 +32,10 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
     void reply.code(scimError.status).type(SCIM_CONTENT_TYPE).send(scimError.toBody())
     return
   }
-  const adminError = error instanceof AdminError ? error : new AdminError(known.adminCode, known.adminMessage)
-  if (adminError.status === 401) reply.header('www-authenticate', 'Bearer')
-  void reply.code(adminError.status).type('application/json; charset=utf-8').send(adminError.toBody())
+  // The admin dialect's status is its code's: a SCIM error reaching an admin route is an invalid_request (400).
+  const status = ADMIN_ERROR_STATUS[known.adminCode]
+  if (status === 401) reply.header('www-authenticate', 'Bearer')
+  void reply.code(status).type('application/json; charset=utf-8').send(adminErrorBody(known.adminCode, known.adminMessage))
 }
 
 /**
@@ -41,7 +43,8 @@ export function handleError(error: unknown, request: FastifyRequest, reply: Fast
  * the path of a 404. Info lines carry the outcome only; the detail waits at debug level.
  */
 function logRejection(request: FastifyRequest, scope: ReturnType<typeof requestScope>, known: Classified, error: unknown): void {
-  const code = error instanceof AdminError ? error.code : (error as Partial<FastifyError> | undefined)?.code
+  const code =
+    error instanceof AdminError || error instanceof AdminHttpError ? error.code : (error as Partial<FastifyError> | undefined)?.code
   const scimType = error instanceof ScimError ? error.scimType : known.scimType
   request.log.info({ ...scope, status: known.status, scimType, code }, 'request rejected')
   request.log.debug({ ...scope, detail: error instanceof Error ? error.message : String(error) }, 'request rejected: detail')
@@ -51,7 +54,7 @@ interface Classified {
   status: number
   scimType?: ScimError['scimType']
   scimDetail: string
-  adminCode: AdminError['code']
+  adminCode: AdminResponseCode
   adminMessage: string
 }
 
@@ -60,8 +63,8 @@ function classify(error: unknown): Classified {
     const adminCode = error.status === 429 ? 'rate_limited' : 'invalid_request'
     return { status: error.status, scimDetail: error.detail, adminCode, adminMessage: error.detail }
   }
-  if (error instanceof AdminError) {
-    return { status: error.status, scimDetail: error.message, adminCode: error.code, adminMessage: error.message }
+  if (error instanceof AdminError || error instanceof AdminHttpError) {
+    return { status: ADMIN_ERROR_STATUS[error.code], scimDetail: error.message, adminCode: error.code, adminMessage: error.message }
   }
   if (error instanceof StoreUnavailable || error instanceof StoreTimeout) {
     const message = 'The service cannot reach its database; retry later'
@@ -106,7 +109,7 @@ export function handleNotFound(request: FastifyRequest, reply: FastifyReply): vo
   handleError(
     isScimUrl(request.url)
       ? new ScimError(404, `No SCIM resource or endpoint at ${path}`)
-      : new AdminError('not_found', `No route ${request.method} ${path}`),
+      : new AdminHttpError('not_found', `No route ${request.method} ${path}`),
     request,
     reply,
   )
@@ -205,13 +208,13 @@ export function handleClientError(this: FastifyInstance | undefined, error: Conn
         : error.code === 'HPE_CHUNK_EXTENSIONS_OVERFLOW'
           ? 413
           : 400
-  const { scimError, adminError } = connectionError(status)
+  const { scimError, adminBody } = connectionError(status)
   const [contentType, body] =
     target === undefined
-      ? ['application/json; charset=utf-8', { ...scimError.toBody(), ...adminError.toBody() }]
+      ? ['application/json; charset=utf-8', { ...scimError.toBody(), ...adminBody }]
       : isScimUrl(target)
         ? [SCIM_CONTENT_TYPE, scimError.toBody()]
-        : ['application/json; charset=utf-8', adminError.toBody()]
+        : ['application/json; charset=utf-8', adminBody]
   const text = JSON.stringify(body)
   this?.log.debug({ code: error.code, status }, 'connection rejected')
   socket.end(
@@ -221,8 +224,8 @@ export function handleClientError(this: FastifyInstance | undefined, error: Conn
   linger(socket)
 }
 
-function connectionError(status: number): { scimError: ScimError; adminError: AdminError } {
-  const [message, adminCode]: [string, AdminError['code']] =
+function connectionError(status: number): { scimError: ScimError; adminBody: AdminErrorBody } {
+  const [message, adminCode]: [string, AdminResponseCode] =
     status === 414
       ? ['The request line is longer than this service accepts', 'uri_too_long']
       : status === 431
@@ -234,6 +237,6 @@ function connectionError(status: number): { scimError: ScimError; adminError: Ad
             : ['The request is not valid HTTP/1.1', 'invalid_request']
   return {
     scimError: new ScimError(status, message, status === 400 ? 'invalidSyntax' : undefined),
-    adminError: new AdminError(adminCode, message),
+    adminBody: adminErrorBody(adminCode, message),
   }
 }

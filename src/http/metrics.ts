@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client'
 import { rollingTokenCheck } from '../auth/admin-token.js'
 import type { OutcomeObserver } from '../provisioning/outcomes.js'
-import { AdminError } from '../provisioning/admin-error.js'
+import { AdminHttpError } from './admin-error-response.js'
 import type { Clock } from '../provisioning/clock.js'
 
 /**
@@ -113,7 +113,7 @@ export function metricsRoutes(
     if (metricsToken) {
       const presented = /^bearer\s+(.+)$/i.exec(request.headers.authorization ?? '')?.[1]?.trim()
       if (!presented || !metricsToken(presented, request.log)) {
-        throw new AdminError('unauthorized', 'The metrics token is missing or wrong')
+        throw new AdminHttpError('unauthorized', 'The metrics token is missing or wrong')
       }
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics())
