@@ -39,7 +39,10 @@ export function actorId(headers: Record<string, string | string[] | undefined>):
   return value.trim().toLowerCase()
 }
 
-/** The `:teamId` of an admin route's path, validated as TeamId. */
+/** The path parameters of the team routes (`/teams/:teamId/...`). */
+const TeamParams = z.object({ teamId: TeamId })
+
+/** The `:teamId` of an admin route's path, validated as TeamId ("Invalid teamId: teamId: ..." otherwise). */
 export function teamIdParam(params: unknown): string {
-  return parseInput(TeamId, (params as { teamId?: string }).teamId, 'teamId')
+  return parseInput(TeamParams, params, 'teamId').teamId
 }

@@ -14,11 +14,15 @@ export interface AdminRouteDeps {
   clock?: Clock
   directory: TeamDirectory
   connections: ScimConnections
-  /** The change feed and webhook routes (issue #17); absent, they are not served. */
+  /** The change feed (`/events`) and the teams' webhook routes; absent, they are not served. */
   events?: EventRouteDeps
 }
 
-/** The internal admin API (DESIGN.md §2), closed without the admin bearer token. Handlers: parse -> call -> send. */
+/**
+ * The internal admin API the Compound app calls: teams and their SSO state, and a team's SCIM connection
+ * (enable, rotate, disable, status, audit events), which only the team's Owner (X-Actor-Id) manages.
+ * Closed without the admin bearer token. Handlers: parse -> call -> send.
+ */
 export async function adminRoutes(app: FastifyInstance, deps: AdminRouteDeps): Promise<void> {
   const adminToken = rollingTokenCheck(
     { current: deps.adminTokenHash, previous: deps.adminTokenPreviousHash },
