@@ -7,7 +7,8 @@ import { PGlite } from '@electric-sql/pglite'
 import Fastify from 'fastify'
 import pg from 'pg'
 import { pino } from 'pino'
-import { buildApp, DEFAULT_LIMITS } from '../src/app.js'
+import { buildApp } from '../src/app.js'
+import { SERVICE_LIMITS } from '../src/scim/limits.js'
 import { generateToken, hashToken } from '../src/auth/tokens.js'
 import { createLogger } from '../src/http/logger.js'
 import { createMetrics } from '../src/http/metrics.js'
@@ -408,7 +409,7 @@ async function main(): Promise<void> {
     const { cursor } = listQuery(
       Object.fromEntries(new URLSearchParams(`cursor=&${CURSOR_PAGE}`)),
       userView,
-      { maxResults: DEFAULT_LIMITS.maxResults, cursorKey },
+      { maxResults: SERVICE_LIMITS.maxResults, cursorKey },
       tokens.big!.endpointId,
     )
     const deepPath = scimPath('big', `cursor=${encodeURIComponent(encodeCursor(before.id, cursor!.binding, cursorKey))}&${CURSOR_PAGE}`)
@@ -520,7 +521,7 @@ async function main(): Promise<void> {
       if (res.status !== 200) throw new Error(`import page ${query}: ${res.status} ${JSON.stringify(body).slice(0, 400)}`)
       return { ids: (body.Resources ?? []).map((r) => r.id), next: body.nextCursor }
     }
-    const { cursor } = listQuery({ cursor: '', count: '100' }, userView, { maxResults: DEFAULT_LIMITS.maxResults, cursorKey }, 'benchbig')
+    const { cursor } = listQuery({ cursor: '', count: '100' }, userView, { maxResults: SERVICE_LIMITS.maxResults, cursorKey }, 'benchbig')
     const walk = async (w: (typeof walks)[number]) => {
       let next: string | undefined = ''
       if (!w.index && w.from > 1) {

@@ -14,7 +14,8 @@ import { ScimConnections } from './provisioning/scim-connections.js'
 import { GroupProvisioning } from './provisioning/group-provisioning.js'
 import { TeamDirectory } from './provisioning/team-directory.js'
 import { UserProvisioning } from './provisioning/user-provisioning.js'
-import type { ServiceLimits } from './scim/core/discovery.js'
+import { SERVICE_LIMITS } from './scim/limits.js'
+import { SCIM_ROUTE_PREFIX } from './scim/protocol/endpoint-url.js'
 import type { TeamStore } from './store/team-store.js'
 import type { EventStore } from './store/event-store.js'
 import { ChangeFeed } from './events/change-feed.js'
@@ -80,8 +81,6 @@ declare module 'fastify' {
   }
 }
 
-export const DEFAULT_LIMITS: ServiceLimits = { maxResults: 1000, maxOperations: 1000, maxPayloadSize: 1024 * 1024 }
-
 /** Builds the service without listening: what tests import and what server.ts runs. */
 export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
   const clock = deps.clock ?? systemClock
@@ -107,7 +106,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     // refuses (431, 414, 408, 400) leave in the URL's dialect too.
     frameworkErrors: handleError,
     clientErrorHandler: handleClientError,
-    bodyLimit: DEFAULT_LIMITS.maxPayloadSize,
+    bodyLimit: SERVICE_LIMITS.maxPayloadSize,
     // Well under Entra's 60-second limit: a request must arrive within 30 s, and its database work is
     // bounded by the statement timeout (10 s) and the pool's connection timeout (5 s).
     requestTimeout: 30_000,
@@ -157,12 +156,12 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
       : {}),
   })
   await app.register(scimRoutes, {
-    prefix: '/scim/v2/:endpointId',
+    prefix: SCIM_ROUTE_PREFIX,
     store: deps.store,
     clock,
     users: new UserProvisioning(deps.store, clock, observe ? { observe } : {}),
     groups: new GroupProvisioning(deps.store, clock, observe ? { observe } : {}),
-    limits: DEFAULT_LIMITS,
+    limits: SERVICE_LIMITS,
     cursorKey: deps.cursorKey ?? random(32),
   })
   return app

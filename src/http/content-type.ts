@@ -1,9 +1,7 @@
 import type { FastifyInstance } from 'fastify'
-import { MAX_OBJECT_KEYS } from '../scim/core/resource-input.js'
+import { MAX_OBJECT_KEYS } from '../scim/limits.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
-
-/** NUL, or a UTF-16 surrogate that is not part of a pair. */
-const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/
+import { UNSTORABLE } from '../scim/core/unstorable.js'
 
 /**
  * What makes a parsed body unusable before any route looks at it: text PostgreSQL cannot store, or an

@@ -6,12 +6,8 @@ import { ADMIN_ERROR_STATUS, adminErrorBody, AdminHttpError, type AdminErrorBody
 import { requestScope } from './request-log.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { SCIM_CONTENT_TYPE } from '../scim/protocol/media-type.js'
+import { isScimUrl } from '../scim/protocol/endpoint-url.js'
 import { StoreTimeout, StoreUnavailable } from '../store/team-store.js'
-
-/** Which error dialect a URL speaks: SCIM (RFC 7644 §3.12) or the admin API's `{error: {code, message}}`. */
-function isScimUrl(url: string): boolean {
-  return /^\/+scim\//i.test(url)
-}
 
 /**
  * The one error boundary. Everything thrown by a route, a hook or Fastify itself ends here and

@@ -3,6 +3,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify'
 import type { Redis } from 'ioredis'
 import { hashToken } from '../auth/tokens.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
+import { isScimUrl } from '../scim/protocol/endpoint-url.js'
 
 export interface RateLimitOptions {
   /** Requests per token per minute. */
@@ -89,7 +90,7 @@ export async function registerRateLimit(app: FastifyInstance, options: RateLimit
     timeWindow: 60_000,
     hook: 'onRequest',
     // Identity providers' traffic only: probes, scrapes and the Compound app's admin calls are not limited.
-    allowList: (request: FastifyRequest) => !/^\/+scim\//i.test(request.url),
+    allowList: (request: FastifyRequest) => !isScimUrl(request.url),
     store: fallbackStore(options.redis, options.onRedisError ?? (() => undefined)),
     keyGenerator: (request: FastifyRequest) => {
       const authorization = request.headers.authorization

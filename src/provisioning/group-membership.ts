@@ -1,5 +1,8 @@
 import { isObject } from '../scim/core/resource-input.js'
-import { MAX_MEMBERS_PER_REQUEST } from '../scim/core/schemas.js'
+import { getMember } from '../scim/core/resource-members.js'
+import { isUuid } from '../scim/core/uuid.js'
+import { SCIM11_URN, URN } from '../scim/core/schemas.js'
+import { MAX_MEMBERS_PER_REQUEST } from '../scim/limits.js'
 import type { Filter } from '../scim/filter/ast.js'
 import type { PatchOperation } from '../scim/patch/index.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
@@ -22,10 +25,8 @@ export interface MemberRef {
 }
 
 /** The Group schema's URNs, SCIM 2.0 and the 1.1 core some clients still send (test/http/groups.test.ts). */
-const GROUP_URNS = new Set(['urn:ietf:params:scim:schemas:core:2.0:group', 'urn:scim:schemas:core:1.0'])
+const GROUP_URNS = new Set([URN.group.toLowerCase(), SCIM11_URN.core])
 const MEMBERS_KEYS = new Set(['members', ...[...GROUP_URNS].map((urn) => `${urn}:members`)])
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
 
 /**
  * The User ids of a members value. Accepted shapes: `{"value": id}` (Okta omits `type`),
@@ -43,15 +44,15 @@ export function memberRefs(value: unknown, where: string): MemberRef[] {
   }
   const refs = new Map<string, MemberRef>()
   for (const member of list) {
-    const id = typeof member === 'string' ? member : isObject(member) ? field(member, 'value') : undefined
-    if (typeof id !== 'string' || !UUID.test(id.trim())) {
+    const id = typeof member === 'string' ? member : isObject(member) ? getMember(member, 'value') : undefined
+    if (typeof id !== 'string' || !isUuid(id.trim())) {
       throw ScimError.badRequest(
         'invalidValue',
         `${where}: ${JSON.stringify(id ?? member)?.slice(0, 80)} is not the id of a User of this team`,
       )
     }
     // Microsoft's test collection names the member with "displayName" rather than "display".
-    const display = isObject(member) ? (field(member, 'display') ?? field(member, 'displayName')) : undefined
+    const display = isObject(member) ? (getMember(member, 'display') ?? getMember(member, 'displayName')) : undefined
     const userId = id.trim().toLowerCase()
     if (!refs.has(userId)) refs.set(userId, { userId, display: typeof display === 'string' && display.trim() !== '' ? display : null })
   }
@@ -60,11 +61,6 @@ export function memberRefs(value: unknown, where: string): MemberRef[] {
 
 export function memberIds(value: unknown, where: string): string[] {
   return memberRefs(value, where).map((ref) => ref.userId)
-}
-
-function field(member: Record<string, unknown>, name: string): unknown {
-  const key = Object.keys(member).find((k) => k.toLowerCase() === name.toLowerCase())
-  return key === undefined ? undefined : member[key]
 }
 
 /** True when a PATCH operation targets `members` (by path, or as a key of a no-path value). */

@@ -10,6 +10,7 @@ import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource, withinObjectSize } from '../scim/core/resource-input.js'
 import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
+import { MAX_MEMBERS_RETURNED } from '../scim/limits.js'
 import {
   StoreConflict,
   type GroupMemberRow,
@@ -18,14 +19,6 @@ import {
   type ScimGroupRecord,
   type TeamStore,
 } from '../store/team-store.js'
-
-/**
- * Members rendered in one response at most, across its page (and with Users' groups on /.search): a
- * larger group or page is 400 tooMany and is read with excludedAttributes=members or a smaller count.
- * One group of 10,000 was already the limit; per group only, a page of 60 such groups was a 123 MB
- * body that held the event loop 3.6 s, and one of 300 ran into the statement timeout.
- */
-export const MAX_MEMBERS_RETURNED = 10_000
 
 export interface GroupWithMembers {
   readonly group: ScimGroupRecord

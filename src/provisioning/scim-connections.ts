@@ -1,6 +1,7 @@
 import { AdminError } from './admin-error.js'
 import type { Clock } from './clock.js'
 import type { ChangeKind } from '../events/change-event.js'
+import { endpointBaseUrl } from '../scim/protocol/endpoint-url.js'
 import { generateEndpointId, generateToken, hashToken, SCIM_TOKEN_PREFIX, type RandomSource } from '../auth/tokens.js'
 import { StoreConflict, type AuditEvent, type ScimConnection, type TeamStore } from '../store/team-store.js'
 
@@ -52,9 +53,9 @@ export class ScimConnections {
     private readonly clock?: Clock,
   ) {}
 
-  /** `{PUBLIC_BASE_URL}/scim/v2/{endpointId}/`, with the trailing slash (DESIGN.md §2). */
+  /** `{PUBLIC_BASE_URL}/scim/v2/{endpointId}/`, with the trailing slash the IdP admin pastes. */
   endpointUrl(baseUrl: string, endpointId: string): string {
-    return `${baseUrl}/scim/v2/${endpointId}/`
+    return `${endpointBaseUrl(baseUrl, endpointId)}/`
   }
 
   enable(teamId: string, actorId: string, baseUrl: string): Promise<IssuedToken> {

@@ -9,6 +9,7 @@ import { normalizeResource } from '../scim/core/resource-input.js'
 import { checkIfMatch } from './preconditions.js'
 import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
+import { MAX_GROUPS_RETURNED } from '../scim/limits.js'
 import {
   StoreConflict,
   StoreFilterTooBroad,
@@ -349,12 +350,6 @@ export class UserProvisioning {
     )
   }
 }
-
-/**
- * A User's `groups` lists this many groups at most, and a page of Users this many in all: the cap a
- * Group's members have (group-provisioning.ts MAX_MEMBERS_RETURNED), for the same reason.
- */
-export const MAX_GROUPS_RETURNED = 10_000
 
 /**
  * RFC 7644 §3.12 tooMany: a list refused up front because no index narrows it on a large team (the

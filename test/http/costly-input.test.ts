@@ -2,13 +2,17 @@ import { createHash } from 'node:crypto'
 import { sql } from 'drizzle-orm'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
 import t, { type Test } from 'tap'
-import { MAX_MEMBERS_RETURNED } from '../../src/provisioning/group-provisioning.js'
-import { MAX_GROUPS_RETURNED } from '../../src/provisioning/user-provisioning.js'
-import { MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES } from '../../src/scim/core/projection.js'
-import { MAX_OBJECT_KEYS } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { userView } from '../../src/scim/core/user-resource.js'
-import { MAX_PATCH_WORK } from '../../src/scim/patch/apply-patch.js'
+import {
+  MAX_GROUPS_RETURNED,
+  MAX_MEMBERS_RETURNED,
+  MAX_OBJECT_KEYS,
+  MAX_PATCH_WORK,
+  MAX_PROJECTION_FILTER_COMPARISONS,
+  MAX_PROJECTION_NAME_LENGTH,
+  MAX_PROJECTION_NAMES,
+} from '../../src/scim/limits.js'
 import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 import { LOOP_LIMIT_MS as MAX_DELAY_MS, loopHeld } from '../helpers/event-loop.js'

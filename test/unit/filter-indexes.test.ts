@@ -2,7 +2,7 @@ import t from 'tap'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { formatFilter } from '../../src/scim/filter/format.js'
 import { indexedPart } from '../../src/store/pg/filter-indexes.js'
-import { userIndexes } from '../../src/store/pg/user-queries.js'
+import { userSqlResource } from '../../src/store/pg/user-queries.js'
 
 /**
  * How a filter combines what its parts' indexes can do (the HTTP test checks the outcome end to end):
@@ -10,7 +10,7 @@ import { userIndexes } from '../../src/store/pg/user-queries.js'
  * serve `active eq` alone only; the narrowed part a range count runs is implied by the whole filter.
  */
 const part = (filter: string) => {
-  const p = indexedPart(parseFilter(filter), userIndexes)
+  const p = indexedPart(parseFilter(filter), userSqlResource)
   return p.kind === 'range' ? `range ${formatFilter(p.filter)}` : p.kind === 'none' ? `none ${p.part}` : p.kind
 }
 

@@ -1,8 +1,8 @@
 import t from 'tap'
-import { MAX_MULTI_VALUES, normalizeResource } from '../../src/scim/core/resource-input.js'
+import { normalizeResource } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
-import { MAX_PATCH_WORK } from '../../src/scim/patch/apply-patch.js'
+import { MAX_MULTI_VALUES, MAX_PATCH_WORK } from '../../src/scim/limits.js'
 import { applyPatch, parsePatchRequest } from '../../src/scim/patch/index.js'
 import { errorOf } from '../helpers/scim-error.js'
 

@@ -1,8 +1,7 @@
 import t from 'tap'
-import { MAX_OBJECT_KEYS } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { parsePatchRequest } from '../../src/scim/patch/index.js'
-import { MAX_PATH_COMPARISONS } from '../../src/scim/patch/patch-request.js'
+import { MAX_OBJECT_KEYS, MAX_PATH_COMPARISONS } from '../../src/scim/limits.js'
 import { errorOf } from '../helpers/scim-error.js'
 
 const body = (...operations: unknown[]) => ({ schemas: [URN.patchOp], Operations: operations })

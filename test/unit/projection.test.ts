@@ -1,14 +1,7 @@
 import t from 'tap'
 import { groupView } from '../../src/scim/core/group-resource.js'
-import {
-  compileProjection,
-  MAX_PROJECTION_FILTER_COMPARISONS,
-  MAX_PROJECTION_NAME_LENGTH,
-  MAX_PROJECTION_NAMES,
-  projectionFor,
-  projectionNames,
-  type ProjectionRequest,
-} from '../../src/scim/core/projection.js'
+import { compileProjection, projectionFor, projectionNames, type ProjectionRequest } from '../../src/scim/core/projection.js'
+import { MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES } from '../../src/scim/limits.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
 import { errorOf } from '../helpers/scim-error.js'

@@ -1,5 +1,6 @@
 import type { AttributeDefinition, SchemaDefinition } from './attribute.js'
 import { groupResourceType, URN, userResourceType, type ResourceTypeDefinition } from './schemas.js'
+import type { ServiceLimits } from '../limits.js'
 
 /** The resource types this service serves (RFC 7644 §4: what /ResourceTypes lists). */
 export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceType, groupResourceType]
@@ -7,14 +8,7 @@ export const RESOURCE_TYPES: readonly ResourceTypeDefinition[] = [userResourceTy
 /** Every schema the resource types use, core then extensions (RFC 7644 §4: what /Schemas lists). */
 export const SCHEMAS: readonly SchemaDefinition[] = RESOURCE_TYPES.flatMap((type) => [type.schema, ...type.extensions.map((e) => e.schema)])
 
-/** Limits advertised in /ServiceProviderConfig and enforced by the list and PATCH code. */
-export interface ServiceLimits {
-  readonly maxResults: number
-  readonly maxOperations: number
-  readonly maxPayloadSize: number
-}
-
-/** RFC 7643 §5: what this server supports, stated truthfully. */
+/** RFC 7643 §5: what this server supports, stated truthfully; `limits` is SERVICE_LIMITS (limits.ts) in the service. */
 export function serviceProviderConfig(limits: ServiceLimits, location: string) {
   return {
     schemas: [URN.serviceProviderConfig],

@@ -1,6 +1,7 @@
 import type { ResourceSchemaView } from './resource-input.js'
 import { commonAttributes, groupSchema, URN } from './schemas.js'
-import { etag, type StoredResource } from './user-resource.js'
+import type { StoredResource } from './user-resource.js'
+import { etag } from '../protocol/entity-tag.js'
 
 export const groupView: ResourceSchemaView = { core: groupSchema, extensions: [], common: commonAttributes }
 

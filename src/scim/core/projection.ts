@@ -1,4 +1,5 @@
 import { findAttribute, type AttributeDefinition } from './attribute.js'
+import { resolveAttribute, resolveSubAttribute } from './attribute-path.js'
 import type { ResourceSchemaView } from './resource-input.js'
 import { isObject } from './resource-input.js'
 import type { Filter } from '../filter/ast.js'
@@ -6,6 +7,7 @@ import { compileFilter } from '../filter/evaluate.js'
 import { formatFilter } from '../filter/format.js'
 import { parsePatchPath } from '../filter/parser.js'
 import { ScimError } from '../protocol/scim-error.js'
+import { MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES } from '../limits.js'
 
 /** A resolved attribute reference: the key in the resource (an extension URN or a core name) and an optional sub-path. */
 interface Selector {
@@ -22,22 +24,6 @@ export interface ProjectionRequest {
   readonly attributes?: string | undefined
   readonly excludedAttributes?: string | undefined
 }
-
-/**
- * Most names `attributes` or `excludedAttributes` may hold. The User schema has 84 attribute and
- * sub-attribute paths (Group 14): every one of them, with and without its schema URN, fits. More is
- * no projection a client needs, and RFC 7644 §3.12 lets the server refuse it (tooMany) rather than
- * spend the request on it.
- */
-export const MAX_PROJECTION_NAMES = 200
-/** Longest name: a URN-qualified sub-attribute is under 100 characters; the rest is room for a value filter (an email is at most 254). */
-export const MAX_PROJECTION_NAME_LENGTH = 512
-/**
- * Most comparisons the value filters of both lists hold in all (`emails[type eq "work"]` is one).
- * Each is run on every value of every resource of the page, so this, not the number of names,
- * bounds what a projection costs per resource: twenty keep a page of 1,000 to tens of milliseconds.
- */
-export const MAX_PROJECTION_FILTER_COMPARISONS = 20
 
 /** The names of both lists, split and held to the limits. */
 export interface ProjectionNames {
@@ -187,12 +173,10 @@ function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: 
   const schema = schemas.find((s) => lower === s.id.toLowerCase() || lower.startsWith(`${s.id.toLowerCase()}:`))
   let rest = path
   let extension: string | undefined
-  let attributes = [...view.common, ...view.core.attributes]
   if (schema) {
     rest = path.slice(schema.id.length + 1)
     if (schema !== view.core) {
       extension = schema.id
-      attributes = [...schema.attributes]
       if (rest === '') return { key: extension, extension, attr: '' }
     }
   }
@@ -209,12 +193,12 @@ function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: 
     rest = [parsed.path.attr, parsed.subAttr].filter(Boolean).join('.')
   }
   const [attrName = '', subName] = rest.split('.')
-  const definition = findAttribute(attributes, attrName)
+  const definition = resolveAttribute(extension, attrName, view)?.attribute
   if (!definition) throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
   if (valueFilter && (!definition.multiValued || definition.type !== 'complex')) {
     throw ScimError.badRequest('invalidPath', `"${path}": only multi-valued complex attributes take a [filter]`)
   }
-  const sub = subName === undefined ? undefined : findAttribute(definition.subAttributes, subName)
+  const sub = subName === undefined ? undefined : resolveSubAttribute(definition, subName)
   if (subName !== undefined && !sub)
     throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
   if (valueFilter) {

@@ -1,6 +1,8 @@
 import { findAttribute, type AttributeDefinition, type SchemaDefinition } from './attribute.js'
-import { URN } from './schemas.js'
+import { SCIM11_URN, URN } from './schemas.js'
+import { booleanValue } from './string-boolean.js'
 import { ScimError } from '../protocol/scim-error.js'
+import { MAX_MULTI_VALUES, MAX_OBJECT_KEYS, MAX_STRING_LENGTH } from '../limits.js'
 
 /** The schemas of one resource type as the validator, filters and PATCH see them. */
 export interface ResourceSchemaView {
@@ -10,14 +12,6 @@ export interface ResourceSchemaView {
   readonly common: readonly AttributeDefinition[]
 }
 
-const MAX_STRING_LENGTH = 65_536
-export const MAX_MULTI_VALUES = 100
-/**
- * Members one JSON object of a request may hold. The User schemas have 84 attribute paths and an IdP
- * sends a few dozen; every key costs a lookup, so an object of 90,000 made-up keys is refused up
- * front (RFC 7644 §3.12 invalidValue) instead of being walked.
- */
-export const MAX_OBJECT_KEYS = 1000
 /**
  * The attributes a Compound account's email, sign-in and display name come from
  * (provisioning/account-profile.ts): a control character there (an escape sequence, a bell) would
@@ -36,8 +30,6 @@ const CONTROL_CHARACTER = /\p{Cc}/u
  */
 const IDENTIFIERS = new Set(['userName', 'emails.value'])
 const BIDI_CONTROL = /\p{Bidi_Control}/u
-// OneLogin's Enterprise template keys the extension with its SCIM 1.1 URN (test/idp/onelogin.test.ts "SCIM 1.1 enterprise URN as a POST body key").
-const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
 
 /**
  * Turns a client's resource (POST/PUT body, or the result of a PATCH) into the stored document:
@@ -100,7 +92,8 @@ function extensionsOf(view: ResourceSchemaView): ReadonlyMap<string, SchemaDefin
   if (!index) {
     const byUrn = new Map(view.extensions.map((schema) => [schema.id.toLowerCase(), schema]))
     const enterprise = view.extensions.find((schema) => schema.id === URN.enterpriseUser)
-    if (enterprise) byUrn.set(SCIM11_ENTERPRISE, enterprise)
+    // OneLogin's Enterprise template keys the extension with its SCIM 1.1 URN (test/idp/onelogin.test.ts "SCIM 1.1 enterprise URN as a POST body key").
+    if (enterprise) byUrn.set(SCIM11_URN.enterprise, enterprise)
     extensionIndex.set(view, byUrn)
     index = byUrn
   }
@@ -182,15 +175,11 @@ function normalizeSingle(value: unknown, definition: AttributeDefinition, path: 
   }
 }
 
-/** Microsoft Entra ID sends booleans as "True"/"False" strings (test/http/users.test.ts, "string booleans"). */
+/** A boolean, or Entra's "True"/"False" (string-boolean.ts); anything else is 400 invalidValue. */
 export function parseBoolean(value: unknown, path: string): boolean {
-  if (typeof value === 'boolean') return value
-  if (typeof value === 'string') {
-    const lower = value.trim().toLowerCase()
-    if (lower === 'true') return true
-    if (lower === 'false') return false
-  }
-  throw invalidValue(`"${path}" must be a boolean`)
+  const parsed = booleanValue(value)
+  if (parsed === undefined) throw invalidValue(`"${path}" must be a boolean`)
+  return parsed
 }
 
 function isWritable(definition: AttributeDefinition): boolean {

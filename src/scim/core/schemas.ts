@@ -1,4 +1,5 @@
 import { attribute, type AttributeDefinition, type SchemaDefinition } from './attribute.js'
+import { MAX_MEMBERS_PER_REQUEST } from '../limits.js'
 
 /** Schema URNs (RFC 7643 §8.7.1, RFC 7644 §3.1 and §8.2). */
 export const URN = {
@@ -12,6 +13,16 @@ export const URN = {
   serviceProviderConfig: 'urn:ietf:params:scim:schemas:core:2.0:ServiceProviderConfig',
   resourceType: 'urn:ietf:params:scim:schemas:core:2.0:ResourceType',
   schema: 'urn:ietf:params:scim:schemas:core:2.0:Schema',
+} as const
+
+/**
+ * The SCIM 1.1 spellings of the User schemas that clients still send: Ping and older 1.1 clients
+ * qualify attribute paths with them, OneLogin's Enterprise template keys the extension with the
+ * enterprise one. Both are read as the 2.0 schemas.
+ */
+export const SCIM11_URN = {
+  core: 'urn:scim:schemas:core:1.0',
+  enterprise: 'urn:scim:schemas:extension:enterprise:1.0',
 } as const
 
 /** The value sub-attribute of a multi-valued attribute whose values are strings. */
@@ -210,9 +221,6 @@ export const userResourceType: ResourceTypeDefinition = {
   schema: userSchema,
   extensions: [{ schema: enterpriseUserSchema, required: false }],
 }
-
-/** Members a single PATCH or PUT may carry (advertised in the Group schema and the README). */
-export const MAX_MEMBERS_PER_REQUEST = 10_000
 
 /** RFC 7643 §4.2 Group. Members are Users of the same team. */
 export const groupSchema: SchemaDefinition = {

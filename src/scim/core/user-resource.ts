@@ -1,5 +1,6 @@
 import type { ResourceSchemaView } from './resource-input.js'
 import { commonAttributes, enterpriseUserSchema, URN, userSchema } from './schemas.js'
+import { etag } from '../protocol/entity-tag.js'
 
 export const userView: ResourceSchemaView = {
   core: userSchema,
@@ -14,11 +15,6 @@ export interface StoredResource {
   readonly version: number
   readonly created: Date
   readonly lastModified: Date
-}
-
-/** RFC 7644 §3.14: versions are weak entity tags. */
-export function etag(version: number): string {
-  return `W/"${version}"`
 }
 
 /**

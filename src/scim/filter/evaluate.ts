@@ -27,8 +27,11 @@
  *   JSON type for the attribute, or an operator the type lacks -> invalidFilter; so is a string value
  *   holding U+0000 or an unpaired surrogate, which no stored value can hold.
  */
-import { findAttribute, type AttributeDefinition } from '../core/attribute.js'
+import type { AttributeDefinition } from '../core/attribute.js'
+import { resolvePath, resolveSubAttribute } from '../core/attribute-path.js'
 import { foldCase } from '../core/case-fold.js'
+import { UNSTORABLE } from '../core/unstorable.js'
+import { getMember } from '../core/resource-members.js'
 import type { ResourceSchemaView } from '../core/resource-input.js'
 import { ScimError } from '../protocol/scim-error.js'
 import type { AttrPath, CompValue, CompareOp, Filter } from './ast.js'
@@ -111,7 +114,7 @@ function compileComparison(path: AttrPath, op: CompareOp, value: CompValue, scop
   }
   if (target.attribute.type === 'complex') {
     const { attribute, label } = target
-    if (!attribute.multiValued || !findAttribute(attribute.subAttributes, 'value')) {
+    if (!attribute.multiValued || !resolveSubAttribute(attribute, 'value')) {
       invalid(
         `"${label}" is a complex attribute: compare one of its sub-attributes (e.g. ${label}.${attribute.subAttributes?.[0]?.name}) or use "pr"`,
       )
@@ -123,13 +126,6 @@ function compileComparison(path: AttrPath, op: CompareOp, value: CompValue, scop
 }
 
 type Ordering = 'eq' | 'gt' | 'ge' | 'lt' | 'le'
-
-/**
- * U+0000 and unpaired surrogates: no stored string holds them (PostgreSQL text refuses U+0000, drivers
- * turn a lone surrogate into U+FFFD), yet in JavaScript "\ud83d" is a substring of "😀". Refused, so
- * that the SQL compiler, which validates through here, never sends them either.
- */
-export const UNSTORABLE = /\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/
 
 /** The test one value must pass; `op` is never "ne" (the caller negates "eq"). */
 function valueMatcher(
@@ -168,6 +164,7 @@ function valueMatcher(
     case 'binary': {
       if (attribute.type === 'binary' && !substring && op !== 'eq') unsupported()
       if (typeof value !== 'string') return wrongType('a quoted string')
+      // Refused here so that the SQL compiler, which validates through this evaluator, never sends it either.
       if (UNSTORABLE.test(value)) invalid(`"${label}" cannot be compared with a string containing U+0000 or an unpaired surrogate`)
       const fold = attribute.caseExact ? (s: string) => s : foldCase
       const wanted = fold(value)
@@ -234,19 +231,10 @@ function resourceScope(schema: ResourceSchemaView): Scope {
   return {
     resolve(path) {
       const label = formatAttrPath(path)
-      let attributes: readonly AttributeDefinition[]
-      let container = (resource: JsonObject): unknown => resource
-      if (path.urn === undefined || sameName(path.urn, schema.core.id)) {
-        attributes = [...schema.common, ...schema.core.attributes]
-      } else {
-        const extension = schema.extensions.find((e) => sameName(e.id, path.urn!)) ?? unknownAttribute(label)
-        attributes = extension.attributes
-        container = (resource) => member(resource, extension.id)
-      }
-      const attribute = findAttribute(attributes, path.attr) ?? unknownAttribute(label)
+      const { extension, attribute, sub } = resolvePath(path, schema) ?? unknownAttribute(label)
+      const container = extension ? (resource: JsonObject) => member(resource, extension.id) : (resource: JsonObject) => resource
       const read = (resource: JsonObject): unknown[] => valuesOf(member(container(resource), attribute.name), attribute)
-      if (path.subAttr === undefined) return { label, attribute, values: read }
-      const sub = (attribute.type === 'complex' && findAttribute(attribute.subAttributes, path.subAttr)) || unknownAttribute(label)
+      if (!sub) return { label, attribute, values: read }
       return { label, attribute: sub, values: (resource) => read(resource).flatMap((e) => valuesOf(member(e, sub.name), sub)) }
     },
   }
@@ -260,7 +248,7 @@ function valueScope(parent: AttributeDefinition): Scope {
       if (path.urn !== undefined || path.subAttr !== undefined) {
         invalid(`inside "${parent.name}[...]" name a sub-attribute of "${parent.name}" alone, found "${formatAttrPath(path)}"`)
       }
-      const attribute = findAttribute(parent.subAttributes, path.attr) ?? unknownAttribute(label)
+      const attribute = resolveSubAttribute(parent, path.attr) ?? unknownAttribute(label)
       return { label, attribute, values: (element) => valuesOf(member(element, attribute.name), attribute) }
     },
   }
@@ -272,13 +260,9 @@ function valuesOf(value: unknown, attribute: AttributeDefinition): unknown[] {
   return [value]
 }
 
-/** Reads a key case-insensitively (RFC 7643 §2.1), preferring an exact match. */
+/** A member of a JSON object, by a name matched case-insensitively (resource-members.ts). */
 function member(object: unknown, name: string): unknown {
-  if (!isRecord(object)) return undefined
-  if (Object.hasOwn(object, name)) return object[name]
-  const lower = name.toLowerCase()
-  const key = Object.keys(object).find((k) => k.toLowerCase() === lower)
-  return key === undefined ? undefined : object[key]
+  return isRecord(object) ? getMember(object, name) : undefined
 }
 
 function isPresent(value: unknown): boolean {
@@ -292,10 +276,6 @@ function isRecord(value: unknown): value is JsonObject {
   if (typeof value !== 'object' || value === null) return false
   const prototype: unknown = Object.getPrototypeOf(value)
   return prototype === Object.prototype || prototype === null
-}
-
-function sameName(a: string, b: string): boolean {
-  return a.toLowerCase() === b.toLowerCase()
 }
 
 function unknownAttribute(label: string): never {

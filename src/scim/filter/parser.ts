@@ -6,12 +6,13 @@
  */
 import { URN } from '../core/schemas.js'
 import { ScimError } from '../protocol/scim-error.js'
+import { MAX_FILTER_DEPTH, MAX_FILTER_LENGTH } from '../limits.js'
 import type { AttrPath, CompValue, CompareOp, Filter, PatchPath } from './ast.js'
 
 export interface FilterLimits {
-  /** In UTF-16 code units; default 4096. */
+  /** In UTF-16 code units; default MAX_FILTER_LENGTH. */
   readonly maxLength?: number
-  /** Nesting of "(", "not (" and "[" (each counts one level; and/or chains are bounded by maxLength); default 32. */
+  /** Nesting of "(", "not (" and "[" (each counts one level; and/or chains are bounded by maxLength); default MAX_FILTER_DEPTH. */
   readonly maxDepth?: number
 }
 
@@ -19,9 +20,6 @@ export interface PatchPathOptions extends FilterLimits {
   /** Schema URNs that, written alone, address a whole extension (default: the enterprise User extension). */
   readonly schemaUrns?: readonly string[]
 }
-
-const DEFAULT_MAX_LENGTH = 4096
-const DEFAULT_MAX_DEPTH = 32
 
 const COMPARE_OPS: ReadonlySet<string> = new Set<CompareOp>(['eq', 'ne', 'co', 'sw', 'ew', 'gt', 'ge', 'lt', 'le'])
 /** RFC 7643 §2.1 ATTRNAME, plus "$ref" (RFC 7643 §2.3.7), which the ABNF forgets. */
@@ -68,7 +66,7 @@ export function parsePatchPath(input: string, options: PatchPathOptions = {}): P
 }
 
 function createParser(input: string, kind: Kind, limits: FilterLimits): Parser {
-  const maxLength = limits.maxLength ?? DEFAULT_MAX_LENGTH
+  const maxLength = limits.maxLength ?? MAX_FILTER_LENGTH
   const scimType = kind === 'filter' ? 'invalidFilter' : 'invalidPath'
   if (input.length > maxLength) {
     throw ScimError.badRequest(scimType, `Invalid ${kind}: ${input.length} characters, longer than the limit of ${maxLength}`)
@@ -77,7 +75,7 @@ function createParser(input: string, kind: Kind, limits: FilterLimits): Parser {
   const fail: Fail = (index, message) => {
     throw ScimError.badRequest(scimType, `Invalid ${kind} at position ${index + 1}: ${message}`)
   }
-  return new Parser(kind, tokenize(input, fail), fail, limits.maxDepth ?? DEFAULT_MAX_DEPTH)
+  return new Parser(kind, tokenize(input, fail), fail, limits.maxDepth ?? MAX_FILTER_DEPTH)
 }
 
 function tokenize(input: string, fail: Fail): Token[] {

@@ -17,37 +17,20 @@
  */
 import type { AttributeDefinition, SchemaDefinition } from '../core/attribute.js'
 import { findAttribute } from '../core/attribute.js'
-import {
-  assertRequired,
-  isObject,
-  isUnassigned,
-  MAX_MULTI_VALUES,
-  normalizeAttributeValue,
-  type ResourceSchemaView,
-} from '../core/resource-input.js'
+import { assertRequired, isObject, isUnassigned, normalizeAttributeValue, type ResourceSchemaView } from '../core/resource-input.js'
 import type { Filter, PatchPath } from '../filter/ast.js'
 import { compileFilter } from '../filter/evaluate.js'
 import { parsePatchPath } from '../filter/parser.js'
 import { ScimError } from '../protocol/scim-error.js'
+import { MAX_MULTI_VALUES, MAX_PATCH_WORK } from '../limits.js'
 import { decodeJsonObject, isTrue, isValueSubAttribute, singleComplexValue } from './dialects.js'
 import { canonicalElement, identityKey, isVacant, keepOnePrimary, scalarKey, seedFromFilter } from './multi-valued.js'
 import { describeOperation, filterComparisons, type PatchOpName, type PatchOperation } from './patch-request.js'
 import { resolveTarget, targetLabel, type AttributeTarget, type PatchTarget } from './patch-target.js'
-import { deleteMember, findKey, getMember, setMember } from './resource-members.js'
+import { deleteMember, findKey, getMember, setMember } from '../core/resource-members.js'
 import { assertShallow, kindOf } from './value-shape.js'
 
 type Json = Record<string, unknown>
-
-/**
- * What one PATCH may cost, in values looked at: each member of a value without a path counts one,
- * and each operation on a multi-valued attribute counts its elements (times the comparisons of its
- * filter). An operation's cost grows with the resource (up to 100 elements, each compared with a
- * filter of up to 4,096 characters) and there may be 1,000 of them: 1,000 filtered replaces on a user
- * with 100 emails held the event loop 0.3 s. Identity providers send a handful of operations on a few
- * values (Microsoft Entra ID's longest PATCH in test/idp/entra.test.ts counts well under 100); past
- * the budget the request is 400 tooMany (RFC 7644 §3.12) and the client sends fewer operations at once.
- */
-export const MAX_PATCH_WORK = 10_000
 
 /** RFC 7644 §3.5.2: applies the operations in order to a copy of the resource; the input is never changed. */
 export function applyPatch(

@@ -3,38 +3,26 @@
  * and the test (test/unit/patch-dialects.test.ts unless stated) that replays its request.
  */
 import { findAttribute, type AttributeDefinition, type SchemaDefinition } from '../core/attribute.js'
+import { extensionNamed, isCoreUrn } from '../core/attribute-path.js'
 import { isObject, type ResourceSchemaView } from '../core/resource-input.js'
-import { URN } from '../core/schemas.js'
+import { SCIM11_URN, URN } from '../core/schemas.js'
+import { booleanValue } from '../core/string-boolean.js'
 import { assertShallow } from './value-shape.js'
 
-// Ping and older SCIM 1.1 clients qualify attributes with the 1.1 URNs (test "SCIM 1.1 URN prefixes").
-const SCIM11_CORE = 'urn:scim:schemas:core:1.0'
-const SCIM11_ENTERPRISE = 'urn:scim:schemas:extension:enterprise:1.0'
-
-/** The core schema URN, or its SCIM 1.1 spelling. */
+/** The core schema URN, or its SCIM 1.1 spelling, which Ping and older 1.1 clients send (test "SCIM 1.1 URN prefixes"). */
 export function isCoreSchemaUrn(urn: string, view: ResourceSchemaView): boolean {
-  const lower = urn.toLowerCase()
-  return lower === view.core.id.toLowerCase() || lower === SCIM11_CORE
+  return isCoreUrn(urn, view) || urn.toLowerCase() === SCIM11_URN.core
 }
 
 /** The extension a URN names, SCIM 1.1 enterprise spelling included. */
 export function extensionForUrn(urn: string, view: ResourceSchemaView): SchemaDefinition | undefined {
-  const lower = urn.toLowerCase()
-  const id = lower === SCIM11_ENTERPRISE ? URN.enterpriseUser.toLowerCase() : lower
-  return view.extensions.find((schema) => schema.id.toLowerCase() === id)
+  return extensionNamed(urn.toLowerCase() === SCIM11_URN.enterprise ? URN.enterpriseUser : urn, view)
 }
 
 /**
- * Microsoft Entra ID sends booleans as "True"/"False" (test "Entra string booleans"). Values stay as
- * sent (normalizeResource converts them); comparisons for duplicates and primary use this reading.
+ * Values stay as sent (normalizeResource converts them); comparisons for duplicates and primary read
+ * Entra's "True"/"False" as booleans.
  */
-export function booleanValue(value: unknown): boolean | undefined {
-  if (typeof value === 'boolean') return value
-  if (typeof value !== 'string') return undefined
-  const lower = value.trim().toLowerCase()
-  return lower === 'true' ? true : lower === 'false' ? false : undefined
-}
-
 export function isTrue(value: unknown): boolean {
   return booleanValue(value) === true
 }

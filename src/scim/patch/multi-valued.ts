@@ -6,8 +6,9 @@ import { findAttribute, type AttributeDefinition } from '../core/attribute.js'
 import { foldCase } from '../core/case-fold.js'
 import { isObject, isUnassigned } from '../core/resource-input.js'
 import type { Filter } from '../filter/ast.js'
-import { booleanValue, isTrue } from './dialects.js'
-import { getMember, setMember } from './resource-members.js'
+import { booleanValue } from '../core/string-boolean.js'
+import { isTrue } from './dialects.js'
+import { getMember, setMember } from '../core/resource-members.js'
 import { safeStringify } from './value-shape.js'
 
 type Json = Record<string, unknown>

@@ -5,13 +5,14 @@
  * Error details name the operation by its 1-based position ("Operation 1" is the first), as the
  * admin reading an IdP's provisioning log counts them; `PatchOperation.index` is 0-based.
  */
-import { isObject, MAX_OBJECT_KEYS, withinObjectSize } from '../core/resource-input.js'
+import { isObject, withinObjectSize } from '../core/resource-input.js'
+import { MAX_OBJECT_KEYS, MAX_OPERATIONS, MAX_PATH_COMPARISONS } from '../limits.js'
 import { URN } from '../core/schemas.js'
 import type { Filter, PatchPath } from '../filter/ast.js'
 import { formatPatchPath } from '../filter/format.js'
 import { parsePatchPath } from '../filter/parser.js'
 import { ScimError, type ScimType } from '../protocol/scim-error.js'
-import { getMember } from './resource-members.js'
+import { getMember } from '../core/resource-members.js'
 import { assertShallow, clip, kindOf } from './value-shape.js'
 
 export type PatchOpName = 'add' | 'replace' | 'remove'
@@ -32,19 +33,9 @@ export interface PatchOperation {
 }
 
 export interface PatchLimits {
-  /** Default 1000, as advertised in /ServiceProviderConfig. */
+  /** Default MAX_OPERATIONS, as advertised in /ServiceProviderConfig. */
   readonly maxOperations?: number
 }
-
-export const DEFAULT_MAX_OPERATIONS = 1000
-
-/**
- * Filter comparisons the paths of one PATCH may hold in all. Identity providers write one or two a
- * path (Microsoft Entra ID's `emails[type eq "work"].value`, Okta's `members[value eq "id"]` in each
- * of many operations); each costs its parsing, and 250 paths of 200 comparisons, under the body
- * limit, took 60-130 ms to parse. Past the cap the request is 400 tooMany (RFC 7644 §3.12).
- */
-export const MAX_PATH_COMPARISONS = 2000
 
 const OP_NAMES: readonly PatchOpName[] = ['add', 'replace', 'remove']
 
@@ -74,7 +65,7 @@ export function parsePatchRequest(body: unknown, limits: PatchLimits = {}): Patc
     )
   }
   if (operations.length === 0) throw ScimError.badRequest('invalidValue', '"Operations" is empty: a PATCH needs at least one operation')
-  const max = limits.maxOperations ?? DEFAULT_MAX_OPERATIONS
+  const max = limits.maxOperations ?? MAX_OPERATIONS
   if (operations.length > max) {
     throw ScimError.badRequest(
       'invalidValue',

@@ -3,7 +3,8 @@
  * (the resource or an extension object), which attribute and sub-attribute, which value filter.
  * Names match case-insensitively (RFC 7643 §2.1) and resolve to their canonical spelling.
  */
-import { findAttribute, type AttributeDefinition, type SchemaDefinition } from '../core/attribute.js'
+import type { AttributeDefinition, SchemaDefinition } from '../core/attribute.js'
+import { resolveAttribute, resolveSubAttribute } from '../core/attribute-path.js'
 import type { ResourceSchemaView } from '../core/resource-input.js'
 import type { Filter, PatchPath } from '../filter/ast.js'
 import { matchesValueFilter } from '../filter/evaluate.js'
@@ -51,10 +52,7 @@ export function resolveTarget(path: PatchPath, view: ResourceSchemaView): PatchT
       if (!extension) return UNKNOWN
     }
   }
-  // The schema's own lists, never a copy: findAttribute indexes each list once (attribute.ts).
-  const attribute = extension
-    ? findAttribute(extension.attributes, attr)
-    : (findAttribute(view.common, attr) ?? findAttribute(view.core.attributes, attr))
+  const attribute = resolveAttribute(extension?.id, attr, view)?.attribute
   if (!attribute) return UNKNOWN
   const filter = path.valueFilter
   if (filter !== undefined) {
@@ -69,7 +67,7 @@ export function resolveTarget(path: PatchPath, view: ResourceSchemaView): PatchT
   }
   const base = { kind: 'attribute', ...(extension ? { extension } : {}), attribute, ...(filter ? { filter } : {}) } as const
   if (subName === undefined) return base
-  const sub = attribute.type === 'complex' ? findAttribute(attribute.subAttributes, subName) : undefined
+  const sub = resolveSubAttribute(attribute, subName)
   return sub ? { ...base, sub } : UNKNOWN
 }
 

@@ -4,10 +4,9 @@
  * (JSON.stringify, the filter evaluator's presence test) can overflow the stack on it; and no object
  * in it has more members than MAX_OBJECT_KEYS, so applying it costs at most that many lookups per object.
  */
-import { isObject, MAX_OBJECT_KEYS } from '../core/resource-input.js'
+import { isObject } from '../core/resource-input.js'
+import { MAX_OBJECT_KEYS, MAX_VALUE_DEPTH } from '../limits.js'
 import { ScimError } from '../protocol/scim-error.js'
-
-export const MAX_VALUE_DEPTH = 8
 
 /** Iterative, so a 100 000-level value costs a loop, not a RangeError. */
 export function assertShallow(value: unknown, maxDepth: number = MAX_VALUE_DEPTH): void {

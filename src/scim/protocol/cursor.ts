@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto'
 import { ScimError } from './scim-error.js'
+import { isCanonicalUuid } from '../core/uuid.js'
 
 /** The server's secret for cursors: CURSOR_SECRET, or the key kept in the database (auth/cursor-key.ts). */
 export type CursorKey = Buffer | string
@@ -7,8 +8,6 @@ export type CursorKey = Buffer | string
 /** What this service issues is about 110 characters; anything much longer was not issued here. */
 const MAX_CURSOR_LENGTH = 256
 const SHAPE = /^([A-Za-z0-9_-]+)\.([A-Za-z0-9_-]{43})$/
-/** Resource ids are UUIDs in canonical form (8-4-4-4-12 hex), which the uuid column accepts. */
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/
 
 /**
  * RFC 9865 cursors: opaque to clients, here the id to continue after and an HMAC-SHA256 over it and
@@ -42,7 +41,7 @@ function signature(payload: string, query: string, key: CursorKey): string {
 function idOf(payload: string): string | undefined {
   try {
     const { a } = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { a?: unknown }
-    return typeof a === 'string' && UUID.test(a) ? a : undefined
+    return typeof a === 'string' && isCanonicalUuid(a) ? a : undefined
   } catch {
     return undefined
   }

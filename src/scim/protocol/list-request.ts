@@ -1,4 +1,5 @@
 import { ScimError } from './scim-error.js'
+import { getMember } from '../core/resource-members.js'
 
 export interface ListRequest {
   readonly filter?: string | undefined
@@ -12,24 +13,18 @@ export interface ListRequest {
   readonly cursor?: string | undefined
 }
 
-/** Query parameter names are matched case-insensitively, as attribute names are. */
-function pick(params: Record<string, unknown>, name: string): unknown {
-  const lower = name.toLowerCase()
-  for (const [key, value] of Object.entries(params)) if (key.toLowerCase() === lower) return value
-  return undefined
-}
-
 /**
- * RFC 7644 §3.4.2 list parameters from a query string or a SearchRequest body (§3.4.3):
+ * RFC 7644 §3.4.2 list parameters from a query string or a SearchRequest body (§3.4.3), their names
+ * matched case-insensitively as attribute names are:
  * startIndex below 1 counts as 1, count below 0 as 0, count above maxResults is capped.
  * A startIndex past Number.MAX_SAFE_INTEGER counts as that: no result is that long, so the page is
  * empty either way (§3.4.2.4), and the number stays exact (and within PostgreSQL's bigint).
  */
 export function parseListRequest(params: Record<string, unknown>, limits: { maxResults: number; defaultCount: number }): ListRequest {
-  const filter = optionalString(pick(params, 'filter'), 'filter')
-  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, integer(pick(params, 'startIndex'), 'startIndex') ?? 1))
-  const count = Math.min(limits.maxResults, Math.max(0, integer(pick(params, 'count'), 'count') ?? limits.defaultCount))
-  const sortOrder = optionalString(pick(params, 'sortOrder'), 'sortOrder')?.toLowerCase()
+  const filter = optionalString(getMember(params, 'filter'), 'filter')
+  const startIndex = Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, integer(getMember(params, 'startIndex'), 'startIndex') ?? 1))
+  const count = Math.min(limits.maxResults, Math.max(0, integer(getMember(params, 'count'), 'count') ?? limits.defaultCount))
+  const sortOrder = optionalString(getMember(params, 'sortOrder'), 'sortOrder')?.toLowerCase()
   if (sortOrder !== undefined && sortOrder !== 'ascending' && sortOrder !== 'descending') {
     throw ScimError.badRequest('invalidValue', 'sortOrder must be "ascending" or "descending"')
   }
@@ -37,9 +32,9 @@ export function parseListRequest(params: Record<string, unknown>, limits: { maxR
     filter: filter?.trim() === '' ? undefined : filter,
     startIndex,
     count,
-    attributes: listParam(pick(params, 'attributes'), 'attributes'),
-    excludedAttributes: listParam(pick(params, 'excludedAttributes'), 'excludedAttributes'),
-    sortBy: optionalString(pick(params, 'sortBy'), 'sortBy'),
+    attributes: listParam(getMember(params, 'attributes'), 'attributes'),
+    excludedAttributes: listParam(getMember(params, 'excludedAttributes'), 'excludedAttributes'),
+    sortBy: optionalString(getMember(params, 'sortBy'), 'sortBy'),
     sortOrder,
     cursor: cursorParam(params),
   }
@@ -47,11 +42,11 @@ export function parseListRequest(params: Record<string, unknown>, limits: { maxR
 
 /** A cursor pages by id: it cannot be combined with startIndex or sortBy. */
 function cursorParam(params: Record<string, unknown>): string | undefined {
-  const cursor = optionalString(pick(params, 'cursor'), 'cursor')
+  const cursor = optionalString(getMember(params, 'cursor'), 'cursor')
   if (cursor === undefined) return undefined
-  if (pick(params, 'startIndex') !== undefined)
+  if (getMember(params, 'startIndex') !== undefined)
     throw ScimError.badRequest('invalidValue', 'Use either cursor or startIndex, not both (RFC 9865)')
-  if (pick(params, 'sortBy') !== undefined)
+  if (getMember(params, 'sortBy') !== undefined)
     throw ScimError.badRequest('invalidValue', 'Cursor pages follow the id order; sortBy needs index paging (startIndex)')
   return cursor
 }

@@ -1,12 +1,15 @@
 import { valueConjuncts, type AttrPath, type CompareOp, type Filter } from '../../scim/filter/ast.js'
 import { formatFilter } from '../../scim/filter/format.js'
+import { comparedPath, pathKey, resolvePath } from '../../scim/core/attribute-path.js'
+import type { SqlResource } from './filter-sql.js'
 
 /**
  * Which part of a filter an index can serve, decided from the filter alone before any SQL runs.
- * On a large team a list must cost what its result costs (issue #9): a filter no index can narrow
+ * On a large team a list must cost what its result costs: a filter no index can narrow
  * is refused, and one an index narrows to too many rows is refused after a bounded count. The
- * tables below state the indexes of migrations 0000-0006; filter-explain.test.ts proves each entry
- * against PostgreSQL's and PGlite's plans, so a new index means a new entry and a new EXPLAIN case.
+ * attribute tables (`indexes` in user-queries.ts) state the indexes of migrations 0000-0006;
+ * filter-explain.test.ts proves each entry against PostgreSQL's and PGlite's plans, so a new index
+ * means a new entry and a new EXPLAIN case.
  */
 
 /** What the indexes on one attribute path (lower-case, `emails.value`) can do. */
@@ -21,26 +24,14 @@ export interface AttributeIndexes {
   readonly trigram?: boolean
 }
 
-export interface IndexedResource {
-  /** The core schema URN: a path qualified with any other (an extension) has no index. */
-  readonly coreSchema: string
-  readonly attributes: Readonly<Record<string, AttributeIndexes>>
-  /**
-   * Filters answered from per-team counters and paged along the list-order index (`active eq
-   * true`): their cost does not depend on how many users match.
-   */
-  readonly counted?: (filter: Filter) => boolean
-  /** Multi-valued complex attributes whose bare name compares `.value` (`emails eq "x"`). */
-  readonly valueOf?: readonly string[]
-  /** Paths (lower-case) a list can be ordered by along an index: a page reads its rows, not the team. */
-  readonly sortable: readonly string[]
-}
+/** What the match budget reads of a resource type's attribute table (filter-sql.ts StoredAttribute). */
+export type IndexedResource = Pick<SqlResource, 'view' | 'attributes' | 'counted'>
 
 /** `sortBy` on an indexed path (or no sortBy: the list-order index). */
 export function sortIndexed(path: AttrPath | undefined, resource: IndexedResource): boolean {
   if (!path) return true
   const key = pathOf(path, resource, false)
-  return key !== undefined && resource.sortable.includes(key)
+  return key !== undefined && resource.attributes[key]?.sortIndexed === true
 }
 
 /** pg_trgm looks terms up by their 3-character substrings; shorter ones would scan the index. */
@@ -103,7 +94,7 @@ export function indexedPart(filter: Filter, resource: IndexedResource): IndexedP
 
 function compared(whole: Filter, path: string | undefined, op: CompareOp, value: unknown, resource: IndexedResource): IndexedPart {
   const part = formatFilter(whole)
-  const indexes = path === undefined ? undefined : resource.attributes[path]
+  const indexes = path === undefined ? undefined : resource.attributes[path]?.indexes
   if (!indexes) return { kind: 'none', part, why: 'no index holds this attribute' }
   if (value === null || op === 'ne') return { kind: 'none', part, why: `"${op}${value === null ? ' null' : ''}" matches nearly every user` }
   const range: IndexedPart = { kind: 'range', filter: whole }
@@ -128,10 +119,9 @@ function compared(whole: Filter, path: string | undefined, op: CompareOp, value:
   }
 }
 
-/** The lower-case indexed path a comparison reads (`emails` compares `emails.value`). */
-function pathOf({ urn, attr, subAttr }: AttrPath, resource: IndexedResource, compareValue: boolean): string | undefined {
-  if (urn !== undefined && urn.toLowerCase() !== resource.coreSchema.toLowerCase()) return undefined
-  const a = attr.toLowerCase()
-  if (subAttr !== undefined) return `${a}.${subAttr.toLowerCase()}`
-  return compareValue && resource.valueOf?.includes(a) ? `${a}.value` : a
+/** The attribute table's key of the path a comparison reads (`emails` compares `emails.value`); undefined for extension attributes. */
+function pathOf(path: AttrPath, resource: IndexedResource, compareValue: boolean): string | undefined {
+  const named = resolvePath(path, resource.view)
+  if (!named) return undefined
+  return pathKey(compareValue ? comparedPath(named) : named)
 }

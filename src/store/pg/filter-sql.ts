@@ -1,6 +1,9 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { caseFolded } from './case-folded.js'
-import { findAttribute, type AttributeDefinition } from '../../scim/core/attribute.js'
+import type { AttributeDefinition } from '../../scim/core/attribute.js'
+import { comparedPath, pathKey, resolvePath, resolveSubAttribute, type ResolvedAttributePath } from '../../scim/core/attribute-path.js'
+import { isCanonicalUuid } from '../../scim/core/uuid.js'
+import type { AttributeIndexes } from './filter-indexes.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import type { ResourceSchemaView } from '../../scim/core/resource-input.js'
 import { valueConjuncts, type AttrPath, type CompValue, type CompareOp, type Filter } from '../../scim/filter/ast.js'
@@ -28,28 +31,48 @@ export interface ColumnAttribute {
   readonly uuid?: boolean
 }
 
-export interface SqlResource {
-  readonly view: ResourceSchemaView
-  /** The jsonb document column. */
-  readonly doc: SQL
-  /** Attribute paths (lower-case, `meta.created`) stored in columns. */
-  readonly columns: Readonly<Record<string, ColumnAttribute>>
-  /** Constant attributes, e.g. meta.resourceType. */
-  readonly constants: Readonly<Record<string, string>>
+/**
+ * How the store keeps one attribute path and what serves it in a filter or an order. A path of the
+ * schema with no entry is read from the jsonb document, with no index; `meta` paths with no entry,
+ * and sub-attributes of `rows` that the rows do not hold, cannot be filtered on.
+ */
+export interface StoredAttribute {
+  /** Kept in a column of the resource's table. */
+  readonly column?: ColumnAttribute
+  /** The same for every resource of the type (meta.resourceType). */
+  readonly constant?: string
   /**
-   * Indexed text[] expressions holding every ASCII-folded value of a multi-valued sub-attribute
+   * An indexed text[] expression holding every ASCII-folded value of a multi-valued sub-attribute
    * (`emails.value` -> scim_email_values(doc), migration 0003): an `eq` on it is then checked
    * against the index first, and exactly by the EXISTS that follows.
    */
-  readonly arrayIndexes?: Readonly<Record<string, SQL>>
+  readonly valuesArray?: SQL
   /**
    * Trigram-indexed text holding every ASCII-folded value of a multi-valued sub-attribute, one per
    * line (`emails.value` -> scim_email_text(doc), migration 0006): a value that contains, starts or
    * ends with a term makes the text contain it, so co/sw/ew are narrowed by the index first.
    */
-  readonly textIndexes?: Readonly<Record<string, SQL>>
-  /** Multi-valued attributes stored as rows of another table (lower-case name), e.g. Group members. */
-  readonly relations?: Readonly<Record<string, RelationAttribute>>
+  readonly valuesText?: SQL
+  /** A multi-valued attribute kept as rows of another table (Group members, a User's groups). */
+  readonly rows?: RelationAttribute
+  /** What the indexes on the path can do for a filter (filter-indexes.ts; each has an EXPLAIN case in filter-explain.test.ts). */
+  readonly indexes?: AttributeIndexes
+  /** A list can be ordered by the path along an index: a page reads its rows, not the team. */
+  readonly sortIndexed?: boolean
+}
+
+/** A resource type as filters, orders and the match budget see its storage. */
+export interface SqlResource {
+  readonly view: ResourceSchemaView
+  /** The jsonb document column. */
+  readonly doc: SQL
+  /** Per attribute path, lower case as `pathKey` writes it (`meta.created`, `emails.value`). */
+  readonly attributes: Readonly<Record<string, StoredAttribute>>
+  /**
+   * Filters answered from per-team counters and paged along the list-order index (`active eq
+   * true`): their cost does not depend on how many users match.
+   */
+  readonly counted?: (filter: Filter) => boolean
 }
 
 /** A multi-valued attribute kept in rows: `exists` wraps a condition on one row in an EXISTS subquery. */
@@ -93,14 +116,15 @@ function compile(filter: Filter, resource: SqlResource, scope: ElementScope | un
       const element = sql.raw('scim_el')
       const inner = compile(filter.filter, resource, { element, attribute: t.attribute })
       const exists = sql`exists (select 1 from jsonb_array_elements(${elementsOf(t.json)}) as scim_el where ${inner})`
-      const value = findAttribute(t.attribute.subAttributes, 'value')
+      const value = resolveSubAttribute(t.attribute, 'value')
       // The same choice filter-indexes.ts makes: an eq (the values array) before a substring (trigrams).
       const terms =
         value && !value.caseExact
           ? valueConjuncts(filter.filter).filter((c) => typeof c.value === 'string' && ['eq', 'co', 'sw', 'ew'].includes(c.op))
           : []
       const narrowed = terms.find((c) => c.op === 'eq') ?? terms[0]
-      const index = narrowed && indexedValues(resource, `${t.attribute.name}.value`, narrowed.op, narrowed.value as string)
+      const stored = value && resource.attributes[`${t.attribute.name}.${value.name}`.toLowerCase()]
+      const index = narrowed && indexedValues(stored, narrowed.op, narrowed.value as string)
       return index ? sql`(${index} and ${exists})` : exists
     }
   }
@@ -112,8 +136,8 @@ type SqlOperand =
   | { kind: 'constant'; label: string; attribute: AttributeDefinition; value: string }
   /** A single value at a jsonb expression. */
   | { kind: 'json'; label: string; attribute: AttributeDefinition; json: SQL }
-  /** The `sub` of every element of the multi-valued attribute at `array`. */
-  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string; key: string | undefined }
+  /** The `sub` of every element of the multi-valued attribute at `array`; `stored` says which indexes hold them. */
+  | { kind: 'elements'; label: string; attribute: AttributeDefinition; array: SQL; sub: string; stored: StoredAttribute | undefined }
   /** A sub-attribute of rows in another table; `attribute` is the parent when `sub` is undefined. */
   | { kind: 'relation'; label: string; attribute: AttributeDefinition; relation: RelationAttribute; sub?: SQL }
   /** A single text value of one relation row (inside `members[...]`). */
@@ -123,27 +147,25 @@ type SqlOperand =
 function target(path: AttrPath, resource: SqlResource, scope: ElementScope | undefined, compareValue: boolean): SqlOperand {
   const label = formatAttrPath(path)
   if (scope?.relation) {
-    const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
+    const attribute = resolveSubAttribute(scope.attribute, path.attr)!
     const value = scope.relation.subAttributes[attribute.name.toLowerCase()]
     if (!value) throw notFilterable(`${scope.attribute.name}.${attribute.name}`)
     return { kind: 'row', label, attribute, value }
   }
   if (scope) {
-    const attribute = findAttribute(scope.attribute.subAttributes, path.attr)!
+    const attribute = resolveSubAttribute(scope.attribute, path.attr)!
     return { kind: 'json', label, attribute, json: sql`(${scope.element} -> ${jsonKey(attribute.name)})` }
   }
-  const { view } = resource
-  const extension =
-    path.urn === undefined || path.urn.toLowerCase() === view.core.id.toLowerCase()
-      ? undefined
-      : view.extensions.find((e) => e.id.toLowerCase() === path.urn!.toLowerCase())
-  const attributes = extension ? extension.attributes : [...view.common, ...view.core.attributes]
-  const attribute = findAttribute(attributes, path.attr)!
-  let sub = path.subAttr === undefined ? undefined : findAttribute(attribute.subAttributes, path.subAttr)
-  // `emails eq "x"` compares emails.value (the in-memory rule for multi-valued complex attributes).
-  if (!sub && compareValue && attribute.multiValued && attribute.type === 'complex') sub = findAttribute(attribute.subAttributes, 'value')
+  // Validated by the in-memory compiler first (filterToSql, sortToSql): the path is in the schema.
+  const named = resolvePath(path, resource.view)!
+  const { extension, attribute } = named
+  const { sub } = compareValue ? comparedPath(named) : named
+  const stored = (resolved: ResolvedAttributePath) => {
+    const key = pathKey(resolved)
+    return key === undefined ? undefined : resource.attributes[key]
+  }
 
-  const relation = extension ? undefined : resource.relations?.[attribute.name.toLowerCase()]
+  const relation = stored({ extension, attribute })?.rows
   if (relation) {
     if (!sub) return { kind: 'relation', label, attribute, relation }
     const value = relation.subAttributes[sub.name.toLowerCase()]
@@ -151,13 +173,10 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
     return { kind: 'relation', label, attribute: sub, relation, sub: value }
   }
 
-  const key = extension
-    ? undefined
-    : [attribute.name, path.subAttr === undefined ? undefined : sub?.name].filter(Boolean).join('.').toLowerCase()
-  if (key && resource.columns[key])
-    return { kind: 'column', label, attribute: sub && path.subAttr ? sub : attribute, column: resource.columns[key] }
-  if (key && resource.constants[key] !== undefined)
-    return { kind: 'constant', label, attribute: sub ?? attribute, value: resource.constants[key] }
+  // Columns and constants hold the path as named: `emails eq` is not `emails.value` there.
+  const own = stored(named)
+  if (own?.column) return { kind: 'column', label, attribute: named.sub ?? attribute, column: own.column }
+  if (own?.constant !== undefined) return { kind: 'constant', label, attribute: sub ?? attribute, value: own.constant }
   if (!extension && attribute.name === 'meta') throw notFilterable(label)
 
   const top = extension
@@ -166,14 +185,7 @@ function target(path: AttrPath, resource: SqlResource, scope: ElementScope | und
   if (attribute.multiValued) {
     if (path.subAttr === undefined && attribute.type === 'complex' && !sub) return { kind: 'json', label, attribute, json: top }
     if (path.subAttr === undefined && attribute.type !== 'complex') throw notFilterable(label)
-    return {
-      kind: 'elements',
-      label,
-      attribute: sub!,
-      array: top,
-      sub: sub!.name,
-      key: extension ? undefined : `${attribute.name}.${sub!.name}`,
-    }
+    return { kind: 'elements', label, attribute: sub!, array: top, sub: sub!.name, stored: stored({ extension, attribute, sub: sub! }) }
   }
   if (sub) return { kind: 'json', label, attribute: sub, json: sql`(${top} -> ${jsonKey(sub.name)})` }
   return { kind: 'json', label, attribute, json: top }
@@ -222,7 +234,7 @@ function comparison(t: SqlOperand, op: CompareOp, value: CompValue, resource: Sq
     case 'elements': {
       const element = sql`(scim_cmp -> ${jsonKey(t.sub)})`
       const exists = sql`exists (select 1 from jsonb_array_elements(${arrayOf(t.array)}) as scim_cmp where ${element} is not null and ${jsonComparison(element, t.attribute, op, value)})`
-      const index = typeof value === 'string' && !t.attribute.caseExact ? indexedValues(resource, t.key, op, value) : undefined
+      const index = typeof value === 'string' && !t.attribute.caseExact ? indexedValues(t.stored, op, value) : undefined
       return index ? sql`(${index} and ${exists})` : exists
     }
     case 'relation':
@@ -243,9 +255,7 @@ function columnComparison(t: Extract<SqlOperand, { kind: 'column' }>, op: Op, va
   const text = String(value)
   if (uuid && op === 'eq') {
     // Index lookup for a canonical UUID; anything else cannot equal a (lower-case) stored id.
-    return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.test(text)
-      ? guard(sql`(${column} = ${text}::uuid)`)
-      : sql`false`
+    return isCanonicalUuid(text) ? guard(sql`(${column} = ${text}::uuid)`) : sql`false`
   }
   const expression = uuid ? sql`(${column}::text)` : column
   return guard(stringComparison(expression, t.attribute, op, text))
@@ -351,17 +361,14 @@ function escapeLike(text: string): string {
 }
 
 /**
- * An index condition implied by "some value of `path` (not caseExact) satisfies `op term`", when
- * the resource has one: membership in the folded-values array for eq, a substring of the folded
+ * An index condition implied by "some value of the path (not caseExact) satisfies `op term`", when
+ * its storage has one: membership in the folded-values array for eq, a substring of the folded
  * values text for co/sw/ew (it is a superset; the exact EXISTS test follows).
  */
-function indexedValues(resource: SqlResource, path: string | undefined, op: CompareOp, term: string): SQL | undefined {
-  if (path === undefined) return undefined
-  const lower = path.toLowerCase()
-  const values = resource.arrayIndexes?.[lower]
-  if (op === 'eq' && values) return sql`${values} @> array[${foldCase(term)}]::text[]`
-  const text = resource.textIndexes?.[lower]
-  if ((op === 'co' || op === 'sw' || op === 'ew') && text) return sql`${text} like ${`%${escapeLike(foldCase(term))}%`}`
+function indexedValues(stored: StoredAttribute | undefined, op: CompareOp, term: string): SQL | undefined {
+  if (op === 'eq' && stored?.valuesArray) return sql`${stored.valuesArray} @> array[${foldCase(term)}]::text[]`
+  if ((op === 'co' || op === 'sw' || op === 'ew') && stored?.valuesText)
+    return sql`${stored.valuesText} like ${`%${escapeLike(foldCase(term))}%`}`
   return undefined
 }
 
@@ -384,14 +391,9 @@ function notFilterable(label: string): ScimError {
  */
 export function sortToSql(path: AttrPath, resource: SqlResource): SQL {
   const label = formatAttrPath(path)
-  const { view } = resource
-  const core = path.urn === undefined || path.urn.toLowerCase() === view.core.id.toLowerCase()
-  const extension = core ? undefined : view.extensions.find((e) => e.id.toLowerCase() === path.urn!.toLowerCase())
-  const attribute =
-    core || extension ? findAttribute(extension ? extension.attributes : [...view.common, ...view.core.attributes], path.attr) : undefined
-  const sub = attribute && path.subAttr !== undefined ? findAttribute(attribute.subAttributes, path.subAttr) : undefined
-  if (!attribute || (path.subAttr !== undefined && !sub)) throw notSortable(label, 'is not an attribute of this resource')
-  if (attribute.type === 'complex' && !sub && !attribute.multiValued)
+  const named = resolvePath(path, resource.view)
+  if (!named) throw notSortable(label, 'is not an attribute of this resource')
+  if (named.attribute.type === 'complex' && !named.sub && !named.attribute.multiValued)
     throw notSortable(label, 'is complex: sort by one of its sub-attributes')
   let t: SqlOperand
   try {

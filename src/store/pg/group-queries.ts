@@ -10,19 +10,19 @@ import type { GroupMemberRow, ListQuery } from '../team-store.js'
 export const groupSqlResource: SqlResource = {
   view: groupView,
   doc: sql`${scimGroups.doc}`,
-  columns: {
-    id: { column: sql`${scimGroups.id}`, notNull: true, uuid: true },
-    displayname: { column: sql`${scimGroups.displayName}`, notNull: true },
-    externalid: { column: sql`${scimGroups.externalId}`, notNull: false },
-    'meta.created': { column: sql`${scimGroups.createdAt}`, notNull: true },
-    'meta.lastmodified': { column: sql`${scimGroups.lastModified}`, notNull: true },
-  },
-  constants: { 'meta.resourcetype': 'Group' },
-  relations: {
+  attributes: {
+    id: { column: { column: sql`${scimGroups.id}`, notNull: true, uuid: true } },
+    displayname: { column: { column: sql`${scimGroups.displayName}`, notNull: true } },
+    externalid: { column: { column: sql`${scimGroups.externalId}`, notNull: false } },
+    'meta.created': { column: { column: sql`${scimGroups.createdAt}`, notNull: true } },
+    'meta.lastmodified': { column: { column: sql`${scimGroups.lastModified}`, notNull: true } },
+    'meta.resourcetype': { constant: 'Group' },
     members: {
-      exists: (condition) =>
-        sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimGroups.teamId} and scim_m.group_id = ${scimGroups.id} and ${condition})`,
-      subAttributes: { value: sql`(scim_m.user_id::text)` },
+      rows: {
+        exists: (condition) =>
+          sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimGroups.teamId} and scim_m.group_id = ${scimGroups.id} and ${condition})`,
+        subAttributes: { value: sql`(scim_m.user_id::text)` },
+      },
     },
   },
 }

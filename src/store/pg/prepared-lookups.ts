@@ -4,10 +4,11 @@ import { caseFolded } from './case-folded.js'
 import { preparedRows } from './prepared-rows.js'
 import { scimConnections, scimUserCounts, scimUsers, ssoConfigs } from './schema.js'
 import type { Filter } from '../../scim/filter/ast.js'
-import { UNSTORABLE } from '../../scim/filter/evaluate.js'
+import { UNSTORABLE } from '../../scim/core/unstorable.js'
 import type { ListQuery } from '../team-store.js'
 import { foldCase } from '../../scim/core/case-fold.js'
 import { userView } from '../../scim/core/user-resource.js'
+import { pathKey, resolvePath, type ResolvedAttributePath } from '../../scim/core/attribute-path.js'
 
 /** A placeholder for the team id, or the connection's team_id column in the fused statement. */
 type TeamRef = SQLWrapper
@@ -151,22 +152,27 @@ export function bindableEqLookup(filter: Filter | undefined): { lookup: EqLookup
   return found && !UNSTORABLE.test(found.value) ? found : undefined
 }
 
+/** The attribute table's keys (attribute-path.ts pathKey) that a prepared lookup serves. */
+const LOOKUP_OF: Readonly<Record<string, EqLookup>> = {
+  username: 'userNameLookup',
+  externalid: 'externalIdLookup',
+  'emails.value': 'emailLookup',
+}
+
 function eqLookup(filter: Filter | undefined): { lookup: EqLookup; value: string } | undefined {
-  if (!filter) return undefined
-  if (filter.kind === 'valuePath') {
-    const { path } = filter
+  let compared: Filter | undefined = filter
+  let named: ResolvedAttributePath | undefined
+  if (filter?.kind === 'valuePath') {
+    // `emails[value eq "x"]` is `emails.value eq "x"`.
     const inner = filter.filter
-    if (!isCore(path.urn) || path.subAttr || path.attr.toLowerCase() !== 'emails') return undefined
-    if (inner.kind !== 'compare' || inner.op !== 'eq' || typeof inner.value !== 'string' || inner.path.urn || inner.path.subAttr)
-      return undefined
-    return inner.path.attr.toLowerCase() === 'value' ? { lookup: 'emailLookup', value: foldCase(inner.value) } : undefined
-  }
-  if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'string' || !isCore(filter.path.urn)) return undefined
-  const name = [filter.path.attr, filter.path.subAttr].filter(Boolean).join('.').toLowerCase()
-  if (name === 'username') return { lookup: 'userNameLookup', value: foldCase(filter.value) }
-  if (name === 'externalid') return { lookup: 'externalIdLookup', value: filter.value }
-  if (name === 'emails.value') return { lookup: 'emailLookup', value: foldCase(filter.value) }
-  return undefined
+    compared = inner
+    if (inner.kind === 'compare' && !inner.path.urn && !inner.path.subAttr && !filter.path.subAttr)
+      named = resolvePath({ ...filter.path, subAttr: inner.path.attr }, userView)
+  } else if (filter?.kind === 'compare') named = resolvePath(filter.path, userView)
+  if (!named || compared?.kind !== 'compare' || compared.op !== 'eq' || typeof compared.value !== 'string') return undefined
+  const lookup = LOOKUP_OF[pathKey(named) ?? '']
+  if (!lookup) return undefined
+  return { lookup, value: (named.sub ?? named.attribute).caseExact ? compared.value : foldCase(compared.value) }
 }
 
 /** A list request an eq lookup answers whole: its first page, in the lookup's own order. */
@@ -180,10 +186,6 @@ export function eqLookupPage(query: ListQuery): { lookup: EqLookup; value: strin
 export function firstPageQuery(query: ListQuery): boolean {
   const { afterId, sortBy, descending, filter, startIndex, count } = query
   return afterId === undefined && sortBy === undefined && !descending && filter === undefined && startIndex === 1 && count > 0
-}
-
-function isCore(urn: string | undefined): boolean {
-  return urn === undefined || urn.toLowerCase() === userView.core.id.toLowerCase()
 }
 
 export type PreparedLookups = ReturnType<typeof preparedLookups>

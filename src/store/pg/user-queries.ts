@@ -1,60 +1,64 @@
 import { and, count, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
-import { indexedPart, sortIndexed, type IndexedResource } from './filter-indexes.js'
+import { indexedPart, sortIndexed } from './filter-indexes.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
 import { scimGroupMembers, scimUserCounts, scimUsers } from './schema.js'
 import type { Filter } from '../../scim/filter/ast.js'
 import { userView } from '../../scim/core/user-resource.js'
+import { pathKey, resolvePath } from '../../scim/core/attribute-path.js'
 import { formatAttrPath, formatFilter } from '../../scim/filter/format.js'
 import { StoreFilterTooBroad, type ListQuery } from '../team-store.js'
 
-/** Users' filterable attributes that live in columns (indexed), the rest is in `doc`. */
+/**
+ * Users' attribute table: what lives in columns, what indexes serve (migrations 0000-0006; each
+ * `indexes` entry has an EXPLAIN case in filter-explain.test.ts) and what a large team may be sorted
+ * by. Every other attribute of the schemas is read from `doc`, with no index. externalId is not
+ * unique but is one IdP user's key: a lookup.
+ */
 export const userSqlResource: SqlResource = {
   view: userView,
   doc: sql`${scimUsers.doc}`,
-  columns: {
-    id: { column: sql`${scimUsers.id}`, notNull: true, uuid: true },
-    username: { column: sql`${scimUsers.userName}`, notNull: true },
-    externalid: { column: sql`${scimUsers.externalId}`, notNull: false },
-    // Null when a PATCH removed it (RFC 7644 §3.5.2.2): `active pr` is then false.
-    active: { column: sql`${scimUsers.active}`, notNull: false },
-    'meta.created': { column: sql`${scimUsers.createdAt}`, notNull: true },
-    'meta.lastmodified': { column: sql`${scimUsers.lastModified}`, notNull: true },
-  },
-  constants: { 'meta.resourcetype': 'User' },
-  arrayIndexes: { 'emails.value': sql`scim_email_values(${scimUsers.doc})` },
-  textIndexes: { 'emails.value': sql`scim_email_text(${scimUsers.doc})` },
-  // `groups` is not stored in the document: it is the user's rows in scim_group_members.
-  relations: {
-    groups: {
-      exists: (condition) =>
-        sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimUsers.teamId} and scim_m.user_id = ${scimUsers.id} and ${condition})`,
-      subAttributes: { value: sql`(scim_m.group_id::text)` },
-    },
-  },
-}
-
-/**
- * The indexes of scim_users as filters can use them (migrations 0000-0006; each entry has an EXPLAIN
- * case in filter-explain.test.ts). externalId is not unique but is one IdP user's key: a lookup.
- */
-export const userIndexes: IndexedResource = {
-  coreSchema: userView.core.id,
   attributes: {
-    id: { eq: 'lookup' },
-    username: { eq: 'lookup', ordered: true, prefix: true, trigram: true },
-    externalid: { eq: 'lookup' },
-    'emails.value': { eq: 'lookup', trigram: true },
-    displayname: { eq: 'range', ordered: true, prefix: true, trigram: true },
-    'name.familyname': { eq: 'range', trigram: true },
-    'meta.created': { eq: 'range', ordered: true },
-    'meta.lastmodified': { eq: 'range', ordered: true },
-    'groups.value': { eq: 'range' },
+    id: { column: { column: sql`${scimUsers.id}`, notNull: true, uuid: true }, indexes: { eq: 'lookup' }, sortIndexed: true },
+    username: {
+      column: { column: sql`${scimUsers.userName}`, notNull: true },
+      indexes: { eq: 'lookup', ordered: true, prefix: true, trigram: true },
+      sortIndexed: true,
+    },
+    externalid: { column: { column: sql`${scimUsers.externalId}`, notNull: false }, indexes: { eq: 'lookup' } },
+    // Null when a PATCH removed it (RFC 7644 §3.5.2.2): `active pr` is then false.
+    active: { column: { column: sql`${scimUsers.active}`, notNull: false } },
+    'meta.created': {
+      column: { column: sql`${scimUsers.createdAt}`, notNull: true },
+      indexes: { eq: 'range', ordered: true },
+      sortIndexed: true,
+    },
+    'meta.lastmodified': {
+      column: { column: sql`${scimUsers.lastModified}`, notNull: true },
+      indexes: { eq: 'range', ordered: true },
+      sortIndexed: true,
+    },
+    'meta.resourcetype': { constant: 'User' },
+    'emails.value': {
+      valuesArray: sql`scim_email_values(${scimUsers.doc})`,
+      valuesText: sql`scim_email_text(${scimUsers.doc})`,
+      indexes: { eq: 'lookup', trigram: true },
+    },
+    // In the document, with expression indexes on it (migrations 0005, 0006).
+    displayname: { indexes: { eq: 'range', ordered: true, prefix: true, trigram: true }, sortIndexed: true },
+    'name.familyname': { indexes: { eq: 'range', trigram: true } },
+    // `groups` is not stored in the document: it is the user's rows in scim_group_members.
+    groups: {
+      rows: {
+        exists: (condition) =>
+          sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimUsers.teamId} and scim_m.user_id = ${scimUsers.id} and ${condition})`,
+        subAttributes: { value: sql`(scim_m.group_id::text)` },
+      },
+    },
+    'groups.value': { indexes: { eq: 'range' } },
   },
   counted: (filter) => activeEq(filter) !== undefined,
-  valueOf: ['emails', 'groups'],
-  sortable: ['id', 'username', 'displayname', 'meta.created', 'meta.lastmodified'],
 }
 
 /** GET /Users: one page and the exact total (RFC 7644 §3.4.2.4). */
@@ -73,7 +77,7 @@ export async function userListQuery(db: Db, teamId: string, query: ListQuery, ma
 }
 
 /**
- * Issue #9's rule for lists: on a team of more than `budget` users, a filter must be narrowed by an
+ * The rule for lists on large teams: on a team of more than `budget` users, a filter must be narrowed by an
  * index to at most `budget` users, and an order must follow an index unless the filter narrowed
  * the rows, or the list is refused (tooMany) before anything scans. Smaller teams are scanned at
  * most `budget` rows, which the statement timeout bounds anyway. Returns the exact total when the
@@ -81,8 +85,8 @@ export async function userListQuery(db: Db, teamId: string, query: ListQuery, ma
  */
 async function withinBudget(db: Db, teamId: string, query: ListQuery, budget: number): Promise<number | undefined> {
   const { filter } = query
-  const part = filter ? indexedPart(filter, userIndexes) : undefined
-  const ordered = sortIndexed(query.sortBy, userIndexes)
+  const part = filter ? indexedPart(filter, userSqlResource) : undefined
+  const ordered = sortIndexed(query.sortBy, userSqlResource)
   if (part?.kind === 'lookup' || ((part === undefined || part.kind === 'counted') && ordered)) return undefined
   const [size] = await db.select({ total: scimUserCounts.total }).from(scimUserCounts).where(eq(scimUserCounts.teamId, teamId))
   if ((size?.total ?? 0) <= budget) return undefined
@@ -131,8 +135,6 @@ function countedTotal(db: Db, teamId: string, filter: Filter | undefined): (() =
 /** `active eq true` / `active eq false` (any case, optionally core-URN-qualified) -> the boolean. */
 function activeEq(filter: Filter): boolean | undefined {
   if (filter.kind !== 'compare' || filter.op !== 'eq' || typeof filter.value !== 'boolean') return undefined
-  const { urn, attr, subAttr } = filter.path
-  if (subAttr !== undefined || attr.toLowerCase() !== 'active') return undefined
-  if (urn !== undefined && urn.toLowerCase() !== userView.core.id.toLowerCase()) return undefined
-  return filter.value
+  const named = resolvePath(filter.path, userView)
+  return named && pathKey(named) === 'active' ? filter.value : undefined
 }

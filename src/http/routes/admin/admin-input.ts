@@ -1,5 +1,6 @@
 import { z } from 'zod'
 import { AdminError } from '../../../provisioning/admin-error.js'
+import { isUuid } from '../../../scim/core/uuid.js'
 
 /** Compound's team ids are opaque; this keeps them printable and bounded. */
 export const TeamId = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/, 'must be 1-128 letters, digits, or _ . : -')
@@ -33,7 +34,7 @@ export function parseInput<T>(schema: z.ZodType<T>, value: unknown, what: string
 /** X-Actor-Id names the Compound account acting; the service checks it is the team's Owner. */
 export function actorId(headers: Record<string, string | string[] | undefined>): string {
   const value = headers['x-actor-id']
-  if (typeof value !== 'string' || !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value.trim())) {
+  if (typeof value !== 'string' || !isUuid(value.trim())) {
     throw new AdminError('invalid_request', 'The X-Actor-Id header must carry the acting account id (a UUID)')
   }
   return value.trim().toLowerCase()

@@ -2,14 +2,8 @@ import type { FastifyInstance } from 'fastify'
 import { endpointUrl } from './principal.js'
 import { resourceIdParam } from './scim-request.js'
 import { sendScim } from './scim-response.js'
-import {
-  RESOURCE_TYPES,
-  resourceTypeDocument,
-  SCHEMAS,
-  schemaDocument,
-  serviceProviderConfig,
-  type ServiceLimits,
-} from '../../../scim/core/discovery.js'
+import { RESOURCE_TYPES, resourceTypeDocument, SCHEMAS, schemaDocument, serviceProviderConfig } from '../../../scim/core/discovery.js'
+import type { ServiceLimits } from '../../../scim/limits.js'
 import { listResponse } from '../../../scim/protocol/list-response.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
 

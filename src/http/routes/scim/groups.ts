@@ -8,7 +8,7 @@ import type { GroupProvisioning } from '../../../provisioning/group-provisioning
 import { groupView } from '../../../scim/core/group-resource.js'
 import { withinObjectSize } from '../../../scim/core/resource-input.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
-import { etag } from '../../../scim/core/user-resource.js'
+import { etag } from '../../../scim/protocol/entity-tag.js'
 import { parsePatchRequest } from '../../../scim/patch/index.js'
 
 export interface GroupRouteDeps {

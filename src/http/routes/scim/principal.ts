@@ -1,5 +1,6 @@
 import type { FastifyRequest } from 'fastify'
 import type { ScimPrincipal } from '../../../auth/scim-credentials.js'
+import { endpointBaseUrl } from '../../../scim/protocol/endpoint-url.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -16,5 +17,5 @@ export function principal(request: FastifyRequest): ScimPrincipal {
 
 /** The URL of the SCIM endpoint an authenticated request acts for: resource and discovery URLs start with it. */
 export function endpointUrl(request: FastifyRequest): string {
-  return `${request.publicBaseUrl}/scim/v2/${principal(request).endpointId}`
+  return endpointBaseUrl(request.publicBaseUrl, principal(request).endpointId)
 }

@@ -8,7 +8,8 @@ import type { UserProvisioning } from '../../../provisioning/user-provisioning.j
 import type { Projection } from '../../../scim/core/projection.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { withinObjectSize } from '../../../scim/core/resource-input.js'
-import { etag, userView } from '../../../scim/core/user-resource.js'
+import { userView } from '../../../scim/core/user-resource.js'
+import { etag } from '../../../scim/protocol/entity-tag.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
 import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
 

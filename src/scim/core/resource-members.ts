@@ -1,8 +1,9 @@
 /**
  * Reading and writing resource members by attribute name. RFC 7643 §2.1 makes attribute names and
- * schema URNs case-insensitive, so a read finds any spelling (preferring the exact one) and a write
- * leaves exactly one key, spelled canonically. Callers only ever pass names taken from the schema,
- * never client-supplied keys, so "__proto__" and friends cannot reach an assignment.
+ * schema URNs case-insensitive (and RFC 7644 §3.4.2 list parameters are read the same way), so a
+ * read finds any spelling (preferring the exact one) and a write leaves exactly one key, spelled
+ * canonically. Callers only ever write names taken from the schema, never client-supplied keys, so
+ * "__proto__" and friends cannot reach an assignment.
  */
 
 export function findKey(object: Record<string, unknown>, name: string): string | undefined {
