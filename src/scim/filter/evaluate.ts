@@ -2,9 +2,10 @@
  * In-memory evaluation of RFC 7644 §3.4.2.2 filters: PATCH value paths within one resource, and the
  * reference semantics that the SQL compiler must reproduce exactly. The rules:
  *
- * - Resolution: names match the schema case-insensitively (RFC 7643 §2.1). No URN, or the core schema
- *   URN: common attributes (id, externalId, meta), then the core schema. An extension URN reads
- *   `resource[<urn>]`. Resource keys are matched case-insensitively too. Anything not in the schema
+ * - Resolution: scim/core/attribute-path.ts, as everywhere: names match the schema case-insensitively
+ *   (RFC 7643 §2.1). No URN, or the core schema URN: common attributes (id, externalId, meta), then the
+ *   core schema. An extension URN reads `resource[<urn>]`. Resource keys are matched case-insensitively
+ *   too (scim/core/resource-members.ts). Anything not in the schema
  *   throws invalidFilter `Unknown attribute "x" in filter`; the whole filter is checked against the
  *   schema before any data is read, so errors never depend on the resource or on short-circuiting.
  * - Values of a path: single-valued -> the value; multi-valued -> its elements; `a.b` on a

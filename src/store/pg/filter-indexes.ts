@@ -34,6 +34,39 @@ export function sortIndexed(path: AttrPath | undefined, resource: IndexedResourc
   return key !== undefined && resource.attributes[key]?.sortIndexed === true
 }
 
+/** What a refused filter can be narrowed with, from the attribute table: "Narrow it with eq on ..., or with co/sw/ew of 3 or more characters on ...". */
+export function howToNarrow(resource: IndexedResource): string {
+  const eq = namesWhere(resource, (indexes) => indexes?.eq === 'lookup')
+  const trigram = namesWhere(resource, (indexes) => indexes?.trigram === true)
+  return `Narrow it with eq on ${orList(eq)}, or with co/sw/ew of ${TRIGRAM_MIN} or more characters on ${orList(trigram)}`
+}
+
+/** The orders a large team can be listed in: "userName, displayName, ... or meta.lastModified". */
+export function indexedSorts(resource: IndexedResource): string {
+  return orList(
+    Object.keys(resource.attributes)
+      .filter((key) => resource.attributes[key]?.sortIndexed)
+      .map((key) => schemaName(key, resource)),
+  )
+}
+
+function namesWhere(resource: IndexedResource, test: (indexes: AttributeIndexes | undefined) => boolean): string[] {
+  return Object.keys(resource.attributes)
+    .filter((key) => test(resource.attributes[key]?.indexes))
+    .map((key) => schemaName(key, resource))
+}
+
+/** A table key (`name.familyname`) as the schema spells it (`name.familyName`). */
+function schemaName(key: string, resource: IndexedResource): string {
+  const [attr = '', subAttr] = key.split('.')
+  const named = resolvePath({ attr, subAttr }, resource.view)
+  return named ? [named.attribute.name, named.sub?.name].filter(Boolean).join('.') : key
+}
+
+function orList(names: readonly string[]): string {
+  return names.length < 2 ? names.join('') : `${names.slice(0, -1).join(', ')} or ${names.at(-1)}`
+}
+
 /** pg_trgm looks terms up by their 3-character substrings; shorter ones would scan the index. */
 export const TRIGRAM_MIN = 3
 

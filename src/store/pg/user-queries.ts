@@ -1,6 +1,6 @@
 import { and, count, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
-import { indexedPart, sortIndexed } from './filter-indexes.js'
+import { howToNarrow, indexedPart, indexedSorts, sortIndexed } from './filter-indexes.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
 import { scimGroupMembers, scimUserCounts, scimUsers } from './schema.js'
@@ -19,16 +19,23 @@ import { StoreFilterTooBroad, type ListQuery } from '../team-store.js'
 export const userSqlResource: SqlResource = {
   view: userView,
   doc: sql`${scimUsers.doc}`,
+  // In the order a refusal on a large team names them (filter-indexes.ts howToNarrow).
   attributes: {
-    id: { column: { column: sql`${scimUsers.id}`, notNull: true, uuid: true }, indexes: { eq: 'lookup' }, sortIndexed: true },
     username: {
       column: { column: sql`${scimUsers.userName}`, notNull: true },
       indexes: { eq: 'lookup', ordered: true, prefix: true, trigram: true },
       sortIndexed: true,
     },
+    // In the document, with expression indexes on it (migrations 0005, 0006).
+    displayname: { indexes: { eq: 'range', ordered: true, prefix: true, trigram: true }, sortIndexed: true },
+    'name.familyname': { indexes: { eq: 'range', trigram: true } },
+    'emails.value': {
+      valuesArray: sql`scim_email_values(${scimUsers.doc})`,
+      valuesText: sql`scim_email_text(${scimUsers.doc})`,
+      indexes: { eq: 'lookup', trigram: true },
+    },
     externalid: { column: { column: sql`${scimUsers.externalId}`, notNull: false }, indexes: { eq: 'lookup' } },
-    // Null when a PATCH removed it (RFC 7644 §3.5.2.2): `active pr` is then false.
-    active: { column: { column: sql`${scimUsers.active}`, notNull: false } },
+    id: { column: { column: sql`${scimUsers.id}`, notNull: true, uuid: true }, indexes: { eq: 'lookup' }, sortIndexed: true },
     'meta.created': {
       column: { column: sql`${scimUsers.createdAt}`, notNull: true },
       indexes: { eq: 'range', ordered: true },
@@ -39,15 +46,9 @@ export const userSqlResource: SqlResource = {
       indexes: { eq: 'range', ordered: true },
       sortIndexed: true,
     },
+    // Null when a PATCH removed it (RFC 7644 §3.5.2.2): `active pr` is then false.
+    active: { column: { column: sql`${scimUsers.active}`, notNull: false } },
     'meta.resourcetype': { constant: 'User' },
-    'emails.value': {
-      valuesArray: sql`scim_email_values(${scimUsers.doc})`,
-      valuesText: sql`scim_email_text(${scimUsers.doc})`,
-      indexes: { eq: 'lookup', trigram: true },
-    },
-    // In the document, with expression indexes on it (migrations 0005, 0006).
-    displayname: { indexes: { eq: 'range', ordered: true, prefix: true, trigram: true }, sortIndexed: true },
-    'name.familyname': { indexes: { eq: 'range', trigram: true } },
     // `groups` is not stored in the document: it is the user's rows in scim_group_members.
     groups: {
       rows: {
@@ -90,8 +91,7 @@ async function withinBudget(db: Db, teamId: string, query: ListQuery, budget: nu
   if (part?.kind === 'lookup' || ((part === undefined || part.kind === 'counted') && ordered)) return undefined
   const [size] = await db.select({ total: scimUserCounts.total }).from(scimUserCounts).where(eq(scimUserCounts.teamId, teamId))
   if ((size?.total ?? 0) <= budget) return undefined
-  const narrow =
-    'Narrow it with eq on userName, externalId, emails.value or id, or with co/sw/ew of 3 or more characters on userName, displayName, name.familyName or emails.value; to read every user, page without a filter by cursor.'
+  const narrow = `${howToNarrow(userSqlResource)}; to read every user, page without a filter by cursor.`
   if (part?.kind === 'none') {
     throw new StoreFilterTooBroad(
       `The filter part ${part.part} cannot use an index (${part.why}), and this team has more than ${budget} users. ${narrow}`,
@@ -99,7 +99,7 @@ async function withinBudget(db: Db, teamId: string, query: ListQuery, budget: nu
   }
   if (part === undefined || part.kind === 'counted') {
     throw new StoreFilterTooBroad(
-      `sortBy ${formatAttrPath(query.sortBy!)} has no index, and this team has more than ${budget} users: sort by userName, displayName, meta.created, meta.lastModified or id, or add a filter that matches at most ${budget} users.`,
+      `sortBy ${formatAttrPath(query.sortBy!)} has no index, and this team has more than ${budget} users: sort by ${indexedSorts(userSqlResource)}, or add a filter that matches at most ${budget} users.`,
     )
   }
   // One row past the budget is enough to know: the count reads at most budget + 1 index entries.
