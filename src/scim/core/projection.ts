@@ -2,7 +2,7 @@ import { findAttribute, type AttributeDefinition } from './attribute.js'
 import { resolveAttribute, resolveSubAttribute } from './attribute-path.js'
 import type { ResourceSchemaView } from './resource-input.js'
 import { isObject } from './resource-input.js'
-import type { Filter } from '../filter/ast.js'
+import { filterComparisons, type Filter } from '../filter/ast.js'
 import { compileFilter } from '../filter/evaluate.js'
 import { formatFilter } from '../filter/format.js'
 import { parsePatchPath } from '../filter/parser.js'
@@ -153,20 +153,6 @@ function distinct(selectors: Selector[]): Selector[] {
   return [...byKey.values()]
 }
 
-/** The comparisons of a value filter: what it costs for each value it is run on. */
-function comparisons(filter: Filter): number {
-  switch (filter.kind) {
-    case 'and':
-    case 'or':
-      return comparisons(filter.left) + comparisons(filter.right)
-    case 'not':
-    case 'valuePath':
-      return comparisons(filter.filter)
-    default:
-      return 1
-  }
-}
-
 function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: number }): Selector {
   const lower = path.toLowerCase()
   const schemas = [view.core, ...view.extensions]
@@ -202,7 +188,7 @@ function resolve(path: string, view: ResourceSchemaView, budget: { comparisons: 
   if (subName !== undefined && !sub)
     throw ScimError.badRequest('invalidPath', `Unknown attribute "${path}" in attributes or excludedAttributes`)
   if (valueFilter) {
-    budget.comparisons -= comparisons(valueFilter)
+    budget.comparisons -= filterComparisons(valueFilter)
     if (budget.comparisons < 0) {
       throw ScimError.badRequest(
         'tooMany',

@@ -47,3 +47,17 @@ export interface PatchPath {
   /** Sub-attribute following a value filter: `emails[...].value` -> "value". */
   readonly subAttr?: string
 }
+
+/** Comparisons (and presence tests) in a filter: what parsing it, and matching a value against it, cost. */
+export function filterComparisons(filter: Filter): number {
+  switch (filter.kind) {
+    case 'and':
+    case 'or':
+      return filterComparisons(filter.left) + filterComparisons(filter.right)
+    case 'not':
+    case 'valuePath':
+      return filterComparisons(filter.filter)
+    default:
+      return 1
+  }
+}

@@ -8,7 +8,7 @@
 import { isObject, withinObjectSize } from '../core/resource-input.js'
 import { MAX_OBJECT_KEYS, MAX_OPERATIONS, MAX_PATH_COMPARISONS } from '../limits.js'
 import { URN } from '../core/schemas.js'
-import type { Filter, PatchPath } from '../filter/ast.js'
+import { filterComparisons, type PatchPath } from '../filter/ast.js'
 import { formatPatchPath } from '../filter/format.js'
 import { parsePatchPath } from '../filter/parser.js'
 import { ScimError, type ScimType } from '../protocol/scim-error.js'
@@ -85,20 +85,6 @@ export function parsePatchRequest(body: unknown, limits: PatchLimits = {}): Patc
     }
     return operation
   })
-}
-
-/** Comparisons (and presence tests) in a filter: what parsing it, and matching a value against it, cost. */
-export function filterComparisons(filter: Filter): number {
-  switch (filter.kind) {
-    case 'and':
-    case 'or':
-      return filterComparisons(filter.left) + filterComparisons(filter.right)
-    case 'not':
-    case 'valuePath':
-      return filterComparisons(filter.filter)
-    default:
-      return 1
-  }
 }
 
 function parseOperation(raw: unknown, index: number): PatchOperation {
