@@ -3,7 +3,7 @@ import { connect, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
-import { MAX_DRAINING } from '../../src/http/errors.js'
+import { MAX_DRAINING } from '../../src/http/connection-close.js'
 import { admin, ADMIN_TOKEN, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
