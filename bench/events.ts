@@ -11,8 +11,9 @@ import { createLogger } from '../src/http/logger.js'
 import { createMetrics } from '../src/http/metrics.js'
 import { openDatabase } from '../src/store/pg/database.js'
 import { listenForChanges } from '../src/store/pg/pg-change-listener.js'
-import { PgTeamStore } from '../src/store/pg/pg-team-store.js'
-import type { TeamStore } from '../src/store/team-store.js'
+import { PgStores } from '../src/store/pg/pg-stores.js'
+import type { AuditLog } from '../src/store/audit-log.js'
+import type { Stores } from '../src/store/stores.js'
 
 /**
  * The change feed's part of `npm run bench` (issue #17), on PostgreSQL:
@@ -121,24 +122,19 @@ async function createCost(url: string): Promise<{ withEvents: number; without: n
   const database = await openDatabase({ url, poolSize: 20 })
   cleanups.push(() => database.close())
   await database.migrate()
-  const store = new PgTeamStore(database.db)
+  const store = new PgStores(database.db)
   // The same store, but a write's change events are dropped: its audit entry is written as before.
   const withoutEvents = new Proxy(store, {
     get: (target, property) =>
       property === 'transaction'
-        ? <T>(work: (tx: TeamStore) => Promise<T>) =>
-            target.transaction((tx) =>
-              work(
-                new Proxy(tx, {
-                  get: (inner, name) =>
-                    name === 'recordChanges'
-                      ? (teamId: string, audit: Parameters<TeamStore['appendEvent']>[1]) => inner.appendEvent(teamId, audit)
-                      : (Reflect.get(inner, name, inner) as unknown),
-                }),
-              ),
-            )
+        ? <T>(work: (tx: Stores) => Promise<T>) =>
+            target.transaction((tx) => {
+              const audit = Object.create(tx.audit) as AuditLog
+              audit.recordChanges = (teamId, entry) => tx.audit.appendEvent(teamId, entry)
+              return work({ ...tx, audit })
+            })
         : (Reflect.get(target, property, target) as unknown),
-  }) as TeamStore
+  }) as Stores
   const rates: { withEvents: number[]; without: number[] } = { withEvents: [], without: [] }
   const bases: string[] = []
   const endpoints: string[] = []
@@ -280,9 +276,9 @@ async function feedLag(url: string): Promise<{ polled: number[]; hooked: number[
   cleanups.push(() => database.close())
   const listener = listenForChanges(url, () => undefined, { warn: () => undefined })
   cleanups.push(() => listener.close())
-  const store = new PgTeamStore(database.db, false, { onChangesCommitted: () => listener.announce() })
+  const store = new PgStores(database.db, { onChangesCommitted: () => listener.announce() })
   const teams = Array.from({ length: 20 }, (_, i) => `lag${i}`)
-  for (const team of teams) await store.upsertTeam(team, team)
+  for (const team of teams) await store.accounts.upsertTeam(team, team)
   // The service's deliverer makes the teams' webhook endpoints within a second; the clock starts after.
   await new Promise((r) => setTimeout(r, 2000))
 
@@ -310,7 +306,7 @@ async function feedLag(url: string): Promise<{ polled: number[]; hooked: number[
     writes.push(
       store
         .transaction((tx) =>
-          tx.recordChanges(teams[n % teams.length]!, { source: 'scim', action: 'user.patch', outcome: 'updated' }, [
+          tx.audit.recordChanges(teams[n % teams.length]!, { source: 'scim', action: 'user.patch', outcome: 'updated' }, [
             { kind: 'member.profile_changed', changes: { n } },
           ]),
         )

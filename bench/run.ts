@@ -16,7 +16,7 @@ import { listQuery } from '../src/http/routes/scim/scim-list.js'
 import { userView } from '../src/scim/core/user-resource.js'
 import { encodeCursor } from '../src/scim/protocol/cursor.js'
 import { openDatabase, type Database } from '../src/store/pg/database.js'
-import { PgTeamStore } from '../src/store/pg/pg-team-store.js'
+import { PgStores } from '../src/store/pg/pg-stores.js'
 import { seedTeam } from './seed.js'
 import { runWriteBench, seedManyTeams, writeCaseNames } from './writes.js'
 
@@ -226,14 +226,14 @@ const statusText = (r: { statuses: Record<string, number>; errors: number }) =>
 async function main(): Promise<void> {
   const target = DATABASE === 'pglite' ? await openPgliteTarget() : await openPostgresTarget()
   const { database, query } = target
-  const store = new PgTeamStore(database.db)
+  const store = new PgStores(database.db)
 
   // SCIM enabled on each team, with tokens, straight through the store.
   const tokens: Record<string, { token: string; endpointId: string }> = {}
   const enable = async (team: string) => {
     const token = generateToken('cpscim_')
-    await store.setSso(team, 'saml')
-    await store.insertConnection(team, `bench${team}`, hashToken(token))
+    await store.accounts.setSso(team, 'saml')
+    await store.connections.insertConnection(team, `bench${team}`, hashToken(token))
     tokens[team] = { token, endpointId: `bench${team}` }
   }
   for (const team of ['big', 'small']) await enable(team)

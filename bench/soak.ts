@@ -1,7 +1,7 @@
 import { buildApp } from '../src/app.js'
 import { hashToken } from '../src/auth/tokens.js'
 import { openDatabase } from '../src/store/pg/database.js'
-import { PgTeamStore } from '../src/store/pg/pg-team-store.js'
+import { PgStores } from '../src/store/pg/pg-stores.js'
 import { callJson } from '../test/helpers/replica.js'
 
 /**
@@ -18,7 +18,7 @@ const ADMIN = 'soak-admin-token-0123456789abcdefghijklmn'
 const database = await openDatabase({ url: env.SOAK_DATABASE_URL })
 await database.migrate()
 const app = await buildApp({
-  store: new PgTeamStore(database.db),
+  store: new PgStores(database.db),
   ping: () => database.ping(),
   adminTokenHash: hashToken(ADMIN),
   publicBaseUrl: 'http://127.0.0.1',

@@ -9,7 +9,7 @@ import Fastify from 'fastify'
 import pg from 'pg'
 import { generateToken, hashToken } from '../src/auth/tokens.js'
 import type { Db } from '../src/store/pg/database.js'
-import type { PgTeamStore } from '../src/store/pg/pg-team-store.js'
+import type { PgStores } from '../src/store/pg/pg-stores.js'
 
 /**
  * The write half of `npm run bench` (issue #16): provisioning requests through the service, each
@@ -87,7 +87,7 @@ function rawDatabase(db: Db): RawDatabase {
 export interface WriteBenchOptions {
   /** The service's database handle (its pool on PostgreSQL: the floor uses the same one). */
   readonly db: Db
-  readonly store: PgTeamStore
+  readonly store: PgStores
   readonly serviceUrl: string
   /** The big and small teams' tokens (already enabled). */
   readonly tokens: Record<'big' | 'small', string>
@@ -265,8 +265,8 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
     const enable = async (team: string) => {
       await query('insert into teams (id, name) values ($1, $1) on conflict do nothing', [team])
       const token = generateToken('cpscim_')
-      await store.setSso(team, 'saml')
-      await store.insertConnection(team, `bench-${team}`, hashToken(token))
+      await store.accounts.setSso(team, 'saml')
+      await store.connections.insertConnection(team, `bench-${team}`, hashToken(token))
       return { token, base: `/scim/v2/bench-${team}` }
     }
     const teams = {

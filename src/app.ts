@@ -10,20 +10,20 @@ import { CompletedRequestLog } from './http/request-log.js'
 import { adminRoutes } from './http/routes/admin/admin-routes.js'
 import { healthRoutes } from './http/routes/health.js'
 import { scimRoutes } from './http/routes/scim/scim-routes.js'
-import { systemClock, type Clock } from './provisioning/clock.js'
+import { systemClock, type Clock } from './clock.js'
 import { ScimConnections } from './provisioning/scim-connections.js'
 import { GroupProvisioning } from './provisioning/group-provisioning.js'
 import { TeamDirectory } from './provisioning/team-directory.js'
 import { UserProvisioning } from './provisioning/user-provisioning.js'
 import { SERVICE_LIMITS } from './scim/limits.js'
 import { SCIM_ROUTE_PREFIX } from './scim/protocol/endpoint-url.js'
-import type { TeamStore } from './store/team-store.js'
+import type { Stores } from './store/stores.js'
 import type { EventStore } from './store/event-store.js'
 import { ChangeFeed } from './events/change-feed.js'
 import type { ChangeSignal } from './events/change-signal.js'
 
 export interface AppDeps {
-  store: TeamStore
+  store: Stores
   /** Readiness: resolves when the database answers and is migrated. */
   ping: () => Promise<void>
   /** True once the process is shutting down: /readyz answers 503 so load balancers stop routing here. */
@@ -148,7 +148,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
     ...(deps.events
       ? {
           events: {
-            store: deps.store,
+            store: deps.store.accounts,
             events: deps.events.store,
             feed: new ChangeFeed(deps.events.store, deps.events.signal, { pollMs: deps.events.pollMs ?? 1_000 }),
             webhooks: deps.events.webhooks ?? { enabled: false },

@@ -1,6 +1,6 @@
-import { systemClock, type Clock } from './provisioning/clock.js'
+import { systemClock, type Clock } from './clock.js'
 import type { EventStore } from './store/event-store.js'
-import type { TeamStore } from './store/team-store.js'
+import type { AuditLog } from './store/audit-log.js'
 
 /**
  * Rows per delete statement: each statement's locks and WAL stay small, and a statement takes tens
@@ -14,7 +14,7 @@ const DAY_MS = 86_400_000
  * Deletes the audit events older than `retentionDays` days (AUDIT_RETENTION_DAYS; 0 keeps them all).
  * What the service runs every hour and `dist/prune.js` runs once.
  */
-export function pruneAuditLog(store: TeamStore, retentionDays: number, now: Date, signal?: AbortSignal): Promise<number> {
+export function pruneAuditLog(store: AuditLog, retentionDays: number, now: Date, signal?: AbortSignal): Promise<number> {
   if (retentionDays === 0) return Promise.resolve(0)
   return store.pruneAuditEvents(new Date(now.getTime() - retentionDays * DAY_MS), AUDIT_PRUNE_BATCH_SIZE, signal)
 }
@@ -29,7 +29,7 @@ export function pruneChangeEvents(events: EventStore, retentionDays: number, now
 }
 
 export interface AuditPruningOptions {
-  readonly store: TeamStore
+  readonly store: AuditLog
   readonly retentionDays: number
   /** The change events and their retention, pruned in the same run. */
   readonly events?: { readonly store: EventStore; readonly retentionDays: number } | undefined

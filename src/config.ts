@@ -1,6 +1,6 @@
 import { z } from 'zod'
 import { WebhookUrl } from './events/webhook-url.js'
-import { DEFAULT_FILTER_MATCH_BUDGET } from './store/team-store.js'
+import { DEFAULT_FILTER_MATCH_BUDGET } from './store/store-errors.js'
 
 /** Logging levels pino understands; `silent` turns logging off (tests). */
 const LogLevel = z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])

@@ -2,7 +2,7 @@ import { pruneAuditLog, pruneChangeEvents } from './audit-retention.js'
 import { ConfigError, loadConfig } from './config.js'
 import { describeError, openDatabase } from './store/pg/database.js'
 import { PgEventStore } from './store/pg/pg-event-store.js'
-import { PgTeamStore } from './store/pg/pg-team-store.js'
+import { PgStores } from './store/pg/pg-stores.js'
 
 /**
  * `npm run prune` / `node dist/prune.js`: deletes the audit events older than AUDIT_RETENTION_DAYS
@@ -20,7 +20,7 @@ try {
   try {
     if (config.auditRetentionDays === 0) process.stdout.write('AUDIT_RETENTION_DAYS=0: every audit event is kept, nothing to prune\n')
     else {
-      const deleted = await pruneAuditLog(new PgTeamStore(database.db), config.auditRetentionDays, new Date())
+      const deleted = await pruneAuditLog(new PgStores(database.db).audit, config.auditRetentionDays, new Date())
       process.stdout.write(`deleted ${deleted} audit events older than ${config.auditRetentionDays} days\n`)
     }
     if (config.eventRetentionDays === 0) process.stdout.write('EVENT_RETENTION_DAYS=0: every change event is kept, nothing to prune\n')

@@ -7,7 +7,7 @@ import { createLogger } from './http/logger.js'
 import { createMetrics } from './http/metrics.js'
 import { ConfigError, loadConfig } from './config.js'
 import { describeError, openDatabase } from './store/pg/database.js'
-import { PgTeamStore } from './store/pg/pg-team-store.js'
+import { PgStores } from './store/pg/pg-stores.js'
 import { PgEventStore } from './store/pg/pg-event-store.js'
 import { listenForChanges } from './store/pg/pg-change-listener.js'
 import { ChangeSignal } from './events/change-signal.js'
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
   // other replicas' through PostgreSQL's LISTEN/NOTIFY (PGlite is one process: no one else to tell).
   const changes = new ChangeSignal()
   const listener = config.databaseUrl ? listenForChanges(config.databaseUrl, () => changes.notify(), logger) : undefined
-  const store = new PgTeamStore(database.db, false, {
+  const store = new PgStores(database.db, {
     preparedStatements: config.preparedStatements,
     filterMatchBudget: config.filterMatchBudget,
     onChangesCommitted: () => {
@@ -60,7 +60,7 @@ async function main(): Promise<void> {
     },
   })
   const events = new PgEventStore(database.db)
-  const admin = await resolveAdminToken(config.adminApiToken, store)
+  const admin = await resolveAdminToken(config.adminApiToken, store.settings)
   if (admin.generated) {
     // Printed once, to the terminal rather than the log stream: it is a secret.
     process.stdout.write(
@@ -70,7 +70,7 @@ async function main(): Promise<void> {
   } else if (admin.source === 'stored') {
     logger.info('using the admin API token generated at first start (set ADMIN_API_TOKEN to replace it)')
   }
-  const cursorKey = await resolveCursorKey(config.cursorSecret, store)
+  const cursorKey = await resolveCursorKey(config.cursorSecret, store.settings)
 
   // Rate-limit counters shared by replicas; commands fail fast while Redis is away (the store then
   // counts in-process), and the client keeps reconnecting in the background.
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     'compound-scim ready',
   )
   const auditPruning = scheduleAuditPruning({
-    store,
+    store: store.audit,
     retentionDays: config.auditRetentionDays,
     events: { store: events, retentionDays: config.eventRetentionDays },
     log: logger,

@@ -1,6 +1,6 @@
 import { ADMIN_TOKEN_PREFIX, generateToken, hashesEqual, hashToken, type RandomSource } from './tokens.js'
-import { systemClock, type Clock } from '../provisioning/clock.js'
-import type { TeamStore } from '../store/team-store.js'
+import { systemClock, type Clock } from '../clock.js'
+import type { ServiceSettings } from '../store/connection-store.js'
 
 const SETTING = 'admin_api_token_sha256'
 
@@ -10,7 +10,7 @@ const SETTING = 'admin_api_token_sha256'
  */
 export async function resolveAdminToken(
   configured: string | undefined,
-  store: TeamStore,
+  store: ServiceSettings,
   random?: RandomSource,
 ): Promise<{ hash: string; generated?: string; source: 'config' | 'stored' | 'generated' }> {
   if (configured) return { hash: hashToken(configured), source: 'config' }

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import type { RandomSource } from './tokens.js'
-import type { TeamStore } from '../store/team-store.js'
+import type { ServiceSettings } from '../store/connection-store.js'
 
 const SETTING = 'cursor_hmac_key'
 
@@ -12,7 +12,7 @@ const SETTING = 'cursor_hmac_key'
  */
 export async function resolveCursorKey(
   configured: string | undefined,
-  store: TeamStore,
+  store: ServiceSettings,
   random: RandomSource = randomBytes,
 ): Promise<Buffer> {
   if (configured) return Buffer.from(configured, 'utf8')

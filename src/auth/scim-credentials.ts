@@ -1,6 +1,7 @@
 import { hashesEqual, hashToken } from './tokens.js'
-import type { Clock } from '../provisioning/clock.js'
-import type { ListQuery, ListResult, ScimUserRecord, TeamStore } from '../store/team-store.js'
+import type { Clock } from '../clock.js'
+import type { ListQuery, ListResult, ScimUserRecord } from '../store/records.js'
+import type { Ports } from '../store/stores.js'
 
 /** How stale lastUsedAt may get: one write a minute per endpoint instead of one per request. */
 const LAST_USED_RESOLUTION_MS = 60_000
@@ -12,7 +13,7 @@ export interface ScimPrincipal {
 
 export interface VerifiedScimRequest {
   readonly principal: ScimPrincipal
-  /** The users matching `usersQuery`, when the store read them with the token; see TeamStore.findConnectionByTokenHash. */
+  /** The users matching `usersQuery`, when the store read them with the token; see CredentialLookup.findConnectionByTokenHash. */
   readonly users: ListResult<ScimUserRecord> | undefined
 }
 
@@ -23,21 +24,21 @@ export interface VerifiedScimRequest {
  * users leave here only with a verified principal.
  */
 export async function verifyScimToken(
-  store: TeamStore,
+  store: Pick<Ports, 'credentials' | 'connections'>,
   token: string,
   endpointId: string,
   clock: Clock,
   usersQuery?: ListQuery,
 ): Promise<VerifiedScimRequest | null> {
   const presented = hashToken(token)
-  const found = await store.findConnectionByTokenHash(presented, usersQuery)
+  const found = await store.credentials.findConnectionByTokenHash(presented, usersQuery)
   if (!found) return null
   const { credential } = found
   if (!hashesEqual(credential.tokenHash, presented)) return null
   if (credential.endpointId !== endpointId.toLowerCase() || !credential.ssoActive) return null
   const now = clock().getTime()
   if (!credential.lastUsedAt || now - credential.lastUsedAt.getTime() >= LAST_USED_RESOLUTION_MS) {
-    await store.touchConnection(credential.teamId, credential.endpointId)
+    await store.connections.touchConnection(credential.teamId, credential.endpointId)
   }
   return { principal: { teamId: credential.teamId, endpointId: credential.endpointId }, users: found.users }
 }

@@ -6,7 +6,7 @@ import { requestScope } from './request-log.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { SCIM_CONTENT_TYPE } from '../scim/protocol/media-type.js'
 import { isScimUrl } from '../scim/protocol/endpoint-url.js'
-import { StoreTimeout, StoreUnavailable } from '../store/team-store.js'
+import { StoreTimeout, StoreUnavailable } from '../store/store-errors.js'
 
 /**
  * The one error boundary. Everything thrown by a route, a hook or Fastify itself ends here and

@@ -4,7 +4,7 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 import { rollingTokenCheck } from '../auth/admin-token.js'
 import type { OutcomeObserver } from '../provisioning/outcomes.js'
 import { AdminHttpError } from './admin-error-response.js'
-import type { Clock } from '../provisioning/clock.js'
+import type { Clock } from '../clock.js'
 
 /**
  * The running version, read once at start from package.json: src/http/ and dist/http/ are both two

@@ -1,8 +1,9 @@
 import type { OutcomeObserver } from './outcomes.js'
 import type { ChangeEventInput } from '../events/change-event.js'
-import type { ScimContext } from './user-provisioning.js'
+import type { ScimContext } from './scim-context.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
-import type { AuditEventInput, TeamStore } from '../store/team-store.js'
+import type { AuditEventInput } from '../store/records.js'
+import type { PortName, StoreScope } from '../store/stores.js'
 
 export interface WriteOptions {
   readonly resource: 'user' | 'group'
@@ -23,19 +24,19 @@ type Entry = Pick<AuditEventInput, 'outcome' | 'resourceId' | 'accountId' | 'det
  * 404 and 412: nothing was there to reject) and no event, and the outcome reported to metrics either
  * way. A rejected request changes nothing but the log.
  */
-export async function auditedWrite<T>(
-  store: TeamStore,
+export async function auditedWrite<T, K extends PortName>(
+  store: StoreScope<K | 'audit'>,
   observe: OutcomeObserver,
   ctx: ScimContext,
   options: WriteOptions,
-  work: (tx: TeamStore) => Promise<{ value: T; entry: Entry; changes?: readonly ChangeEventInput[] }>,
+  work: (tx: StoreScope<K | 'audit'>) => Promise<{ value: T; entry: Entry; changes?: readonly ChangeEventInput[] }>,
 ): Promise<T> {
   const { resource, action } = options
   for (let attempt = 1; ; attempt++) {
     try {
       const { value, outcome } = await store.transaction(async (tx) => {
         const { value, entry, changes = [] } = await work(tx)
-        await tx.recordChanges(ctx.teamId, { source: 'scim', action, endpointId: ctx.endpointId, ...entry }, changes)
+        await tx.audit.recordChanges(ctx.teamId, { source: 'scim', action, endpointId: ctx.endpointId, ...entry }, changes)
         return { value, outcome: entry.outcome }
       })
       observe({ resource, action, outcome })
@@ -47,7 +48,7 @@ export async function auditedWrite<T>(
         const outcome = `rejected:${rejection.status}`
         observe({ resource, action, outcome })
         if (rejection.status !== 404 && rejection.status !== 412) {
-          await store
+          await store.audit
             .appendEvent(ctx.teamId, {
               source: 'scim',
               action,

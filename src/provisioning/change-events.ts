@@ -1,6 +1,10 @@
 import { accountDisplayName, accountEmail } from './account-profile.js'
 import type { ChangeEventInput } from '../events/change-event.js'
-import type { ScimGroupRecord, ScimUserRecord, TeamStore } from '../store/team-store.js'
+import type { AccountStore } from '../store/account-store.js'
+import type { GroupStore } from '../store/group-store.js'
+import type { ScimGroupRecord, ScimUserRecord } from '../store/records.js'
+import type { Ports } from '../store/stores.js'
+import type { UserStore } from '../store/user-store.js'
 
 /*
  * The change events of a SCIM write (issue #17), derived from what the write did to the store: a
@@ -33,56 +37,78 @@ export function newNotes(): WriteNotes {
   return { profiles: [], membersAdded: 0, membersRemoved: 0, joined: new Set(), left: new Set() }
 }
 
+/** The ports whose calls make events (a write has some of them). */
+type Watched = Partial<Pick<Ports, 'accounts' | 'users' | 'groups'>>
+
 /**
- * `tx` with the calls that make events noted in `notes`. Everything else is tx's own (the view
- * inherits from it), so the write runs exactly as it would.
+ * `tx` with the calls that make events noted in `notes`. Everything else is tx's own (each watched
+ * port's view inherits from the port), so the write runs exactly as it would.
  */
-export function watchWrites(tx: TeamStore, notes: WriteNotes): TeamStore {
-  const view = Object.create(tx) as TeamStore
+export function watchWrites<Tx extends Watched>(tx: Tx, notes: WriteNotes): Tx {
+  return {
+    ...tx,
+    ...(tx.accounts && { accounts: watchAccounts(tx.accounts, notes) }),
+    ...(tx.users && { users: watchUsers(tx.users, notes) }),
+    ...(tx.groups && { groups: watchGroups(tx.groups, notes) }),
+  }
+}
+
+function watchAccounts(accounts: AccountStore, notes: WriteNotes): AccountStore {
+  const view = Object.create(accounts) as AccountStore
   view.updateAccount = async (accountId, input) => {
-    await tx.updateAccount(accountId, input)
+    await accounts.updateAccount(accountId, input)
     notes.profiles.push({ accountId, ...input })
   }
   view.addMember = async (teamId, accountId, role) => {
-    await tx.addMember(teamId, accountId, role)
+    await accounts.addMember(teamId, accountId, role)
     notes.joined.add(accountId)
   }
   view.removeMember = async (teamId, accountId) => {
-    const removed = await tx.removeMember(teamId, accountId)
+    const removed = await accounts.removeMember(teamId, accountId)
     if (removed) notes.left.add(accountId)
     return removed
   }
+  return view
+}
+
+function watchUsers(users: UserStore, notes: WriteNotes): UserStore {
+  const view = Object.create(users) as UserStore
   view.insertUserWithNewAccount = async (teamId, user, account) => {
-    const accountId = await tx.insertUserWithNewAccount(teamId, user, account)
+    const accountId = await users.insertUserWithNewAccount(teamId, user, account)
     if (accountId !== null) notes.joined.add(accountId)
     return accountId
   }
+  return view
+}
+
+function watchGroups(groups: GroupStore, notes: WriteNotes): GroupStore {
+  const view = Object.create(groups) as GroupStore
   view.getGroup = async (teamId, id, options) => {
-    const group = await tx.getGroup(teamId, id, options)
+    const group = await groups.getGroup(teamId, id, options)
     if (group && options?.lock) notes.groupBefore ??= group
     return group
   }
   view.insertGroup = async (teamId, group) => {
-    await tx.insertGroup(teamId, group)
+    await groups.insertGroup(teamId, group)
     notes.groupCreated = group
   }
   view.updateGroup = async (teamId, group, expectedVersion) => {
-    const saved = await tx.updateGroup(teamId, group, expectedVersion)
+    const saved = await groups.updateGroup(teamId, group, expectedVersion)
     if (saved) notes.groupAfter = group
     return saved
   }
   view.deleteGroup = async (teamId, id) => {
-    const deleted = await tx.deleteGroup(teamId, id)
+    const deleted = await groups.deleteGroup(teamId, id)
     if (deleted) notes.groupDeleted = id
     return deleted
   }
   view.addGroupMembers = async (teamId, groupId, members) => {
-    const added = await tx.addGroupMembers(teamId, groupId, members)
+    const added = await groups.addGroupMembers(teamId, groupId, members)
     notes.membersAdded += added
     return added
   }
   view.addGroupMembersAndBump = async (teamId, groupId, members, lastModified) => {
-    const saved = await tx.addGroupMembersAndBump(teamId, groupId, members, lastModified)
+    const saved = await groups.addGroupMembersAndBump(teamId, groupId, members, lastModified)
     // Only members changed (the write rolls back when some ids are not Users of the team).
     if (saved) {
       notes.groupBefore ??= saved.group
@@ -92,7 +118,7 @@ export function watchWrites(tx: TeamStore, notes: WriteNotes): TeamStore {
     return saved
   }
   view.removeGroupMembers = async (teamId, groupId, which) => {
-    const removed = await tx.removeGroupMembers(teamId, groupId, which)
+    const removed = await groups.removeGroupMembers(teamId, groupId, which)
     notes.membersRemoved += removed
     return removed
   }

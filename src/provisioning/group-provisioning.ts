@@ -1,24 +1,24 @@
 import { randomUUID } from 'node:crypto'
 import { auditedWrite } from './audited-write.js'
 import { groupChanges, newNotes, watchWrites } from './change-events.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
 import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
-import { isUuid, tooMany, type ScimContext } from './user-provisioning.js'
+import type { ScimContext } from './scim-context.js'
+import { tooMany } from './too-many.js'
+import { isUuid } from '../scim/core/uuid.js'
 import { groupView } from '../scim/core/group-resource.js'
 import { isObject, normalizeResource, withinObjectSize } from '../scim/core/resource-input.js'
 import { applyPatch, type PatchOperation } from '../scim/patch/index.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { MAX_MEMBERS_RETURNED } from '../scim/limits.js'
-import {
-  StoreConflict,
-  type GroupMemberRow,
-  type ListQuery,
-  type ListResult,
-  type ScimGroupRecord,
-  type TeamStore,
-} from '../store/team-store.js'
+import type { GroupMemberRow, ListQuery, ListResult, ScimGroupRecord } from '../store/records.js'
+import { StoreConflict } from '../store/store-errors.js'
+import type { StoreScope } from '../store/stores.js'
+
+/** The ports a Group write reads and writes: its groups, the users its members are, the audit log. */
+export type GroupPorts = StoreScope<'groups' | 'users' | 'audit'>
 
 export interface GroupWithMembers {
   readonly group: ScimGroupRecord
@@ -38,7 +38,7 @@ export class GroupProvisioning {
   private readonly observe: OutcomeObserver
 
   constructor(
-    private readonly store: TeamStore,
+    private readonly store: GroupPorts,
     private readonly clock: Clock,
     options: { newId?: () => string; observe?: OutcomeObserver } = {},
   ) {
@@ -47,7 +47,7 @@ export class GroupProvisioning {
   }
 
   async get(ctx: ScimContext, id: string, withMembers: boolean): Promise<GroupWithMembers> {
-    const group = isUuid(id) ? await this.store.getGroup(ctx.teamId, id) : null
+    const group = isUuid(id) ? await this.store.groups.getGroup(ctx.teamId, id) : null
     if (!group) throw notFound(id)
     return {
       group,
@@ -62,7 +62,7 @@ export class GroupProvisioning {
     withMembers: boolean,
     memberLimit = MAX_MEMBERS_RETURNED,
   ): Promise<ListResult<GroupWithMembers>> {
-    const result = await this.store.listGroups(ctx.teamId, query).catch(tooMany)
+    const result = await this.store.groups.listGroups(ctx.teamId, query).catch(tooMany)
     const members = withMembers ? await this.membersOf(ctx, result.resources, memberLimit) : undefined
     return {
       totalResults: result.totalResults,
@@ -81,7 +81,7 @@ export class GroupProvisioning {
       groups.length === 1
         ? `Group ${groups[0]!.id} has more than ${limit} members: read it with excludedAttributes=members, and test membership with filter=members[value eq "<user id>"]`
         : `The groups of this page have more than ${limit} members in all: ask for fewer groups (count), or read them with excludedAttributes=members and test membership with filter=members[value eq "<user id>"]`
-    const members = await this.store
+    const members = await this.store.groups
       .listGroupMembers(
         ctx.teamId,
         groups.map((g) => g.id),
@@ -105,7 +105,7 @@ export class GroupProvisioning {
         created: now,
         lastModified: now,
       }
-      await tx.insertGroup(ctx.teamId, group)
+      await tx.groups.insertGroup(ctx.teamId, group)
       const added = await this.applyMembership(tx, ctx, group.id, [{ kind: 'add', members: members ?? [] }])
       return { group, detail: `${group.displayName}: +${added.added}` }
     })
@@ -136,7 +136,7 @@ export class GroupProvisioning {
     const addOnly = attributes.length === 0 && membership.length === 1 && only?.kind === 'add' && ifMatch === undefined && isUuid(id)
     return this.write(ctx, 'group.patch', id, async (tx) => {
       if (addOnly) {
-        const saved = await tx.addGroupMembersAndBump(ctx.teamId, id, only.members, this.clock())
+        const saved = await tx.groups.addGroupMembersAndBump(ctx.teamId, id, only.members, this.clock())
         if (saved) {
           if (saved.unknown.length > 0) throw unknownMembers(saved.unknown)
           return { group: saved.group, detail: `${saved.group.displayName}: +${saved.added} -0` }
@@ -157,20 +157,20 @@ export class GroupProvisioning {
   remove(ctx: ScimContext, id: string, ifMatch?: string): Promise<void> {
     return this.write(ctx, 'group.delete', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
-      await tx.deleteGroup(ctx.teamId, id)
+      await tx.groups.deleteGroup(ctx.teamId, id)
       return { group: current, detail: current.displayName }
     }).then(() => undefined)
   }
 
-  private async lockForWrite(tx: TeamStore, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimGroupRecord> {
+  private async lockForWrite(tx: GroupPorts, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimGroupRecord> {
     // The row lock serialises concurrent PATCHes of one group: no membership change is lost.
-    const current = isUuid(id) ? await tx.getGroup(ctx.teamId, id, { lock: true }) : null
+    const current = isUuid(id) ? await tx.groups.getGroup(ctx.teamId, id, { lock: true }) : null
     if (!current) throw notFound(id)
     checkIfMatch(ifMatch, current.version, 'group')
     return current
   }
 
-  private async save(tx: TeamStore, ctx: ScimContext, current: ScimGroupRecord, doc: Record<string, unknown>): Promise<ScimGroupRecord> {
+  private async save(tx: GroupPorts, ctx: ScimContext, current: ScimGroupRecord, doc: Record<string, unknown>): Promise<ScimGroupRecord> {
     const group: ScimGroupRecord = {
       ...current,
       displayName: doc.displayName as string,
@@ -179,13 +179,13 @@ export class GroupProvisioning {
       version: current.version + 1,
       lastModified: this.clock(),
     }
-    if (!(await tx.updateGroup(ctx.teamId, group, current.version)))
+    if (!(await tx.groups.updateGroup(ctx.teamId, group, current.version)))
       throw new ScimError(409, `Group ${current.id} was changed by another request; retry`)
     return group
   }
 
   /** Applies the changes in order; every id must be a User of this team, or nothing is saved. */
-  private async applyMembership(tx: TeamStore, ctx: ScimContext, groupId: string, changes: readonly MembershipChange[]) {
+  private async applyMembership(tx: GroupPorts, ctx: ScimContext, groupId: string, changes: readonly MembershipChange[]) {
     let added = 0
     let removed = 0
     for (const change of changes) {
@@ -197,25 +197,25 @@ export class GroupProvisioning {
         )
       switch (change.kind) {
         case 'add':
-          added += await tx.addGroupMembers(ctx.teamId, groupId, change.members)
+          added += await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)
           break
         case 'remove':
-          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })
+          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })
           break
         case 'removeAll':
-          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })
+          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })
           break
         case 'set':
-          removed += await tx.removeGroupMembers(ctx.teamId, groupId, { allBut: change.members.map((m) => m.userId) })
-          added += await tx.addGroupMembers(ctx.teamId, groupId, change.members)
+          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: change.members.map((m) => m.userId) })
+          added += await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)
           break
       }
     }
     return { added, removed }
   }
 
-  private async requireUsers(tx: TeamStore, ctx: ScimContext, userIds: readonly string[]): Promise<void> {
-    const found = await tx.existingUserIds(ctx.teamId, userIds)
+  private async requireUsers(tx: GroupPorts, ctx: ScimContext, userIds: readonly string[]): Promise<void> {
+    const found = await tx.users.existingUserIds(ctx.teamId, userIds)
     const missing = userIds.filter((id) => !found.has(id))
     if (missing.length > 0) throw unknownMembers(missing)
   }
@@ -224,7 +224,7 @@ export class GroupProvisioning {
     ctx: ScimContext,
     action: GroupAction,
     resourceId: string | null,
-    work: (tx: TeamStore) => Promise<{ group: ScimGroupRecord; detail: string }>,
+    work: (tx: GroupPorts) => Promise<{ group: ScimGroupRecord; detail: string }>,
   ): Promise<ScimGroupRecord> {
     return auditedWrite(
       this.store,

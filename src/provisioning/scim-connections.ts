@@ -1,9 +1,14 @@
 import { AdminError } from './admin-error.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import type { ChangeKind } from '../events/change-event.js'
 import { endpointBaseUrl } from '../scim/protocol/endpoint-url.js'
 import { generateEndpointId, generateToken, hashToken, SCIM_TOKEN_PREFIX, type RandomSource } from '../auth/tokens.js'
-import { StoreConflict, type AuditEvent, type ScimConnection, type TeamStore } from '../store/team-store.js'
+import type { AuditEvent, ScimConnection } from '../store/records.js'
+import { StoreConflict } from '../store/store-errors.js'
+import type { StoreScope } from '../store/stores.js'
+
+/** The ports SCIM connection management uses: the connections, the team and its Owner and SSO, the audit log. */
+export type ScimConnectionPorts = StoreScope<'connections' | 'accounts' | 'audit'>
 
 /**
  * What the Compound app shows the Owner: `active` (identity providers get through), `suspended`
@@ -48,7 +53,7 @@ const CONNECTION_CHANGES: Partial<Record<Action, ChangeKind>> = {
  */
 export class ScimConnections {
   constructor(
-    private readonly store: TeamStore,
+    private readonly store: ScimConnectionPorts,
     private readonly random?: RandomSource,
     private readonly clock?: Clock,
   ) {}
@@ -60,15 +65,15 @@ export class ScimConnections {
 
   enable(teamId: string, actorId: string, baseUrl: string): Promise<IssuedToken> {
     return this.asOwner(teamId, actorId, 'scim.enable', async (tx) => {
-      const sso = await tx.getSso(teamId)
+      const sso = await tx.accounts.getSso(teamId)
       if (!sso?.active) {
         throw new AdminError('sso_required', 'SCIM can be enabled only while the team has an active SSO configuration')
       }
-      if (await tx.getEnabledConnection(teamId)) {
+      if (await tx.connections.getEnabledConnection(teamId)) {
         throw new AdminError('scim_already_enabled', 'SCIM is already enabled for this team; rotate the token instead')
       }
       const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
-      const connection = await tx.insertConnection(teamId, generateEndpointId(this.random), hashToken(token))
+      const connection = await tx.connections.insertConnection(teamId, generateEndpointId(this.random), hashToken(token))
       return { result: this.issued(baseUrl, connection, token), endpointId: connection.endpointId }
     })
   }
@@ -78,7 +83,7 @@ export class ScimConnections {
       const current = await this.requireEnabled(tx, teamId)
       const token = generateToken(SCIM_TOKEN_PREFIX, this.random)
       // The old hash is overwritten in the same row: no window in which both tokens work.
-      const connection = await tx.rotateConnectionToken(teamId, current.endpointId, hashToken(token))
+      const connection = await tx.connections.rotateConnectionToken(teamId, current.endpointId, hashToken(token))
       return { result: this.issued(baseUrl, connection, token), endpointId: connection.endpointId }
     })
   }
@@ -86,7 +91,7 @@ export class ScimConnections {
   disable(teamId: string, actorId: string): Promise<void> {
     return this.asOwner(teamId, actorId, 'scim.disable', async (tx) => {
       const current = await this.requireEnabled(tx, teamId)
-      await tx.disableConnection(teamId, current.endpointId)
+      await tx.connections.disableConnection(teamId, current.endpointId)
       return { result: undefined, endpointId: current.endpointId }
     })
   }
@@ -97,9 +102,9 @@ export class ScimConnections {
       actorId,
       'scim.status',
       async (tx) => {
-        const latest = await tx.getLatestConnection(teamId)
+        const latest = await tx.connections.getLatestConnection(teamId)
         const enabled = Boolean(latest && !latest.disabledAt)
-        const ssoActive = enabled && (await tx.getSso(teamId))?.active === true
+        const ssoActive = enabled && (await tx.accounts.getSso(teamId))?.active === true
         return {
           result: {
             enabled,
@@ -119,9 +124,15 @@ export class ScimConnections {
   }
 
   events(teamId: string, actorId: string, page: { limit: number; beforeId?: number | undefined }): Promise<AuditEvent[]> {
-    return this.asOwner(teamId, actorId, 'scim.events', async (tx) => ({ result: await tx.listEvents(teamId, page), endpointId: null }), {
-      audit: false,
-    })
+    return this.asOwner(
+      teamId,
+      actorId,
+      'scim.events',
+      async (tx) => ({ result: await tx.audit.listEvents(teamId, page), endpointId: null }),
+      {
+        audit: false,
+      },
+    )
   }
 
   private issued(baseUrl: string, connection: ScimConnection, token: string): IssuedToken {
@@ -134,8 +145,8 @@ export class ScimConnections {
     }
   }
 
-  private async requireEnabled(tx: TeamStore, teamId: string): Promise<ScimConnection> {
-    const current = await tx.getEnabledConnection(teamId)
+  private async requireEnabled(tx: ScimConnectionPorts, teamId: string): Promise<ScimConnection> {
+    const current = await tx.connections.getEnabledConnection(teamId)
     if (!current) throw new AdminError('scim_not_enabled', 'SCIM is not enabled for this team')
     return current
   }
@@ -149,20 +160,20 @@ export class ScimConnections {
     teamId: string,
     actorId: string,
     action: Action,
-    work: (tx: TeamStore) => Promise<{ result: T; endpointId: string | null }>,
+    work: (tx: ScimConnectionPorts) => Promise<{ result: T; endpointId: string | null }>,
     options: { audit: boolean } = { audit: true },
   ): Promise<T> {
     try {
       return await this.store.transaction(async (tx) => {
-        if (!(await tx.lockTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
-        const owner = await tx.getOwner(teamId)
+        if (!(await tx.accounts.lockTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
+        const owner = await tx.accounts.getOwner(teamId)
         if (!owner || owner.id !== actorId) {
           throw new AdminError('not_team_owner', 'Only the Team Owner can manage SCIM settings')
         }
         const { result, endpointId } = await work(tx)
         if (options.audit) {
           const kind = CONNECTION_CHANGES[action]
-          await tx.recordChanges(
+          await tx.audit.recordChanges(
             teamId,
             { source: 'admin', action, outcome: 'ok', actorId, endpointId },
             kind ? [{ kind, accountId: actorId, changes: { endpointId } }] : [],
@@ -178,7 +189,7 @@ export class ScimConnections {
             })
           : error
       if (rejection instanceof AdminError && rejection.code !== 'team_not_found' && options.audit) {
-        await this.store
+        await this.store.audit
           .appendEvent(teamId, { source: 'admin', action, outcome: `rejected:${rejection.code}`, actorId })
           .catch(() => undefined)
       }

@@ -1,12 +1,18 @@
 import { AdminError } from './admin-error.js'
-import { StoreConflict, type Member, type SsoProtocol, type TeamStore } from '../store/team-store.js'
+import type { AccountStore } from '../store/account-store.js'
+import type { Member, SsoProtocol } from '../store/records.js'
+import { StoreConflict } from '../store/store-errors.js'
+import type { StoreScope } from '../store/stores.js'
+
+/** The ports the admin API's team calls use: teams and accounts, the team's connection (for SSO's events), the audit log. */
+export type TeamDirectoryPorts = StoreScope<'accounts' | 'connections' | 'audit'>
 
 /**
  * The team store side of the admin API: teams, their Owner, SSO state and members. In a
  * deployment sharing Compound's database these are the same repository calls (DESIGN.md §2).
  */
 export class TeamDirectory {
-  constructor(private readonly store: TeamStore) {}
+  constructor(private readonly store: TeamDirectoryPorts) {}
 
   async upsertTeam(
     teamId: string,
@@ -14,26 +20,26 @@ export class TeamDirectory {
   ): Promise<{ created: boolean; ownerAccountId: string }> {
     try {
       return await this.store.transaction(async (tx) => {
-        const { created } = await tx.upsertTeam(teamId, input.name)
-        await tx.lockTeam(teamId)
-        let account = await tx.findAccountByEmail(input.owner.email)
+        const { created } = await tx.accounts.upsertTeam(teamId, input.name)
+        await tx.accounts.lockTeam(teamId)
+        let account = await tx.accounts.findAccountByEmail(input.owner.email)
         if (!account) {
-          account = await tx.createAccount({ email: input.owner.email, displayName: input.owner.displayName ?? null })
+          account = await tx.accounts.createAccount({ email: input.owner.email, displayName: input.owner.displayName ?? null })
         } else if (input.owner.displayName !== undefined && input.owner.displayName !== account.displayName) {
-          await tx.updateAccount(account.id, { displayName: input.owner.displayName })
+          await tx.accounts.updateAccount(account.id, { displayName: input.owner.displayName })
         }
-        const membership = await tx.findMembershipOfAccount(account.id)
+        const membership = await tx.accounts.findMembershipOfAccount(account.id)
         if (membership && membership.teamId !== teamId) {
           throw new AdminError('account_in_other_team', 'The owner account is already a member of a different team')
         }
-        const currentOwner = await tx.getOwner(teamId)
+        const currentOwner = await tx.accounts.getOwner(teamId)
         if (currentOwner?.id !== account.id) {
           // The previous Owner stays on the team; only one Owner exists at a time.
-          if (currentOwner) await tx.setMemberRole(teamId, currentOwner.id, 'admin')
-          if (membership) await tx.setMemberRole(teamId, account.id, 'owner')
-          else await tx.addMember(teamId, account.id, 'owner')
+          if (currentOwner) await tx.accounts.setMemberRole(teamId, currentOwner.id, 'admin')
+          if (membership) await tx.accounts.setMemberRole(teamId, account.id, 'owner')
+          else await tx.accounts.addMember(teamId, account.id, 'owner')
         }
-        await tx.appendEvent(teamId, {
+        await tx.audit.appendEvent(teamId, {
           source: 'admin',
           action: created ? 'team.create' : 'team.update',
           outcome: 'ok',
@@ -53,19 +59,19 @@ export class TeamDirectory {
 
   async setSso(teamId: string, protocol: SsoProtocol): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await this.requireTeam(tx, teamId)
-      await tx.setSso(teamId, protocol)
-      await tx.appendEvent(teamId, { source: 'admin', action: 'sso.enable', outcome: 'ok', detail: protocol })
+      await this.requireTeam(tx.accounts, teamId)
+      await tx.accounts.setSso(teamId, protocol)
+      await tx.audit.appendEvent(teamId, { source: 'admin', action: 'sso.enable', outcome: 'ok', detail: protocol })
     })
   }
 
   async removeSso(teamId: string): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await this.requireTeam(tx, teamId)
-      const removed = await tx.removeSso(teamId)
+      await this.requireTeam(tx.accounts, teamId)
+      const removed = await tx.accounts.removeSso(teamId)
       // An enabled connection now refuses every request (DESIGN.md §1): the app hears it is suspended.
-      const connection = removed ? await tx.getEnabledConnection(teamId) : null
-      await tx.recordChanges(
+      const connection = removed ? await tx.connections.getEnabledConnection(teamId) : null
+      await tx.audit.recordChanges(
         teamId,
         { source: 'admin', action: 'sso.remove', outcome: removed ? 'ok' : 'noop' },
         connection ? [{ kind: 'scim.suspended', changes: { endpointId: connection.endpointId, reason: 'sso_inactive' } }] : [],
@@ -74,11 +80,11 @@ export class TeamDirectory {
   }
 
   async listMembers(teamId: string): Promise<Member[]> {
-    await this.requireTeam(this.store, teamId)
-    return this.store.listMembers(teamId)
+    await this.requireTeam(this.store.accounts, teamId)
+    return this.store.accounts.listMembers(teamId)
   }
 
-  private async requireTeam(store: TeamStore, teamId: string): Promise<void> {
-    if (!(await store.getTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
+  private async requireTeam(accounts: AccountStore, teamId: string): Promise<void> {
+    if (!(await accounts.getTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
   }
 }

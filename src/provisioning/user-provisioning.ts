@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { accountDisplayName, accountEmail } from './account-profile.js'
 import { auditedWrite } from './audited-write.js'
 import { newNotes, userChanges, watchWrites } from './change-events.js'
-import type { Clock } from './clock.js'
+import type { Clock } from '../clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { foldCase } from '../scim/core/case-fold.js'
 import { normalizeResource } from '../scim/core/resource-input.js'
@@ -10,23 +10,15 @@ import { checkIfMatch } from './preconditions.js'
 import { renderUser, userView } from '../scim/core/user-resource.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { MAX_GROUPS_RETURNED } from '../scim/limits.js'
-import {
-  StoreConflict,
-  StoreFilterTooBroad,
-  StoreTimeout,
-  type Account,
-  type GroupMemberRow,
-  type ListQuery,
-  type ListResult,
-  type Role,
-  type ScimUserRecord,
-  type TeamStore,
-} from '../store/team-store.js'
+import type { ScimContext } from './scim-context.js'
+import { tooMany } from './too-many.js'
+import { isUuid } from '../scim/core/uuid.js'
+import type { Account, GroupMemberRow, ListQuery, ListResult, Role, ScimUserRecord } from '../store/records.js'
+import { StoreConflict } from '../store/store-errors.js'
+import type { StoreScope } from '../store/stores.js'
 
-export interface ScimContext {
-  readonly teamId: string
-  readonly endpointId: string
-}
+/** The ports a User write reads and writes: its users, the accounts they stand for, the audit log, and groups for `groups`. */
+export type UserPorts = StoreScope<'users' | 'accounts' | 'groups' | 'audit'>
 
 export const DIFFERENT_TEAM = 'User is already a member of a different team'
 
@@ -48,7 +40,7 @@ export class UserProvisioning {
   private readonly observe: OutcomeObserver
 
   constructor(
-    private readonly store: TeamStore,
+    private readonly store: UserPorts,
     private readonly clock: Clock,
     options: { newId?: () => string; observe?: OutcomeObserver } = {},
   ) {
@@ -57,13 +49,13 @@ export class UserProvisioning {
   }
 
   async get(ctx: ScimContext, id: string): Promise<ScimUserRecord> {
-    const user = isUuid(id) ? await this.store.getUser(ctx.teamId, id) : null
+    const user = isUuid(id) ? await this.store.users.getUser(ctx.teamId, id) : null
     if (!user) throw notFound(id)
     return user
   }
 
   list(ctx: ScimContext, query: ListQuery): Promise<ListResult<ScimUserRecord>> {
-    return this.store.listUsers(ctx.teamId, query).catch(tooMany)
+    return this.store.users.listUsers(ctx.teamId, query).catch(tooMany)
   }
 
   /**
@@ -75,7 +67,7 @@ export class UserProvisioning {
       `${userIds.length === 1 ? 'This user is' : "This page's users are"} in more than ${limit} groups${userIds.length === 1 ? '' : ' in all'}: ` +
       `${userIds.length === 1 ? '' : 'ask for fewer users (count), or '}leave out "groups" (it is returned only when attributes names it), ` +
       'and read the groups with GET /Groups?filter=members[value eq "<user id>"]&excludedAttributes=members'
-    const groups = await this.store.groupsOfUsers(ctx.teamId, userIds, limit).catch((error: unknown) => tooMany(error, refused()))
+    const groups = await this.store.groups.groupsOfUsers(ctx.teamId, userIds, limit).catch((error: unknown) => tooMany(error, refused()))
     if (!groups) throw new ScimError(400, refused(), 'tooMany')
     return groups
   }
@@ -87,7 +79,7 @@ export class UserProvisioning {
       const id = this.newId()
       const fresh = await this.createNewPerson(tx, ctx, id, doc)
       if (fresh) return { user: fresh, outcome: 'created', value: { user: fresh, created: true } }
-      const existing = await tx.findUserByUserName(ctx.teamId, doc.userName as string, { lock: true })
+      const existing = await tx.users.findUserByUserName(ctx.teamId, doc.userName as string, { lock: true })
       if (existing && existing.active !== false) {
         throw new ScimError(409, `A user with userName "${doc.userName as string}" already exists (id ${existing.id})`, 'uniqueness')
       }
@@ -113,7 +105,7 @@ export class UserProvisioning {
         created: now,
         lastModified: now,
       }
-      await tx.insertUser(ctx.teamId, user)
+      await tx.users.insertUser(ctx.teamId, user)
       return { user, outcome: 'created', note: kept, value: { user, created: true } }
     })
   }
@@ -124,7 +116,7 @@ export class UserProvisioning {
    * when any of that does not hold (nothing is written then), for the general path to decide.
    */
   private async createNewPerson(
-    tx: TeamStore,
+    tx: UserPorts,
     ctx: ScimContext,
     id: string,
     doc: Record<string, unknown>,
@@ -142,7 +134,7 @@ export class UserProvisioning {
       created: now,
       lastModified: now,
     }
-    const accountId = await tx.insertUserWithNewAccount(ctx.teamId, user, { email, displayName: accountDisplayName(doc) })
+    const accountId = await tx.users.insertUserWithNewAccount(ctx.teamId, user, { email, displayName: accountDisplayName(doc) })
     return accountId === null ? undefined : { ...user, accountId }
   }
 
@@ -182,13 +174,13 @@ export class UserProvisioning {
     return this.write(ctx, 'user.delete', id, async (tx) => {
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
       await this.ensureNotMember(tx, ctx.teamId, current.accountId, current.id)
-      await tx.deleteUser(ctx.teamId, current.id)
+      await tx.users.deleteUser(ctx.teamId, current.id)
       return { user: current, outcome: 'deleted', value: undefined }
     })
   }
 
-  private async lockForWrite(tx: TeamStore, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimUserRecord> {
-    const current = isUuid(id) ? await tx.getUser(ctx.teamId, id, { lock: true }) : null
+  private async lockForWrite(tx: UserPorts, ctx: ScimContext, id: string, ifMatch: string | undefined): Promise<ScimUserRecord> {
+    const current = isUuid(id) ? await tx.users.getUser(ctx.teamId, id, { lock: true }) : null
     if (!current) throw notFound(id)
     checkIfMatch(ifMatch, current.version, 'user')
     return current
@@ -196,7 +188,7 @@ export class UserProvisioning {
 
   /** The transitions of an existing user: active changes, profile, userName. */
   private async update(
-    tx: TeamStore,
+    tx: UserPorts,
     ctx: ScimContext,
     current: ScimUserRecord,
     doc: Record<string, unknown>,
@@ -220,7 +212,7 @@ export class UserProvisioning {
     // active user may still hold the membership: two IdP users with one email).
     let note: string | undefined
     if (role && active !== false) {
-      const account = await tx.getAccount(current.accountId)
+      const account = await tx.accounts.getAccount(current.accountId)
       if (account) note = await this.syncProfile(tx, ctx.teamId, account, role, doc)
     }
     const user: ScimUserRecord = {
@@ -232,14 +224,14 @@ export class UserProvisioning {
       version: current.version + 1,
       lastModified: this.clock(),
     }
-    if (!(await tx.updateUser(ctx.teamId, user, current.version))) {
+    if (!(await tx.users.updateUser(ctx.teamId, user, current.version))) {
       throw new ScimError(409, `User ${current.id} was changed by another request; retry`)
     }
     return { user, outcome, note }
   }
 
   /** Finds the account by the user's email, or creates it (DESIGN.md §1, Provision). */
-  private async accountFor(tx: TeamStore, doc: Record<string, unknown>): Promise<{ account: Account; found: boolean }> {
+  private async accountFor(tx: UserPorts, doc: Record<string, unknown>): Promise<{ account: Account; found: boolean }> {
     const email = accountEmail(doc)
     if (!email) {
       throw ScimError.badRequest(
@@ -247,23 +239,23 @@ export class UserProvisioning {
         'Compound identifies people by email: give the user an email (emails, or a userName that is an email address)',
       )
     }
-    const existing = await tx.findAccountByEmail(email)
+    const existing = await tx.accounts.findAccountByEmail(email)
     if (existing) return { account: existing, found: true }
-    return { account: await tx.createAccount({ email, displayName: accountDisplayName(doc) }), found: false }
+    return { account: await tx.accounts.createAccount({ email, displayName: accountDisplayName(doc) }), found: false }
   }
 
   /** The account's role on this team, or null when it is not a member here. */
-  private async roleHere(tx: TeamStore, teamId: string, accountId: string): Promise<Role | null> {
-    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
+  private async roleHere(tx: UserPorts, teamId: string, accountId: string): Promise<Role | null> {
+    const membership = await tx.accounts.findMembershipOfAccount(accountId, { lock: true })
     return membership?.teamId === teamId ? membership.role : null
   }
 
   /** Adds the account as Member; an existing member of this team keeps its role. Returns its role here. */
-  private async ensureMember(tx: TeamStore, teamId: string, accountId: string): Promise<Role> {
-    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
+  private async ensureMember(tx: UserPorts, teamId: string, accountId: string): Promise<Role> {
+    const membership = await tx.accounts.findMembershipOfAccount(accountId, { lock: true })
     if (membership && membership.teamId !== teamId) throw new ScimError(409, DIFFERENT_TEAM, 'uniqueness')
     if (membership) return membership.role
-    await tx.addMember(teamId, accountId, 'member')
+    await tx.accounts.addMember(teamId, accountId, 'member')
     return 'member'
   }
 
@@ -272,14 +264,14 @@ export class UserProvisioning {
    * SCIM user still does (two IdP users with one email are one account), or it is the Owner (Team
    * Owners cannot be deprovisioned). Returns the account's role here afterwards (null: not a member).
    */
-  private async ensureNotMember(tx: TeamStore, teamId: string, accountId: string, userId: string): Promise<Role | null> {
-    const membership = await tx.findMembershipOfAccount(accountId, { lock: true })
+  private async ensureNotMember(tx: UserPorts, teamId: string, accountId: string, userId: string): Promise<Role | null> {
+    const membership = await tx.accounts.findMembershipOfAccount(accountId, { lock: true })
     if (membership?.teamId !== teamId) return null
-    if (await tx.hasOtherActiveUser(teamId, accountId, userId)) return membership.role
+    if (await tx.users.hasOtherActiveUser(teamId, accountId, userId)) return membership.role
     if (membership.role === 'owner') {
       throw new ScimError(403, 'Team Owners cannot be deprovisioned through SCIM; transfer ownership in Compound first')
     }
-    await tx.removeMember(teamId, accountId)
+    await tx.accounts.removeMember(teamId, accountId)
     return null
   }
 
@@ -292,7 +284,7 @@ export class UserProvisioning {
    * audit entry says so (returned as the note), as the members list would (README, "What a team can learn").
    */
   private async syncProfile(
-    tx: TeamStore,
+    tx: UserPorts,
     teamId: string,
     account: Account,
     role: Role,
@@ -303,15 +295,15 @@ export class UserProvisioning {
     const email = accountEmail(doc)
     if (email && foldCase(email) !== foldCase(account.email)) {
       if (role === 'owner') throw new ScimError(403, OWNER_EMAIL)
-      const holder = await tx.findAccountByEmail(email)
+      const holder = await tx.accounts.findAccountByEmail(email)
       if (!holder) changes.email = email
-      else if ((await tx.findMembershipOfAccount(holder.id))?.teamId === teamId) {
+      else if ((await tx.accounts.findMembershipOfAccount(holder.id))?.teamId === teamId) {
         throw new ScimError(409, 'Another member of this team has this email', 'uniqueness')
       } else note = 'account email kept: the address belongs to another Compound account'
     }
     const displayName = accountDisplayName(doc)
     if (displayName !== null && displayName !== account.displayName) changes.displayName = displayName
-    if (Object.keys(changes).length > 0) await tx.updateAccount(account.id, changes)
+    if (Object.keys(changes).length > 0) await tx.accounts.updateAccount(account.id, changes)
     return note
   }
 
@@ -323,7 +315,7 @@ export class UserProvisioning {
     ctx: ScimContext,
     action: UserAction,
     resourceId: string | null,
-    work: (tx: TeamStore) => Promise<{ user: ScimUserRecord; outcome: Outcome; note?: string | undefined; value: T }>,
+    work: (tx: UserPorts) => Promise<{ user: ScimUserRecord; outcome: Outcome; note?: string | undefined; value: T }>,
   ): Promise<T> {
     return auditedWrite(
       this.store,
@@ -349,21 +341,6 @@ export class UserProvisioning {
       },
     )
   }
-}
-
-/**
- * RFC 7644 §3.12 tooMany: a list refused up front because no index narrows it on a large team (the
- * store's detail names the part and what would narrow it), or cancelled by the statement timeout:
- * the read was too large for this request, which is the client's to change (`timedOut` says how),
- * never a 503 that tells it to send the same again.
- */
-export function tooMany(
-  error: unknown,
-  timedOut = 'The filter matched or scanned too much of this team to answer in time: narrow it (eq on userName, externalId, emails.value or id; sw or co with 3 or more characters), or page by cursor',
-): never {
-  if (error instanceof StoreFilterTooBroad) throw new ScimError(400, error.detail, 'tooMany', { cause: error })
-  if (error instanceof StoreTimeout) throw new ScimError(400, timedOut, 'tooMany', { cause: error })
-  throw error
 }
 
 function toScimError(error: unknown): ScimError | undefined {
@@ -392,11 +369,4 @@ function withActive(doc: Record<string, unknown>, fallback: boolean | null): Rec
 
 export function notFound(id: string): ScimError {
   return new ScimError(404, `User ${id} not found`)
-}
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i
-
-/** SCIM ids here are UUIDs; anything else cannot exist (and must not reach a uuid column). */
-export function isUuid(id: string): boolean {
-  return UUID.test(id)
 }

@@ -11,7 +11,8 @@ import { ChangeSignal } from '../../src/events/change-signal.js'
 import { WebhookDeliverer } from '../../src/events/webhook-deliverer.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { commonAttributes, URN } from '../../src/scim/core/schemas.js'
-import { StoreUnavailable, type TeamStore } from '../../src/store/team-store.js'
+import { StoreUnavailable } from '../../src/store/store-errors.js'
+import type { Stores } from '../../src/store/stores.js'
 import { ADMIN_TOKEN, BASE_URL, admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 import { fastifyPath, OpenApiContract, type ScimAttribute, type SentRequest } from './openapi-contract.js'
@@ -137,13 +138,16 @@ t.test('health', async (t) => {
 })
 
 t.test('503 when the database is unreachable', async (t) => {
-  // Every store call fails as the pg adapter fails during an outage.
-  const down = new Proxy(db!.store, {
-    get: (target, property) => {
-      const value = Reflect.get(target, property, target) as unknown
-      return typeof value === 'function' ? () => Promise.reject(new StoreUnavailable()) : value
-    },
-  }) as TeamStore
+  // Every store call (of every port) fails as the pg adapter fails during an outage.
+  const failing = <T extends object>(object: T): T =>
+    new Proxy(object, {
+      get: (target, property) => {
+        const value = Reflect.get(target, property, target) as unknown
+        if (typeof value === 'function') return () => Promise.reject(new StoreUnavailable())
+        return value !== null && typeof value === 'object' ? failing(value) : value
+      },
+    })
+  const down: Stores = failing(db!.store)
   const outage = await buildApp({
     store: down,
     ping: () => Promise.reject(new Error('connection refused')),

@@ -2,7 +2,7 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
-import type { Clock } from '../../src/provisioning/clock.js'
+import type { Clock } from '../../src/clock.js'
 import type { TestDatabase } from './databases.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'

@@ -9,12 +9,12 @@ import { sql, type SQL } from 'drizzle-orm'
 import pg from 'pg'
 import type { Test } from 'tap'
 import { MIGRATIONS_FOLDER, openDatabase, PGLITE_EXTENSIONS, type Database, type DatabaseOptions } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 
 export interface TestDatabase {
   readonly name: 'pglite' | 'postgres'
   readonly database: Database
-  readonly store: PgTeamStore
+  readonly store: PgStores
   /** The PostgreSQL URL of this file's own database (postgres only). */
   readonly url?: string
   /** Empties every table between tests (cheaper than a new PGlite, STACK.md). */
@@ -144,7 +144,7 @@ function target(name: 'pglite' | 'postgres', database: Database, url?: string): 
   return {
     name,
     database,
-    store: new PgTeamStore(database.db),
+    store: new PgStores(database.db),
     ...(url ? { url } : {}),
     rows: async <T>(query: SQL | string) => {
       const result = (await database.db.execute<Record<string, unknown>>(typeof query === 'string' ? sql.raw(query) : query)) as {

@@ -12,7 +12,7 @@ import { ChangeSignal } from '../../src/events/change-signal.js'
 import { listenForChanges } from '../../src/store/pg/pg-change-listener.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { admin, ADMIN_TOKEN, BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -177,7 +177,7 @@ for (const db of await testDatabases(t)) {
         const database = await openDatabase({ url: db.url })
         const signal = new ChangeSignal()
         const listener = listenForChanges(db.url!, () => signal.notify(), { warn: () => undefined })
-        const store = new PgTeamStore(database.db, false, { onChangesCommitted: () => listener.announce() })
+        const store = new PgStores(database.db, { onChangesCommitted: () => listener.announce() })
         const replicaApp = await buildApp({
           store,
           ping: () => database.ping(),

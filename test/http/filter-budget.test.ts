@@ -3,7 +3,7 @@ import t from 'tap'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import type { Db } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { ADMIN_TOKEN, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -20,7 +20,7 @@ for (const db of await testDatabases(t)) {
   t.test(db.name, async (t) => {
     await db.reset()
     const app = await buildApp({
-      store: new PgTeamStore(db.database.db, false, { filterMatchBudget: BUDGET }),
+      store: new PgStores(db.database.db, { filterMatchBudget: BUDGET }),
       ping: () => db.database.ping(),
       adminTokenHash: hashToken(ADMIN_TOKEN),
       publicBaseUrl: 'http://x',

@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { URN } from '../../src/scim/core/schemas.js'
-import { StoreTimeout } from '../../src/store/team-store.js'
+import { StoreTimeout } from '../../src/store/store-errors.js'
 import { ADMIN_TOKEN, admin, BASE_URL, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -344,8 +344,13 @@ for (const db of await testDatabases(t)) {
       // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
       const timingOut = new Proxy(db.store, {
         get(target, name, receiver) {
-          if (name === 'listGroupMembers' || name === 'groupsOfUsers') return async () => Promise.reject(new StoreTimeout())
-          return Reflect.get(target, name, receiver)
+          if (name !== 'groups') return Reflect.get(target, name, receiver)
+          return new Proxy(target.groups, {
+            get: (groups, method, self) =>
+              method === 'listGroupMembers' || method === 'groupsOfUsers'
+                ? async () => Promise.reject(new StoreTimeout())
+                : (Reflect.get(groups, method, self) as unknown),
+          })
         },
       })
       const slow = await buildApp({

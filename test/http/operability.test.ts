@@ -4,8 +4,9 @@ import { buildApp } from '../../src/app.js'
 import { createLogger } from '../../src/http/logger.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
-import { StoreTimeout, type TeamStore } from '../../src/store/team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
+import { StoreTimeout } from '../../src/store/store-errors.js'
+import type { Stores } from '../../src/store/stores.js'
 import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -100,10 +101,14 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
   const timingOut = new Proxy(db!.store, {
     get(target, name, receiver) {
       // A create writes through insertUserWithNewAccount (a new person) or createAccount (the general path).
-      if (name === 'listUsers' || name === 'createAccount' || name === 'insertUserWithNewAccount')
-        return async () => Promise.reject(new StoreTimeout())
-      if (name === 'transaction')
-        return (work: (tx: TeamStore) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
+      if (name === 'users' || name === 'accounts')
+        return new Proxy(target[name], {
+          get: (port, method, self) =>
+            method === 'listUsers' || method === 'createAccount' || method === 'insertUserWithNewAccount'
+              ? async () => Promise.reject(new StoreTimeout())
+              : (Reflect.get(port, method, self) as unknown),
+        })
+      if (name === 'transaction') return (work: (tx: Stores) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
       return Reflect.get(target, name, receiver)
     },
   })
@@ -173,7 +178,7 @@ t.test('/healthz answers while /readyz reports an unreachable database as 503', 
   const down = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' })
   t.teardown(() => down.close())
   const app = await buildApp({
-    store: new PgTeamStore(down.db),
+    store: new PgStores(down.db),
     ping: () => down.ping(),
     adminTokenHash: hashToken(ADMIN_TOKEN),
     publicBaseUrl: 'http://x',

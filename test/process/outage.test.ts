@@ -6,7 +6,7 @@ import { join } from 'node:path'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
 import { freePort } from '../helpers/ports.js'
 
@@ -39,7 +39,7 @@ if (binaries) {
     t.teardown(() => database.close())
     await database.migrate()
     const app = await buildApp({
-      store: new PgTeamStore(database.db),
+      store: new PgStores(database.db),
       ping: () => database.ping(),
       adminTokenHash: hashToken(ADMIN_TOKEN),
       publicBaseUrl: 'http://x',

@@ -8,7 +8,7 @@ import pg from 'pg'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { ADMIN_TOKEN, admin, scim, scimTeam } from '../helpers/app.js'
 import { requiredInCI, withDatabase } from '../helpers/databases.js'
 import { freePort } from '../helpers/ports.js'
@@ -88,7 +88,7 @@ if (adminUrl && binary) {
     const database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/scim`, poolSize: 8 })
     t.teardown(() => database.close())
     const app = await buildApp({
-      store: new PgTeamStore(database.db, false, { preparedStatements: false }),
+      store: new PgStores(database.db, { preparedStatements: false }),
       ping: () => database.ping(),
       adminTokenHash: hashToken(ADMIN_TOKEN),
       publicBaseUrl: 'http://x',

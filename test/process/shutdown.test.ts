@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
 import { buildApp } from '../../src/app.js'
-import type { TeamStore } from '../../src/store/team-store.js'
+import type { Stores } from '../../src/store/stores.js'
 import { withDatabase } from '../helpers/databases.js'
 import { freePort } from '../helpers/ports.js'
 
@@ -201,7 +201,7 @@ t.test('/readyz answers 503 once draining, while /healthz stays 200', async (t) 
   let draining = false
   // Neither route touches the store; a readiness check that passes isolates the draining flag.
   const app = await buildApp({
-    store: {} as TeamStore,
+    store: {} as Stores,
     ping: async () => undefined,
     draining: () => draining,
     adminTokenHash: 'x',

@@ -8,7 +8,7 @@ import { sql, type SQLWrapper } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
 import { AUDIT_PRUNE_BATCH_SIZE, pruneAuditLog } from '../../src/audit-retention.js'
-import { AUDIT_LOG } from '../../src/store/pg/pg-team-store.js'
+import { AUDIT_LOG } from '../../src/store/pg/pg-audit-log.js'
 import { pruneBatchQuery, teamsToPruneQuery } from '../../src/store/pg/team-log-prune.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
@@ -45,7 +45,7 @@ const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatM
 for (const db of await testDatabases(t)) {
   t.test(db.name, async (t) => {
     t.beforeEach(() => db.reset())
-    const { store } = db
+    const store = db.store.audit
 
     t.test('events older than the cutoff go, newer ones stay, on every team', async (t) => {
       await seed(db, 'a', 200, 7)

@@ -6,8 +6,9 @@
 import { sql, type SQLWrapper } from 'drizzle-orm'
 import t from 'tap'
 import { parseFilter } from '../../src/scim/filter/parser.js'
-import { accountByEmailQuery, userByUserNameQuery } from '../../src/store/pg/pg-team-store.js'
-import type { ScimUserRecord } from '../../src/store/team-store.js'
+import { accountByEmailQuery } from '../../src/store/pg/pg-account-store.js'
+import { userByUserNameQuery } from '../../src/store/pg/pg-user-store.js'
+import type { ScimUserRecord } from '../../src/store/records.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const user = (id: string, accountId: string, userName: string): ScimUserRecord => ({
@@ -40,38 +41,38 @@ for (const db of await testDatabases(t)) {
     const { store } = db
 
     t.test('userNames: accents never fold, ASCII letters do, in the store lookup as in the filter', async (t) => {
-      await store.upsertTeam('t1', 'T1')
-      const a = await store.createAccount({ email: 'lower@x.example', displayName: null })
-      const b = await store.createAccount({ email: 'upper@x.example', displayName: null })
-      await store.insertUser('t1', user(LOWER, a.id, 'alíce'))
+      await store.accounts.upsertTeam('t1', 'T1')
+      const a = await store.accounts.createAccount({ email: 'lower@x.example', displayName: null })
+      const b = await store.accounts.createAccount({ email: 'upper@x.example', displayName: null })
+      await store.users.insertUser('t1', user(LOWER, a.id, 'alíce'))
       // The unique index folds as foldCase does: "ALÍCE" is "alÍce", not "alíce", so both are stored.
-      await store.insertUser('t1', user(UPPER, b.id, 'ALÍCE'))
+      await store.users.insertUser('t1', user(UPPER, b.id, 'ALÍCE'))
 
-      t.equal((await store.findUserByUserName('t1', 'ALÍCE'))?.id, UPPER, 'ALÍCE finds ALÍCE')
-      t.equal((await store.findUserByUserName('t1', 'aLÍce'))?.id, UPPER, 'ASCII letters fold around the Í')
-      t.equal((await store.findUserByUserName('t1', 'Alíce'))?.id, LOWER, 'Alíce finds alíce')
-      t.equal(await store.findUserByUserName('t1', 'ALICE'), null, 'no accent folding')
-      t.equal((await store.findUserByUserName('t1', 'alÍce', { lock: true }))?.id, UPPER, 'the locking form agrees')
+      t.equal((await store.users.findUserByUserName('t1', 'ALÍCE'))?.id, UPPER, 'ALÍCE finds ALÍCE')
+      t.equal((await store.users.findUserByUserName('t1', 'aLÍce'))?.id, UPPER, 'ASCII letters fold around the Í')
+      t.equal((await store.users.findUserByUserName('t1', 'Alíce'))?.id, LOWER, 'Alíce finds alíce')
+      t.equal(await store.users.findUserByUserName('t1', 'ALICE'), null, 'no accent folding')
+      t.equal((await store.users.findUserByUserName('t1', 'alÍce', { lock: true }))?.id, UPPER, 'the locking form agrees')
 
       // The same answers as the filter the IdP would send (filter-sql.ts), so a POST reactivates or
       // 409s against the user a lookup by filter shows.
       for (const name of ['ALÍCE', 'Alíce', 'aLÍce']) {
-        const listed = await store.listUsers('t1', { filter: parseFilter(`userName eq "${name}"`), startIndex: 1, count: 10 })
+        const listed = await store.users.listUsers('t1', { filter: parseFilter(`userName eq "${name}"`), startIndex: 1, count: 10 })
         t.same(
           listed.resources.map((u) => u.id),
-          [(await store.findUserByUserName('t1', name))!.id],
+          [(await store.users.findUserByUserName('t1', name))!.id],
           `userName eq "${name}" lists the user findUserByUserName finds`,
         )
       }
     })
 
     t.test('account emails fold the same way', async (t) => {
-      const jose = await store.createAccount({ email: 'JOSÉ@x.example', displayName: null })
-      const other = await store.createAccount({ email: 'josé@x.example', displayName: null })
+      const jose = await store.accounts.createAccount({ email: 'JOSÉ@x.example', displayName: null })
+      const other = await store.accounts.createAccount({ email: 'josé@x.example', displayName: null })
       t.not(jose.id, other.id, 'É and é are different letters')
-      t.equal((await store.findAccountByEmail('josÉ@X.EXAMPLE'))?.id, jose.id)
-      t.equal((await store.findAccountByEmail('José@x.example'))?.id, other.id)
-      t.equal(await store.findAccountByEmail('jose@x.example'), null, 'no accent folding')
+      t.equal((await store.accounts.findAccountByEmail('josÉ@X.EXAMPLE'))?.id, jose.id)
+      t.equal((await store.accounts.findAccountByEmail('José@x.example'))?.id, other.id)
+      t.equal(await store.accounts.findAccountByEmail('jose@x.example'), null, 'no accent folding')
     })
 
     t.test('both lookups are one probe of their unique index, not a scan', async (t) => {

@@ -14,8 +14,8 @@ import { GroupProvisioning } from '../../src/provisioning/group-provisioning.js'
 import { UserProvisioning } from '../../src/provisioning/user-provisioning.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
-import type { TeamStore } from '../../src/store/team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
+import type { Stores } from '../../src/store/stores.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 const clock = () => new Date('2026-06-01T00:00:00.000Z')
@@ -25,8 +25,8 @@ async function team(db: TestDatabase, id: string): Promise<void> {
   await db.rows(sql`insert into teams (id, name) values (${id}, ${id}) on conflict do nothing`)
 }
 
-function record(store: TeamStore, teamId: string, n: number): Promise<void> {
-  return store.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [{ kind: 'member.added', changes: { n } }])
+function record(store: Stores, teamId: string, n: number): Promise<void> {
+  return store.audit.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [{ kind: 'member.added', changes: { n } }])
 }
 
 /**
@@ -282,7 +282,7 @@ for (const db of await testDatabases(t)) {
     t.test('concurrent writers, some rolling back, never make a follower skip an event', async (t) => {
       const TEAMS = ['t0', 't1', 't2']
       for (const id of TEAMS) await db.rows(sql`insert into teams (id, name) values (${id}, 'n0')`)
-      const writers = new PgTeamStore(db.database.db)
+      const writers = new PgStores(db.database.db)
       const committed = new Set<string>()
       const seen: ChangeEvent[] = []
       let writing = true
@@ -309,18 +309,18 @@ for (const db of await testDatabases(t)) {
               if (conflicting) {
                 // Conflicting writes: the team row's lock is the first write, and the team's counter
                 // (its name) says in which order they were applied.
-                await tx.lockTeam(teamId)
-                const current = Number((await tx.getTeam(teamId))!.name.slice(1))
-                await tx.upsertTeam(teamId, `n${current + 1}`)
+                await tx.accounts.lockTeam(teamId)
+                const current = Number((await tx.accounts.getTeam(teamId))!.name.slice(1))
+                await tx.accounts.upsertTeam(teamId, `n${current + 1}`)
                 await sleep(Math.random() * 4)
-                await tx.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
+                await tx.audit.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
                   { kind: 'member.added', changes: { label, applied: current + 1 } },
                 ])
               } else {
                 // A first write, a pause (others commit meanwhile), then the event.
-                await tx.appendEvent(teamId, { source: 'admin', action: 'first', outcome: 'ok' })
+                await tx.audit.appendEvent(teamId, { source: 'admin', action: 'first', outcome: 'ok' })
                 await sleep(Math.random() * 6)
-                await tx.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
+                await tx.audit.recordChanges(teamId, { source: 'admin', action: 'test', outcome: 'ok' }, [
                   { kind: 'member.added', changes: { label } },
                 ])
               }

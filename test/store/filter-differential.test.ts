@@ -22,7 +22,7 @@ import { matchesFilter } from '../../src/scim/filter/evaluate.js'
 import { formatFilter } from '../../src/scim/filter/format.js'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
-import type { ScimUserRecord } from '../../src/store/team-store.js'
+import type { ScimUserRecord } from '../../src/store/records.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 import {
   filterArbitrary,
@@ -80,13 +80,13 @@ function toRecord(seed: UserSeed, accountId: string): ScimUserRecord {
 }
 
 async function seedTeam(db: TestDatabase, teamId: string, users: readonly UserSeed[]): Promise<Population> {
-  await db.store.upsertTeam(teamId, teamId)
+  await db.store.accounts.upsertTeam(teamId, teamId)
   const records: ScimUserRecord[] = []
   for (const [i, user] of users.entries()) {
     // A distinct account per user, as provisioning links them.
-    const account = await db.store.createAccount({ email: `${teamId}-${i}@accounts.test`, displayName: null })
+    const account = await db.store.accounts.createAccount({ email: `${teamId}-${i}@accounts.test`, displayName: null })
     const record = toRecord(user, account.id)
-    await db.store.insertUser(teamId, record)
+    await db.store.users.insertUser(teamId, record)
     records.push(record)
   }
   return { teamId, records, rendered: records.map((r) => ({ id: r.id, resource: renderUser(r, `http://x/Users/${r.id}`) })) }
@@ -118,7 +118,7 @@ function inMemory(population: Population, filter: Filter): Outcome {
 async function inSql(db: TestDatabase, population: Population, filter: Filter): Promise<Outcome> {
   let result
   try {
-    result = await db.store.listUsers(population.teamId, { filter, startIndex: 1, count: 1000 })
+    result = await db.store.users.listUsers(population.teamId, { filter, startIndex: 1, count: 1000 })
   } catch (error) {
     return refusal(error)
   }
@@ -305,7 +305,7 @@ for (const db of await testDatabases(t)) {
           return expectBadRequest(text, error)
         }
         try {
-          await db.store.listUsers(population.teamId, { filter, startIndex: 1, count: 1000 })
+          await db.store.users.listUsers(population.teamId, { filter, startIndex: 1, count: 1000 })
         } catch (error) {
           expectBadRequest(text, error)
         }

@@ -8,7 +8,7 @@
 import t from 'tap'
 import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
 import { PAGE_KEY_FROM, PAGE_KEY_SLOTS, PAGE_KEY_TTL_SECONDS } from '../../src/store/pg/page-keys.js'
-import type { ListQuery } from '../../src/store/team-store.js'
+import type { ListQuery } from '../../src/store/records.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 const USERS = 2_500
@@ -44,7 +44,7 @@ for (const db of await testDatabases(t)) {
     await seed(db, 'b')
     await db.rows('analyze')
     const { store } = db
-    const ids = async (team: string, q: ListQuery) => (await store.listUsers(team, q)).resources.map((u) => u.id)
+    const ids = async (team: string, q: ListQuery) => (await store.users.listUsers(team, q)).resources.map((u) => u.id)
     /** What OFFSET paging returns: the same list with no key to seek from. */
     const offsetPage = async (team: string, q: ListQuery) => {
       await db.rows('delete from scim_page_keys')
@@ -69,7 +69,7 @@ for (const db of await testDatabases(t)) {
         await db.rows('delete from scim_page_keys')
         const walked: string[] = []
         for (let start = 1; start <= USERS; start += 100) {
-          const page = await store.listUsers('a', query(start, 100, more))
+          const page = await store.users.listUsers('a', query(start, 100, more))
           t.same(
             page.resources.map((u) => u.id),
             expected.get(start),
@@ -82,7 +82,7 @@ for (const db of await testDatabases(t)) {
         t.ok((await keyCount('a')) > 0, `${name}: pages past ${PAGE_KEY_FROM} were remembered`)
       }
       // Groups page the same way (group-queries.ts).
-      const groupIds = async (start: number) => (await store.listGroups('a', query(start, 100))).resources.map((g) => g.id)
+      const groupIds = async (start: number) => (await store.groups.listGroups('a', query(start, 100))).resources.map((g) => g.id)
       const expected: string[][] = []
       for (let start = 1; start <= GROUPS; start += 100) {
         await db.rows('delete from scim_page_keys')
@@ -122,7 +122,7 @@ for (const db of await testDatabases(t)) {
       await ids('b', query(1001, 100))
       t.same(await ids('b', query(1101, 100)), b.slice(1100, 1200), "team b's own page is its own")
       t.ok(
-        (await store.listUsers('b', query(1101, 100))).resources.every((u) => u.userName.endsWith('@b.test')),
+        (await store.users.listUsers('b', query(1101, 100))).resources.every((u) => u.userName.endsWith('@b.test')),
         'and holds its own users only',
       )
     })
@@ -138,8 +138,8 @@ for (const db of await testDatabases(t)) {
       )
       t.same(await ids('a', query(1101, 100)), all.slice(1100, 1200), 'an expired key is not used')
       const kept = await keyCount('a')
-      t.equal((await store.listUsers('a', query(1, 2))).resources.length, 2)
-      t.equal((await store.listUsers('a', query(PAGE_KEY_FROM - 100, 100))).resources.length, 100)
+      t.equal((await store.users.listUsers('a', query(1, 2))).resources.length, 2)
+      t.equal((await store.users.listUsers('a', query(PAGE_KEY_FROM - 100, 100))).resources.length, 100)
       t.equal(await keyCount('a'), kept, "Okta's connection test and pages ending before PAGE_KEY_FROM write no key")
     })
 
@@ -148,8 +148,8 @@ for (const db of await testDatabases(t)) {
       const before = await offsetPage('a', query(1, USERS))
       const seen = [...(await ids('a', query(1001, 100)))]
       // Ten users of pages already read go, and the last user of the page just read.
-      for (const id of [...before.slice(10, 20), before[1099]!]) t.ok(await store.deleteUser('a', id))
-      const next = await store.listUsers('a', query(1101, 100))
+      for (const id of [...before.slice(10, 20), before[1099]!]) t.ok(await store.users.deleteUser('a', id))
+      const next = await store.users.listUsers('a', query(1101, 100))
       t.same(
         next.resources.map((u) => u.id),
         before.slice(1100, 1200),
@@ -157,7 +157,7 @@ for (const db of await testDatabases(t)) {
       )
       t.equal(next.totalResults, USERS - 11, 'totalResults is the current total')
       seen.push(...next.resources.map((u) => u.id))
-      const rest = await store.listUsers('a', query(1201, 1350))
+      const rest = await store.users.listUsers('a', query(1201, 1350))
       t.same(
         rest.resources.map((u) => u.id),
         before.slice(1200),

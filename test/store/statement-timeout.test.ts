@@ -3,7 +3,7 @@ import { sql } from 'drizzle-orm'
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
-import { PgTeamStore } from '../../src/store/pg/pg-team-store.js'
+import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
@@ -19,7 +19,7 @@ for (const db of await testDatabases(t)) {
     t.teardown(() => slow.close())
     // No budget: this test is about the timeout behind it, for what the budget does not foresee.
     const app = await buildApp({
-      store: new PgTeamStore(slow.db, false, { filterMatchBudget: 10_000_000 }),
+      store: new PgStores(slow.db, { filterMatchBudget: 10_000_000 }),
       ping: () => slow.ping(),
       adminTokenHash: hashToken(ADMIN_TOKEN),
       publicBaseUrl: 'http://x',

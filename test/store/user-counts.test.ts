@@ -2,7 +2,8 @@ import t, { type Test } from 'tap'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { parseFilter } from '../../src/scim/filter/parser.js'
-import type { ScimUserRecord, TeamStore } from '../../src/store/team-store.js'
+import type { ScimUserRecord } from '../../src/store/records.js'
+import type { Stores } from '../../src/store/stores.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 /**
@@ -34,19 +35,19 @@ const user = (id: string, accountId: string, active: Active): ScimUserRecord => 
   lastModified: new Date(),
 })
 
-async function apply(store: TeamStore, teamId: string, accountId: string, slots: Map<number, ScimUserRecord>, o: Op): Promise<void> {
+async function apply(store: Stores, teamId: string, accountId: string, slots: Map<number, ScimUserRecord>, o: Op): Promise<void> {
   const current = slots.get(o.slot)
   if (o.kind === 'create' && !current) {
     const created = user(randomUUID(), accountId, o.active)
-    await store.insertUser(teamId, created)
+    await store.users.insertUser(teamId, created)
     slots.set(o.slot, created)
   } else if (o.kind === 'delete' && current) {
-    await store.deleteUser(teamId, current.id)
+    await store.users.deleteUser(teamId, current.id)
     slots.delete(o.slot)
   } else if (o.kind === 'activate' && current) {
-    const fresh = (await store.getUser(teamId, current.id))!
+    const fresh = (await store.users.getUser(teamId, current.id))!
     const next = { ...fresh, active: o.active, version: fresh.version + 1 }
-    if (await store.updateUser(teamId, next, fresh.version)) slots.set(o.slot, next)
+    if (await store.users.updateUser(teamId, next, fresh.version)) slots.set(o.slot, next)
   }
 }
 
@@ -64,7 +65,7 @@ async function check(t: Pick<Test, 'same'>, db: TestDatabase, teamId: string) {
     'counters equal count(*)',
   )
   const list = async (filter?: string) =>
-    (await db.store.listUsers(teamId, { filter: filter ? parseFilter(filter) : undefined, startIndex: 1, count: 1 })).totalResults
+    (await db.store.users.listUsers(teamId, { filter: filter ? parseFilter(filter) : undefined, startIndex: 1, count: 1 })).totalResults
   t.same(
     [await list(), await list('active eq true'), await list('ACTIVE eq false')],
     [counted!.total, counted!.active, counted!.inactive],
@@ -75,8 +76,8 @@ async function check(t: Pick<Test, 'same'>, db: TestDatabase, teamId: string) {
 for (const db of await testDatabases(t)) {
   t.test(db.name, async (t) => {
     await db.reset()
-    await db.store.upsertTeam('counts', 'Counts')
-    const account = await db.store.createAccount({ email: 'c@x.io', displayName: null })
+    await db.store.accounts.upsertTeam('counts', 'Counts')
+    const account = await db.store.accounts.createAccount({ email: 'c@x.io', displayName: null })
 
     t.test('random operation sequences', async (t) => {
       await fc.assert(
@@ -105,7 +106,7 @@ for (const db of await testDatabases(t)) {
     t.test('operations in one transaction that rolls back leave the counters alone', async (t) => {
       await t.rejects(
         db.store.transaction(async (tx) => {
-          await tx.insertUser('counts', user(randomUUID(), account.id, true))
+          await tx.users.insertUser('counts', user(randomUUID(), account.id, true))
           throw new Error('rollback')
         }),
       )

@@ -24,7 +24,9 @@ for (const db of await testDatabases(t)) {
     await db.reset()
     await db.rows(sql`insert into teams (id, name) values ('slow', 'slow')`)
     for (let n = 0; n < EVENTS; n++) {
-      await db.store.recordChanges('slow', { source: 'admin', action: 'test', outcome: 'ok' }, [{ kind: 'member.added', changes: { n } }])
+      await db.store.audit.recordChanges('slow', { source: 'admin', action: 'test', outcome: 'ok' }, [
+        { kind: 'member.added', changes: { n } },
+      ])
     }
 
     const verifier = new Webhook(SECRET)

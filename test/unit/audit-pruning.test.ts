@@ -3,7 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
 import { AUDIT_PRUNE_BATCH_SIZE, scheduleAuditPruning } from '../../src/audit-retention.js'
 import type { EventStore } from '../../src/store/event-store.js'
-import type { TeamStore } from '../../src/store/team-store.js'
+import type { AuditLog } from '../../src/store/audit-log.js'
 
 // The replicas' schedule around the store's prune (test/store/audit-retention.test.ts holds the prune
 // itself to its contract on both databases): when it runs, with which cutoff, and that it stops.
@@ -24,7 +24,7 @@ function recordingStore(deleted = 3) {
       calls.push({ olderThan, batchSize, signal })
       return deleted
     },
-  } as unknown as TeamStore
+  } as unknown as AuditLog
   return { store, calls }
 }
 
@@ -77,7 +77,7 @@ t.test('a failed run is logged as a warning and the next one still runs', async 
       runs++
       throw new Error('database unavailable')
     },
-  } as unknown as TeamStore
+  } as unknown as AuditLog
   const log = recordingLog()
   const pruning = scheduleAuditPruning({ store, retentionDays: 30, log, firstAfterMs: 5, everyMs: 20 })
   t.teardown(() => pruning.stop())
@@ -90,7 +90,7 @@ t.test('the change events are pruned even when the audit log prune fails, and th
     pruneAuditEvents: async () => {
       throw new Error('database unavailable')
     },
-  } as unknown as TeamStore
+  } as unknown as AuditLog
   let changeRuns = 0
   const events = {
     pruneChanges: async () => {

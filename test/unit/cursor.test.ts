@@ -45,7 +45,7 @@ t.test('the cursor key: CURSOR_SECRET, else generated once and shared through th
   for (const db of await testDatabases(t)) {
     await db.reset()
     t.same(
-      await resolveCursorKey('a-configured-cursor-secret-0123456789abc', db.store),
+      await resolveCursorKey('a-configured-cursor-secret-0123456789abc', db.store.settings),
       Buffer.from('a-configured-cursor-secret-0123456789abc'),
       `${db.name}: configured`,
     )
@@ -53,14 +53,14 @@ t.test('the cursor key: CURSOR_SECRET, else generated once and shared through th
     // Replicas starting together: one key wins, and each of them uses it.
     let n = 0
     const keys = await Promise.all(
-      Array.from({ length: 4 }, () => resolveCursorKey(undefined, db.store, (size) => Buffer.alloc(size, ++n))),
+      Array.from({ length: 4 }, () => resolveCursorKey(undefined, db.store.settings, (size) => Buffer.alloc(size, ++n))),
     )
     t.equal(keys[0]!.length, 32, '32 random bytes')
     t.ok(
       keys.every((key) => key.equals(keys[0]!)),
       `${db.name}: every replica has the same key`,
     )
-    t.ok(keys[0]!.equals(await resolveCursorKey(undefined, db.store, () => Buffer.alloc(32, 99))), 'a restart reads it back')
+    t.ok(keys[0]!.equals(await resolveCursorKey(undefined, db.store.settings, () => Buffer.alloc(32, 99))), 'a restart reads it back')
     t.equal((await db.rows('select key from service_settings')).length, 1)
   }
 })

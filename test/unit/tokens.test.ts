@@ -18,14 +18,14 @@ t.test('tokens: prefixed, 32 random bytes, hashed with SHA-256', async (t) => {
 
 t.test('the admin token: configured, else generated once and stored as a hash', async (t) => {
   const [db] = await testDatabases(t)
-  const configured = await resolveAdminToken('my-configured-admin-token-0123456789abc', db!.store)
+  const configured = await resolveAdminToken('my-configured-admin-token-0123456789abc', db!.store.settings)
   t.same(configured, { hash: hashToken('my-configured-admin-token-0123456789abc'), source: 'config' })
-  const first = await resolveAdminToken(undefined, db!.store)
+  const first = await resolveAdminToken(undefined, db!.store.settings)
   t.equal(first.source, 'generated')
   t.ok(first.generated?.startsWith(ADMIN_TOKEN_PREFIX))
   t.equal(first.hash, hashToken(first.generated!))
   const stored = await db!.rows<{ value: string }>('select value from service_settings')
   t.same(stored, [{ value: first.hash }], 'only the hash is stored')
-  const second = await resolveAdminToken(undefined, db!.store)
+  const second = await resolveAdminToken(undefined, db!.store.settings)
   t.same(second, { hash: first.hash, source: 'stored' }, 'printed once: a restart does not show it again')
 })

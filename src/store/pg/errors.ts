@@ -1,4 +1,4 @@
-import { type ConflictRule, StoreConflict, StoreTimeout, StoreUnavailable } from '../team-store.js'
+import { type ConflictRule, StoreConflict, StoreTimeout, StoreUnavailable } from '../store-errors.js'
 
 /** Unique constraints by name (schema.ts) -> the rule they enforce. Anything else stays unmapped. */
 const RULES: Record<string, ConflictRule> = {
@@ -56,4 +56,35 @@ function isConnectionLoss(error: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|connect ECONNREFUSED|Client has encountered a connection error/i.test(
     text,
   )
+}
+
+/**
+ * `port` with every method's failure translated (translateError): the one place where driver errors
+ * leave an adapter as the store's errors, whichever adapter and statement raised them. The methods
+ * are the port object's own and its class's (every port method is async).
+ */
+export function translatingErrors<Port extends object>(port: Port): Port {
+  const translated = Object.create(port) as Record<string, unknown>
+  for (const name of methodNames(port)) {
+    const method = (port as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!
+    translated[name] = async (...args: unknown[]) => {
+      try {
+        return await method.apply(port, args)
+      } catch (error) {
+        throw translateError(error)
+      }
+    }
+  }
+  return translated as Port
+}
+
+/** The names of an object's methods, up its class chain (not Object's own). */
+export function methodNames(object: object): string[] {
+  const names = new Set<string>()
+  for (let o: object | null = object; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
+    for (const name of Object.getOwnPropertyNames(o)) {
+      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name)
+    }
+  }
+  return [...names]
 }

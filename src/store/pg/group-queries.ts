@@ -4,7 +4,7 @@ import { filterToSql, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
 import { scimGroupMembers, scimGroups, scimUsers } from './schema.js'
 import { groupView } from '../../scim/core/group-resource.js'
-import type { GroupMemberRow, ListQuery } from '../team-store.js'
+import type { GroupMemberRow, ListQuery } from '../records.js'
 
 /** Groups' filterable attributes: columns, the document, and members as rows (`members[value eq "..."]`). */
 export const groupSqlResource: SqlResource = {

@@ -4,7 +4,7 @@ import type { Db } from './database.js'
 import { seekableSort, sortToSql, type SqlResource } from './filter-sql.js'
 import { PAGE_KEY_FROM, pageKeys, type SeekableKey } from './page-keys.js'
 import { pageWithTotal } from './paging.js'
-import type { ListQuery } from '../team-store.js'
+import type { ListQuery } from '../records.js'
 
 interface ListedTable {
   readonly table: PgTable

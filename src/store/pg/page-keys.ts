@@ -4,7 +4,7 @@ import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
 import type { Db } from './database.js'
 import { scimPageKeys } from './schema.js'
 import { formatAttrPath, formatFilter } from '../../scim/filter/format.js'
-import type { ListQuery } from '../team-store.js'
+import type { ListQuery } from '../records.js'
 
 /**
  * Index pages that start this far in (an OFFSET of at least this many rows) seek from where the page

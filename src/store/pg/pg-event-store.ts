@@ -1,11 +1,11 @@
 import { sql, type SQL } from 'drizzle-orm'
 import { translateError } from './errors.js'
-import type { Executor } from './pg-team-store.js'
+import type { Executor } from './executor.js'
 import { auditEvents, changeEvents, teams, webhookEndpoints } from './schema.js'
 import { pruneTeamLog, type TeamLog } from './team-log-prune.js'
 import type { ChangeEvent, ChangeEventInput, ChangeKind } from '../../events/change-event.js'
 import type { ClaimedEndpoint, EventStore, WebhookChannel, WebhookEndpointState } from '../event-store.js'
-import type { AuditEventInput } from '../team-store.js'
+import type { AuditEventInput } from '../records.js'
 
 /** The change events as pruning sees them; the lock key (ASCII "scimevpr") is fixed for good. */
 const CHANGE_LOG: TeamLog = {

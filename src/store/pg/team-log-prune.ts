@@ -1,6 +1,6 @@
 import { sql, type SQL } from 'drizzle-orm'
 import type { PgColumn, PgTable } from 'drizzle-orm/pg-core'
-import type { Executor } from './pg-team-store.js'
+import type { Executor } from './executor.js'
 import { teams } from './schema.js'
 
 /** A per-team, append-only log: the audit log and the change events. */

@@ -8,7 +8,8 @@ import type { Filter } from '../../scim/filter/ast.js'
 import { userView } from '../../scim/core/user-resource.js'
 import { pathKey, resolvePath } from '../../scim/core/attribute-path.js'
 import { formatAttrPath, formatFilter } from '../../scim/filter/format.js'
-import { StoreFilterTooBroad, type ListQuery } from '../team-store.js'
+import type { ListQuery } from '../records.js'
+import { StoreFilterTooBroad } from '../store-errors.js'
 
 /**
  * Users' attribute table: what lives in columns, what indexes serve (migrations 0000-0006; each

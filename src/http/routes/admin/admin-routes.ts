@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { actorId, EventsQuery, parseInput, SsoBody, TeamBody, teamIdParam } from './admin-input.js'
 import { eventRoutes, type EventRouteDeps } from './event-routes.js'
 import { rollingTokenCheck } from '../../../auth/admin-token.js'
-import type { Clock } from '../../../provisioning/clock.js'
+import type { Clock } from '../../../clock.js'
 import type { ScimConnections } from '../../../provisioning/scim-connections.js'
 import type { TeamDirectory } from '../../../provisioning/team-directory.js'
 

@@ -6,7 +6,7 @@ import type { ChangeFeed } from '../../../events/change-feed.js'
 import { WebhookUrl } from '../../../events/webhook-url.js'
 import { AdminError } from '../../../provisioning/admin-error.js'
 import type { EventStore, WebhookEndpointState } from '../../../store/event-store.js'
-import type { TeamStore } from '../../../store/team-store.js'
+import type { AccountStore } from '../../../store/account-store.js'
 
 /** The longest long poll: under the 60 s idle timeouts of common proxies and load balancers. */
 export const MAX_FEED_WAIT_SECONDS = 30
@@ -18,7 +18,7 @@ const FeedQuery = z.strictObject({
 })
 
 export interface EventRouteDeps {
-  store: TeamStore
+  store: AccountStore
   feed: ChangeFeed
   events: EventStore
   /** Whether this deployment delivers webhooks (WEBHOOK_SECRET set), and to which service URL. */

@@ -10,7 +10,7 @@ import { MAX_GROUPS_RETURNED } from '../../../scim/limits.js'
 import { renderGroup } from '../../../scim/core/group-resource.js'
 import type { Projection } from '../../../scim/core/projection.js'
 import { renderUser } from '../../../scim/core/user-resource.js'
-import type { ScimUserRecord } from '../../../store/team-store.js'
+import type { ScimUserRecord } from '../../../store/records.js'
 
 /** The URL of a User of the request's endpoint: its Location header and meta.location. */
 export const userLocation = (request: FastifyRequest, id: string) => `${endpointUrl(request)}/Users/${id}`

@@ -11,7 +11,7 @@ import { decodeCursor, encodeCursor, type CursorKey } from '../../../scim/protoc
 import { listResponse } from '../../../scim/protocol/list-response.js'
 import { parseListRequest } from '../../../scim/protocol/list-request.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
-import type { ListQuery } from '../../../store/team-store.js'
+import type { ListQuery } from '../../../store/records.js'
 
 /** A list request (query string or SearchRequest body) as a store query plus its projection. */
 export interface ParsedListRequest {

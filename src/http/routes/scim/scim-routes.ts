@@ -7,13 +7,14 @@ import { rootSearchRoutes } from './root-search.js'
 import type { ParsedListRequest } from './scim-list.js'
 import { endpointIdParam } from './scim-request.js'
 import { userRoutes } from './users.js'
-import type { Clock } from '../../../provisioning/clock.js'
+import type { Clock } from '../../../clock.js'
 import type { GroupProvisioning } from '../../../provisioning/group-provisioning.js'
 import type { UserProvisioning } from '../../../provisioning/user-provisioning.js'
 import type { ServiceLimits } from '../../../scim/limits.js'
 import type { CursorKey } from '../../../scim/protocol/cursor.js'
 import { ScimError } from '../../../scim/protocol/scim-error.js'
-import type { ListResult, ScimUserRecord, TeamStore } from '../../../store/team-store.js'
+import type { ListResult, ScimUserRecord } from '../../../store/records.js'
+import type { Ports } from '../../../store/stores.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -36,7 +37,7 @@ export interface UsersReadAhead {
 }
 
 export interface ScimRouteDeps {
-  store: TeamStore
+  store: Pick<Ports, 'credentials' | 'connections'>
   clock: Clock
   users: UserProvisioning
   groups: GroupProvisioning

@@ -11,7 +11,7 @@ import { withinObjectSize } from '../../../scim/core/resource-input.js'
 import { userView } from '../../../scim/core/user-resource.js'
 import { etag } from '../../../scim/protocol/entity-tag.js'
 import { applyPatch, parsePatchRequest } from '../../../scim/patch/index.js'
-import type { ListResult, ScimUserRecord } from '../../../store/team-store.js'
+import type { ListResult, ScimUserRecord } from '../../../store/records.js'
 
 export interface UserRouteDeps {
   users: UserProvisioning
