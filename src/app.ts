@@ -69,6 +69,8 @@ export interface AppDeps {
   events?: {
     store: EventStore
     signal: ChangeSignal
+    /** The process's feed, shared with its webhook deliverer; absent, one of the app's own. */
+    feed?: ChangeFeed
     pollMs?: number
     /** Whether webhooks are delivered (WEBHOOK_SECRET), and WEBHOOK_URL: shown with each endpoint's state. */
     webhooks?: { enabled: boolean; serviceUrl?: string | undefined }
@@ -150,7 +152,7 @@ export async function buildApp(deps: AppDeps): Promise<FastifyInstance> {
           events: {
             store: deps.store.accounts,
             events: deps.events.store,
-            feed: new ChangeFeed(deps.events.store, deps.events.signal, { pollMs: deps.events.pollMs ?? 1_000 }),
+            feed: deps.events.feed ?? new ChangeFeed(deps.events.store, deps.events.signal, { pollMs: deps.events.pollMs ?? 1_000 }),
             webhooks: deps.events.webhooks ?? { enabled: false },
           },
         }

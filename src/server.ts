@@ -10,6 +10,7 @@ import { describeError, openDatabase } from './store/pg/database.js'
 import { PgStores } from './store/pg/pg-stores.js'
 import { PgEventStore } from './store/pg/pg-event-store.js'
 import { listenForChanges } from './store/pg/pg-change-listener.js'
+import { ChangeFeed } from './events/change-feed.js'
 import { ChangeSignal } from './events/change-signal.js'
 import { WebhookDeliverer } from './events/webhook-deliverer.js'
 import { registerEventMetrics } from './http/event-metrics.js'
@@ -89,9 +90,12 @@ async function main(): Promise<void> {
   // How often the feed's waiters and the deliverer look without a wake-up: PostgreSQL wakes them
   // through LISTEN/NOTIFY, so polling is only a backstop there; PGlite has only this process's wake-ups.
   const changePollMs = database.kind === 'pglite' ? 250 : 1_000
+  // One feed per process: its long polls and the deliverer's endpoints share one reader of new events.
+  const feed = new ChangeFeed(events, changes, { pollMs: changePollMs })
   const deliverer = config.webhookSecret
     ? new WebhookDeliverer({
         events,
+        feed,
         signal: changes,
         serviceUrl: config.webhookUrl,
         secret: config.webhookSecret,
@@ -118,6 +122,7 @@ async function main(): Promise<void> {
     events: {
       store: events,
       signal: changes,
+      feed,
       // PGlite: every commit is this process's own and wakes the feed directly; the poll is a backstop.
       pollMs: changePollMs,
       webhooks: { enabled: deliverer !== undefined, serviceUrl: config.webhookUrl },

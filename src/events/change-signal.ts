@@ -7,16 +7,29 @@
 export class ChangeSignal {
   private waiters = new Set<() => void>()
   private closed = false
+  private notified = 0
+
+  /**
+   * Counts notify() calls: a waiter that reads between two waits passes the count it saw before its
+   * read, and a commit that came during the read ends the next wait at once instead of being missed.
+   */
+  get generation(): number {
+    return this.notified
+  }
 
   notify(): void {
+    this.notified++
     const waiters = [...this.waiters]
     this.waiters.clear()
     for (const wake of waiters) wake()
   }
 
-  /** Resolves on the next notify(), after `ms`, on `abort`, or at once once closed (shutdown). */
-  wait(ms: number, abort?: AbortSignal): Promise<void> {
-    if (this.closed || abort?.aborted || ms <= 0) return Promise.resolve()
+  /**
+   * Resolves on the next notify(), after `ms`, on `abort`, or at once once closed (shutdown), or when
+   * a notify() came since `generation` was read.
+   */
+  wait(ms: number, abort?: AbortSignal, since?: number): Promise<void> {
+    if (this.closed || abort?.aborted || ms <= 0 || (since !== undefined && since !== this.notified)) return Promise.resolve()
     return new Promise((resolve) => {
       const done = () => {
         clearTimeout(timer)

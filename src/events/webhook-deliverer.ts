@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { Webhook } from 'standardwebhooks'
 import { renderChangeEvent, type ChangeEvent } from './change-event.js'
+import { ChangeFeed } from './change-feed.js'
 import type { ChangeSignal } from './change-signal.js'
 import type { ClaimedEndpoint, EventStore, WebhookChannel } from '../store/event-store.js'
 
@@ -11,10 +12,12 @@ export interface WebhookObserver {
 
 export interface DelivererOptions {
   readonly events: EventStore
+  /** This process's feed: endpoints that caught up wait on it for the next commit, with its long polls (absent: one of its own). */
+  readonly feed?: ChangeFeed
   readonly signal: ChangeSignal
   /** WEBHOOK_URL: every team's events go there (the service channel). */
   readonly serviceUrl?: string | undefined
-  /** WEBHOOK_SECRET (whsec_ and base64, the Standard Webhooks form). */
+  /** WEBHOOK_SECRET (whsec_ and base64, the Standard Webhooks form): signs the service channel, and team URLs set before each had its own. */
   readonly secret: string
   /** One delivery's limit (WEBHOOK_TIMEOUT_MS); the lease outlasts it. */
   readonly timeoutMs: number
@@ -28,6 +31,9 @@ export interface DelivererOptions {
   readonly backoffMs?: (attempts: number) => number
 }
 
+/** Endpoints one replica delivers at once by default. */
+const DEFAULT_CONCURRENCY = 64
+
 /** 1 s, 2 s, 4 s ... doubling up to 5 minutes, with up to 20% jitter so receivers coming back are not hit in step. */
 export function exponentialBackoff(attempts: number): number {
   const base = Math.min(300_000, 1_000 * 2 ** Math.min(attempts - 1, 20))
@@ -36,6 +42,13 @@ export function exponentialBackoff(attempts: number): number {
 
 /** Events delivered to one endpoint before its lease is given back, so that other endpoints get their turn. */
 const EVENTS_PER_LEASE = 500
+
+/**
+ * How long an endpoint that caught up keeps its lease, waiting for the team's next commit, while
+ * this replica has a free slot: a busy team's next event goes out on the commit's wake-up instead of
+ * after a new claim (three statements). Well under a third of the shortest lease.
+ */
+const HOLD_MS = 1_000
 
 /**
  * Webhook delivery (issue #17), on every replica. Each endpoint (a team's service or team channel)
@@ -49,13 +62,30 @@ const EVENTS_PER_LEASE = 500
  */
 export class WebhookDeliverer {
   private readonly owner = randomUUID()
-  private readonly signer: Webhook
+  /** Signers by secret: WEBHOOK_SECRET's and each team URL's own. */
+  private readonly signers = new Map<string, Webhook>()
+  /** Deliveries in progress, one per endpoint held. */
+  private readonly active = new Set<Promise<void>>()
   private readonly stopping = new AbortController()
   private running: Promise<void> | undefined
   private lastEnsured = 0
+  private lastSwept = 0
+
+  private readonly feed: ChangeFeed
 
   constructor(private readonly options: DelivererOptions) {
-    this.signer = new Webhook(options.secret)
+    this.feed = options.feed ?? new ChangeFeed(options.events, options.signal, { pollMs: options.pollMs ?? 1_000 })
+  }
+
+  private signer(endpoint: ClaimedEndpoint): Webhook {
+    const secret = endpoint.secret ?? this.options.secret
+    let signer = this.signers.get(secret)
+    if (!signer) {
+      // A handful of team secrets change at a time; the map is cleared rather than grown without end.
+      if (this.signers.size > 10_000) this.signers.clear()
+      this.signers.set(secret, (signer = new Webhook(secret)))
+    }
+    return signer
   }
 
   private get leaseMs(): number {
@@ -81,14 +111,18 @@ export class WebhookDeliverer {
    * claims more; with nothing to deliver it waits for a wake-up or the poll interval.
    */
   private async loop(): Promise<void> {
-    const { events, signal, log, pollMs = 1_000, concurrency = 16 } = this.options
-    const active = new Set<Promise<void>>()
+    const { events, signal, log, pollMs = 1_000, concurrency = DEFAULT_CONCURRENCY } = this.options
+    const active = this.active
     while (!this.stopping.signal.aborted && !signal.isClosed) {
       let claimed = 0
       try {
+        // WEBHOOK_URL's endpoint rows: each second for teams created in the last two minutes (an index
+        // range), every team at start and every ten minutes (teams made while this replica could not look).
         if (this.options.serviceUrl && Date.now() - this.lastEnsured > 1_000) {
-          await events.ensureServiceEndpoints()
+          const sweep = Date.now() - this.lastSwept > 600_000
+          await events.ensureServiceEndpoints(sweep ? undefined : new Date(Date.now() - 120_000))
           this.lastEnsured = Date.now()
+          if (sweep) this.lastSwept = this.lastEnsured
         }
         const free = concurrency - active.size
         const endpoints = free > 0 ? await events.claimWebhookEndpoints(this.owner, this.leaseMs, free, this.channels) : []
@@ -113,21 +147,33 @@ export class WebhookDeliverer {
   }
 
   private async deliver(endpoint: ClaimedEndpoint): Promise<void> {
-    const { events, observe } = this.options
+    const { feed } = this
+    const { events, observe, concurrency = DEFAULT_CONCURRENCY } = this.options
     const url = endpoint.channel === 'service' ? this.options.serviceUrl : endpoint.url
+    const signer = this.signer(endpoint)
     let position = endpoint.position
     // The lease is extended with each recorded batch. A batch ends early once a third of the lease
     // has passed: a post lasts timeoutMs at most and the lease is 2 x timeoutMs + 5 s, so a slow
     // receiver never outlasts the lease and lets another replica post the same events beside this one.
     let renewed = Date.now()
     for (let sent = 0; sent < EVENTS_PER_LEASE && url;) {
-      const batch = await events.listChanges({ teamId: endpoint.teamId }, position, 50)
+      // Caught up after a batch: wait on the feed for the team's next commit while a slot is free;
+      // with every slot taken the lease goes back, so that other endpoints get their turn.
+      const hold = sent > 0 && this.active.size < concurrency && !this.stopping.signal.aborted ? HOLD_MS : 0
+      const { events: batch } = await feed.read({
+        teamId: endpoint.teamId,
+        after: position,
+        limit: 50,
+        waitMs: hold,
+        abort: this.stopping.signal,
+        capped: false,
+      })
       if (batch.length === 0) break
       let delivered = position
       let count = 0
       for (const event of batch) {
         if (this.stopping.signal.aborted || (count > 0 && Date.now() - renewed > this.leaseMs / 3)) break
-        const failure = await this.post(url, event)
+        const failure = await this.post(url, signer, event)
         if (failure !== undefined) {
           // What did arrive is recorded first: the next attempt starts with the event that failed.
           if (count > 0) await events.recordDelivery(endpoint, delivered, count, this.leaseMs)
@@ -153,7 +199,7 @@ export class WebhookDeliverer {
   }
 
   /** One signed POST; undefined when the receiver answered 2xx, else what went wrong (for the endpoint's state). */
-  private async post(url: string, event: ChangeEvent): Promise<string | undefined> {
+  private async post(url: string, signer: Webhook, event: ChangeEvent): Promise<string | undefined> {
     const rendered = renderChangeEvent(event)
     const body = JSON.stringify({ type: event.kind, timestamp: rendered.occurredAt, data: rendered })
     const id = rendered.id as string
@@ -166,7 +212,7 @@ export class WebhookDeliverer {
           'user-agent': 'compound-scim-webhooks',
           'webhook-id': id,
           'webhook-timestamp': String(Math.floor(now.getTime() / 1000)),
-          'webhook-signature': this.signer.sign(id, now, body),
+          'webhook-signature': signer.sign(id, now, body),
         },
         body,
         redirect: 'manual',

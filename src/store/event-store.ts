@@ -34,6 +34,8 @@ export interface ClaimedEndpoint {
   readonly teamId: string
   readonly channel: WebhookChannel
   readonly url: string | null
+  /** The team channel's own signing secret; null on the service channel and on a team URL set before secrets were issued. */
+  readonly secret: string | null
   readonly position: number
   readonly attempts: number
   /**
@@ -43,22 +45,40 @@ export interface ClaimedEndpoint {
   readonly lease: string
 }
 
+/** A page of the feed. */
+export interface ChangePage {
+  readonly events: ChangeEvent[]
+  /**
+   * Where the next page starts: the last event of a full page, else the highest id below which no
+   * transaction can still commit (a cursor may move there: no event can appear behind it).
+   */
+  readonly through: number
+}
+
 export interface EventStore {
   /**
    * The events after id `after` in id order, at most `limit`, of one team or (no teamId) of all
    * teams. Only ids below which no transaction can still commit are handed out, so a follower that
    * moves its cursor past an event can never miss one committed later.
    */
-  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangeEvent[]>
+  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangePage>
 
   /** Deletes events older than `olderThan`, like TeamStore.pruneAuditEvents (one pruner at a time). */
   pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number>
 
-  /** Sets (url) or removes (null) the team's own webhook URL; the cursor survives a URL change. */
-  setTeamWebhook(teamId: string, url: string | null): Promise<void>
+  /**
+   * Sets the team's own webhook URL; the cursor and the signing secret survive a URL change. A new
+   * endpoint, or `rotateSecret`, gets `newSecret` as its secret: the result says whether it was taken.
+   */
+  setTeamWebhook(teamId: string, url: string, secret: { newSecret: string; rotateSecret: boolean }): Promise<{ secretIssued: boolean }>
+  /** Removes the team's own webhook URL (its cursor and secret with it); false when it had none. */
+  removeTeamWebhook(teamId: string): Promise<boolean>
   webhookStates(teamId: string): Promise<WebhookEndpointState[]>
-  /** Makes a service-channel row for every team that has none (WEBHOOK_URL is set). */
-  ensureServiceEndpoints(): Promise<void>
+  /**
+   * Makes a service-channel row for every team that has none (WEBHOOK_URL is set); with `createdSince`,
+   * only among teams created since then (an index range instead of every team).
+   */
+  ensureServiceEndpoints(createdSince?: Date): Promise<void>
   /**
    * Leases up to `limit` endpoints that are due and have events waiting, FOR UPDATE SKIP LOCKED: an
    * endpoint is delivered by one replica at a time, and a lease that runs out (a replica died) lets

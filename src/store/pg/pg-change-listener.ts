@@ -31,7 +31,10 @@ export function listenForChanges(url: string, onChange: () => void, log: { warn(
     // Keepalive: a connection a network device dropped silently would otherwise look alive for good,
     // and the followers would fall back to polling without anyone knowing.
     const next = new pg.Client({ connectionString: url, keepAlive: true, application_name: LISTENER_NAME })
-    next.on('notification', () => onChange())
+    // This replica's own NOTIFYs come back on the session that sent them: its commits woke it already.
+    next.on('notification', (message) => {
+      if (message.processId !== (next as unknown as { processID?: number }).processID) onChange()
+    })
     const lost = (error?: Error) => {
       if (client === next) client = undefined
       if (closed) return

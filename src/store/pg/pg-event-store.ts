@@ -4,7 +4,7 @@ import type { Executor } from './executor.js'
 import { auditEvents, changeEvents, teams, webhookEndpoints } from './schema.js'
 import { pruneTeamLog, type TeamLog } from './team-log-prune.js'
 import type { ChangeEvent, ChangeEventInput, ChangeKind } from '../../events/change-event.js'
-import type { ClaimedEndpoint, EventStore, WebhookChannel, WebhookEndpointState } from '../event-store.js'
+import type { ChangePage, ClaimedEndpoint, EventStore, WebhookChannel, WebhookEndpointState } from '../event-store.js'
 import type { AuditEventInput } from '../records.js'
 
 /** The change events as pruning sees them; the lock key (ASCII "scimevpr") is fixed for good. */
@@ -38,15 +38,6 @@ const CHANGE_LOG: TeamLog = {
  */
 
 /**
- * Statement 1: the sequence's last value, then a transaction id (the projection runs after the scan);
- * and the oldest transaction running when the statement started, which confirms earlier samples.
- */
-const SAMPLE = sql`
-  select set_config('synchronous_commit', 'off', true) as async, s.last, pg_current_xact_id()::text as xid,
-    pg_snapshot_xmin(pg_current_snapshot())::text as xmin
-  from (select case when is_called then last_value else 0 end as last from change_events_id_seq) as s`
-
-/**
  * The audit entry and the change events of one write, in one statement (one round trip on the
  * request path): the events as one JSON array, inserted in its order.
  */
@@ -75,6 +66,14 @@ export function recordChangesQuery(teamId: string, audit: AuditEventInput, chang
     order by e.n`
 }
 
+/** The sample columns of a statement with the bound's CTEs (strings: bigint and xid8 as text). */
+interface SampleRow {
+  sample_last: string
+  sample_xid: string
+  sample_xmin: string
+  bound: string
+}
+
 interface EventRow {
   team_id: string
   id: string | number
@@ -90,6 +89,7 @@ interface EndpointRow {
   team_id: string
   channel: WebhookChannel
   url: string | null
+  secret?: string | null
   cursor_id: string | number
   attempts: number
   lease_owner: string
@@ -116,6 +116,7 @@ function toClaimed(row: EndpointRow): ClaimedEndpoint {
     teamId: row.team_id,
     channel: row.channel,
     url: row.url,
+    secret: row.secret ?? null,
     position: Number(row.cursor_id),
     attempts: row.attempts,
     lease: row.lease_owner,
@@ -151,48 +152,100 @@ export class PgEventStore implements EventStore {
     }
   }
 
-  /** A bound being computed: callers arriving meanwhile share it (a lower bound is always safe to use). */
-  private computing: Promise<number> | undefined
-
-  /** The id up to which the feed may hand out events now (the two steps above). */
-  private bound(): Promise<number> {
-    this.computing ??= this.computeBound().finally(() => (this.computing = undefined))
-    return this.computing
-  }
-
-  private async computeBound(): Promise<number> {
-    const [sample] = rowsOf<{ last: string | number; xid: string; xmin: string }>(await this.db.execute(SAMPLE))
-    this.confirm(BigInt(sample!.xmin))
-    this.pending.push({ last: Number(sample!.last), xid: BigInt(sample!.xid) })
-    // At most 64 samples: past that, the newest takes the place of the one before it. The oldest are
-    // kept, since they are the next to be confirmed: dropping them instead, reads more frequent than
-    // overlapping long transactions end would throw every sample away before it could be confirmed,
-    // and the bound would never move (test/store/change-feed.test.ts, "overlapping").
-    if (this.pending.length > 64) this.pending.splice(this.pending.length - 2, 1)
-    const [check] = rowsOf<{ xmin: string }>(await this.db.execute(sql`select pg_snapshot_xmin(pg_current_snapshot())::text as xmin`))
-    this.confirm(BigInt(check!.xmin))
-    return this.confirmed
+  /**
+   * The bound as two CTEs for a statement that reads events or endpoints (one round trip, not three):
+   * `sample` takes a new sample (the sequence's last value, then a transaction id: the projection
+   * runs after the scan) and the oldest transaction running when the statement started; `bound` is
+   * the highest id confirmed by that xmin among the confirmed bound and the pending samples passed in.
+   * The statement's events are read in the same snapshot, so every transaction below xmin is visible.
+   */
+  private boundCtes(): SQL {
+    const lasts = `{${this.pending.map((p) => p.last).join(',')}}`
+    const xids = `{${this.pending.map((p) => p.xid.toString()).join(',')}}`
+    return sql`sample as materialized (
+        select set_config('synchronous_commit', 'off', true) as async, s.last, pg_current_xact_id() as xid,
+          pg_snapshot_xmin(pg_current_snapshot()) as xmin
+        from (select case when is_called then last_value else 0 end as last from change_events_id_seq) as s
+      ), bound as materialized (
+        select greatest(${this.confirmed}::bigint, coalesce(max(p.last), 0)) as id
+        from sample left join unnest(${lasts}::bigint[], ${xids}::xid8[]) as p(last, xid) on p.xid < sample.xmin
+      )`
   }
 
   /** Every pending sample whose transaction id the oldest running transaction has passed is final. */
   private confirm(xmin: bigint): void {
-    while (this.pending.length > 0 && this.pending[0]!.xid < xmin) {
-      this.confirmed = Math.max(this.confirmed, this.pending.shift()!.last)
-    }
+    this.pending = this.pending.filter((p) => {
+      if (p.xid >= xmin) return true
+      this.confirmed = Math.max(this.confirmed, p.last)
+      return false
+    })
   }
 
-  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangeEvent[]> {
+  /** Confirms what the statement's xmin confirms and keeps its sample for a later statement to confirm. */
+  private observe(row: SampleRow): void {
+    this.confirm(BigInt(row.sample_xmin))
+    // Concurrent statements come back in any order: the samples stay in transaction id order. At most
+    // 64: past that, the newest takes the place of the one before it. The oldest are kept, since they
+    // are the next to be confirmed: dropping them instead, reads more frequent than overlapping long
+    // transactions end would throw every sample away before it could be confirmed, and the bound
+    // would never move (test/store/change-feed.test.ts, "overlapping").
+    const sample = { last: Number(row.sample_last), xid: BigInt(row.sample_xid) }
+    const at = this.pending.findIndex((p) => p.xid > sample.xid)
+    this.pending.splice(at === -1 ? this.pending.length : at, 0, sample)
+    if (this.pending.length > 64) this.pending.splice(this.pending.length - 2, 1)
+  }
+
+  /** The sample's columns a statement with boundCtes() returns on every row. */
+  private static readonly SAMPLE_COLUMNS = sql`sample.last::text as sample_last, sample.xid::text as sample_xid,
+    sample.xmin::text as sample_xmin, bound.id::text as bound`
+
+  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangePage> {
     return this.run(async () => {
-      const bound = await this.bound()
-      if (bound <= after) return []
-      const team = scope.teamId === undefined ? sql`` : sql`and ${changeEvents.teamId} = ${scope.teamId}`
-      const result = await this.db.execute(sql`
-        select team_id, id, at, kind, account_id, resource_type, resource_id, changes
-        from ${changeEvents}
-        where id > ${after} and id <= ${bound} ${team}
-        order by id
-        limit ${limit}`)
-      return rowsOf<EventRow>(result).map(toEvent)
+      const team = scope.teamId === undefined ? sql`` : sql`and e.team_id = ${scope.teamId}`
+      const rows = rowsOf<SampleRow & Partial<EventRow>>(
+        await this.db.execute(sql`
+          with ${this.boundCtes()}
+          select ${PgEventStore.SAMPLE_COLUMNS}, e.*
+          from sample cross join bound
+          left join lateral (
+            select e.team_id, e.id, e.at, e.kind, e.account_id, e.resource_type, e.resource_id, e.changes
+            from ${changeEvents} e
+            where e.id > ${after} and e.id <= bound.id ${team}
+            order by e.id
+            limit ${limit}
+          ) e on true
+          order by e.id`),
+      )
+      const sample = rows[0]!
+      this.observe(sample)
+      const events = rows.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow))
+      let bound = Math.max(after, Number(sample.bound))
+      // Ids past the bound that this statement's sample saw (a commit just before it, on a quiet
+      // server): a second statement confirms the sample if every transaction running at it has ended
+      // since, and reads that stretch. Without it a lone commit would wait for the next read.
+      if (events.length < limit && Number(sample.sample_last) > bound) {
+        const more = rowsOf<{ xmin: string } & Partial<EventRow>>(
+          await this.db.execute(sql`
+            with x as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
+            select x.xmin::text as xmin, e.* from x
+            left join lateral (
+              select e.team_id, e.id, e.at, e.kind, e.account_id, e.resource_type, e.resource_id, e.changes
+              from ${changeEvents} e
+              where x.xmin > ${sample.sample_xid}::xid8 and e.id > ${bound} and e.id <= ${sample.sample_last}::bigint ${team}
+              order by e.id
+              limit ${limit - events.length}
+            ) e on true
+            order by e.id`),
+        )
+        const xmin = BigInt(more[0]!.xmin)
+        this.confirm(xmin)
+        if (xmin > BigInt(sample.sample_xid)) {
+          events.push(...more.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow)))
+          bound = Number(sample.sample_last)
+        }
+      }
+      // A full page ends at its last event; a shorter one holds every event up to the bound, which nothing can still fill.
+      return { events, through: events.length === limit ? events.at(-1)!.id : bound }
     })
   }
 
@@ -200,46 +253,59 @@ export class PgEventStore implements EventStore {
     return this.run(() => pruneTeamLog(this.db, CHANGE_LOG, olderThan, batchSize, signal))
   }
 
-  setTeamWebhook(teamId: string, url: string | null): Promise<void> {
+  setTeamWebhook(teamId: string, url: string, secret: { newSecret: string; rotateSecret: boolean }): Promise<{ secretIssued: boolean }> {
     return this.run(async () => {
-      if (url === null) {
-        await this.db.execute(sql`delete from ${webhookEndpoints} where team_id = ${teamId} and channel = 'team'`)
-        return
-      }
       // A new endpoint starts at the feed's beginning: the receiver gets the team's retained history.
-      await this.db.execute(sql`
-        insert into ${webhookEndpoints} (team_id, channel, url) values (${teamId}, 'team', ${url})
-        on conflict (team_id, channel) do update set url = excluded.url, attempts = 0, next_attempt_at = now()`)
+      // The secret is replaced only when asked (or when there is none): a URL change keeps the receiver's.
+      const [row] = rowsOf<{ issued: boolean }>(
+        await this.db.execute(sql`
+          insert into ${webhookEndpoints} (team_id, channel, url, secret) values (${teamId}, 'team', ${url}, ${secret.newSecret})
+          on conflict (team_id, channel) do update set url = excluded.url, attempts = 0, next_attempt_at = now(),
+            secret = case when ${secret.rotateSecret} or ${webhookEndpoints.secret} is null then excluded.secret else ${webhookEndpoints.secret} end
+          returning secret = ${secret.newSecret} as issued`),
+      )
+      return { secretIssued: row!.issued }
+    })
+  }
+
+  removeTeamWebhook(teamId: string): Promise<boolean> {
+    return this.run(async () => {
+      const result = await this.db.execute(sql`
+        delete from ${webhookEndpoints} where team_id = ${teamId} and channel = 'team' returning 1 as ok`)
+      return rowsOf(result).length > 0
     })
   }
 
   webhookStates(teamId: string): Promise<WebhookEndpointState[]> {
     return this.run(async () => {
-      const bound = await this.bound()
       const result = await this.db.execute(sql`
-        select w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.next_attempt_at,
+        with ${this.boundCtes()}
+        select ${PgEventStore.SAMPLE_COLUMNS}, w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.next_attempt_at,
           w.delivered, w.last_delivered_at, w.last_failure_at, w.last_error, p.pending, p.oldest
-        from ${webhookEndpoints} w
+        from sample cross join bound
+        join ${webhookEndpoints} w on w.team_id = ${teamId}
         cross join lateral (
           select count(*)::int as pending, min(e.at) as oldest from (
             select e.at from ${changeEvents} e
-            where e.team_id = w.team_id and e.id > w.cursor_id and e.id <= ${bound}
+            where e.team_id = w.team_id and e.id > w.cursor_id and e.id <= bound.id
             limit 100000
           ) e
         ) p
-        where w.team_id = ${teamId}
         order by w.channel`)
-      return rowsOf<
-        EndpointRow & {
-          next_attempt_at: Date | string
-          delivered: string | number
-          last_delivered_at: Date | string | null
-          last_failure_at: Date | string | null
-          last_error: string | null
-          pending: number
-          oldest: Date | string | null
-        }
-      >(result).map((row) => ({
+      const rows = rowsOf<
+        SampleRow &
+          EndpointRow & {
+            next_attempt_at: Date | string
+            delivered: string | number
+            last_delivered_at: Date | string | null
+            last_failure_at: Date | string | null
+            last_error: string | null
+            pending: number
+            oldest: Date | string | null
+          }
+      >(result)
+      if (rows[0]) this.observe(rows[0])
+      return rows.map((row) => ({
         ...toClaimed(row),
         nextAttemptAt: new Date(row.next_attempt_at),
         delivered: Number(row.delivered),
@@ -252,39 +318,44 @@ export class PgEventStore implements EventStore {
     })
   }
 
-  ensureServiceEndpoints(): Promise<void> {
+  ensureServiceEndpoints(createdSince?: Date): Promise<void> {
     return this.run(async () => {
+      const recent = createdSince ? sql`t.created_at >= ${createdSince.toISOString()}::timestamptz and` : sql``
       await this.db.execute(sql`
         insert into ${webhookEndpoints} (team_id, channel)
         select t.id, 'service' from ${teams} t
-        where not exists (select 1 from ${webhookEndpoints} w where w.team_id = t.id and w.channel = 'service')
+        where ${recent} not exists (select 1 from ${webhookEndpoints} w where w.team_id = t.id and w.channel = 'service')
         on conflict do nothing`)
     })
   }
 
   claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]> {
     return this.run(async () => {
-      const bound = await this.bound()
-      const result = await this.db.execute(sql`
-        with due as (
-          select ${webhookEndpoints.teamId} as team_id, ${webhookEndpoints.channel} as channel from ${webhookEndpoints}
-          where ${webhookEndpoints.nextAttemptAt} <= now()
-            and (${webhookEndpoints.leasedUntil} is null or ${webhookEndpoints.leasedUntil} < now())
-            and ${deliverable(channels)}
-            and exists (
-              select 1 from ${changeEvents} e
-              where e.team_id = ${webhookEndpoints.teamId}
-                and e.id > ${webhookEndpoints.cursorId} and e.id <= ${bound}
-            )
-          order by ${webhookEndpoints.nextAttemptAt}
-          limit ${limit}
-          for update skip locked
-        )
-        update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond',
-          lease_owner = ${owner} || ':' || gen_random_uuid()::text
-        from due where w.team_id = due.team_id and w.channel = due.channel
-        returning w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.lease_owner`)
-      return rowsOf<EndpointRow>(result).map(toClaimed)
+      const rows = rowsOf<SampleRow & Partial<EndpointRow>>(
+        await this.db.execute(sql`
+          with ${this.boundCtes()}, due as (
+            select ${webhookEndpoints.teamId} as team_id, ${webhookEndpoints.channel} as channel from ${webhookEndpoints}
+            where ${webhookEndpoints.nextAttemptAt} <= now()
+              and (${webhookEndpoints.leasedUntil} is null or ${webhookEndpoints.leasedUntil} < now())
+              and ${deliverable(channels)}
+              and exists (
+                select 1 from ${changeEvents} e
+                where e.team_id = ${webhookEndpoints.teamId}
+                  and e.id > ${webhookEndpoints.cursorId} and e.id <= (select id from bound)
+              )
+            order by ${webhookEndpoints.nextAttemptAt}
+            limit ${limit}
+            for update skip locked
+          ), claimed as (
+            update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond',
+              lease_owner = ${owner} || ':' || gen_random_uuid()::text
+            from due where w.team_id = due.team_id and w.channel = due.channel
+            returning w.team_id, w.channel, w.url, w.secret, w.cursor_id, w.attempts, w.lease_owner
+          )
+          select ${PgEventStore.SAMPLE_COLUMNS}, claimed.* from sample cross join bound left join claimed on true`),
+      )
+      this.observe(rows[0]!)
+      return rows.filter((row) => row.team_id !== null && row.team_id !== undefined).map((row) => toClaimed(row as EndpointRow))
     })
   }
 

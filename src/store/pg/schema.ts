@@ -39,11 +39,17 @@ export const accounts = pgTable(
   (t) => [uniqueIndex('accounts_email_key').on(sql`lower(${t.email} collate "C")`)],
 )
 
-export const teams = pgTable('teams', {
-  id: text('id').primaryKey(),
-  name: text('name').notNull(),
-  ...timestamps,
-})
+export const teams = pgTable(
+  'teams',
+  {
+    id: text('id').primaryKey(),
+    name: text('name').notNull(),
+    ...timestamps,
+  },
+  // The webhook deliverer looks for teams created in the last minutes each second (new teams get a
+  // WEBHOOK_URL endpoint at once) without reading every team.
+  (t) => [index('teams_created_idx').on(t.createdAt)],
+)
 
 /** One team per account (DESIGN.md §1): account_id is unique across all teams. */
 export const teamMemberships = pgTable(
@@ -315,6 +321,12 @@ export const webhookEndpoints = pgTable(
       .references(() => teams.id, { onDelete: 'cascade' }),
     channel: text('channel', { enum: ['service', 'team'] }).notNull(),
     url: text('url'),
+    /**
+     * The team channel's own signing secret (whsec_...), issued when its URL is set and shown once: a
+     * team's receiver can check its deliveries without being able to sign the service channel's. It
+     * is kept as issued, since signing needs it; null on the service channel (WEBHOOK_SECRET signs it).
+     */
+    secret: text('secret'),
     cursorId: bigint('cursor_id', { mode: 'number' }).notNull().default(0),
     attempts: integer('attempts').notNull().default(0),
     nextAttemptAt: timestamp('next_attempt_at', { withTimezone: true, mode: 'date' }).notNull().defaultNow(),

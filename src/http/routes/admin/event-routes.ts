@@ -1,10 +1,12 @@
-import type { FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
 import { parseInput, teamIdParam } from './admin-input.js'
 import { decodeCursor, encodeCursor, FEED_START, renderChangeEvent } from '../../../events/change-event.js'
-import type { ChangeFeed } from '../../../events/change-feed.js'
+import { FeedBusy, type ChangeFeed } from '../../../events/change-feed.js'
 import { WebhookUrl } from '../../../events/webhook-url.js'
 import { AdminError } from '../../../provisioning/admin-error.js'
+import { AdminHttpError } from '../../admin-error-response.js'
 import type { EventStore, WebhookEndpointState } from '../../../store/event-store.js'
 import type { AccountStore } from '../../../store/account-store.js'
 
@@ -25,7 +27,7 @@ export interface EventRouteDeps {
   webhooks: { enabled: boolean; serviceUrl?: string | undefined }
 }
 
-const WebhookBody = z.strictObject({ url: WebhookUrl })
+const WebhookBody = z.strictObject({ url: WebhookUrl, rotateSecret: z.boolean().default(false) })
 
 function renderState(state: WebhookEndpointState, serviceUrl: string | undefined) {
   return {
@@ -48,22 +50,28 @@ function renderState(state: WebhookEndpointState, serviceUrl: string | undefined
  * team's events, or one team's, oldest first, after an opaque cursor, with long polling (`wait`).
  */
 export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): Promise<void> {
-  const read = async (teamId: string | undefined, query: unknown, raw: { once(event: 'close', listener: () => void): unknown }) => {
+  const read = async (teamId: string | undefined, query: unknown, reply: FastifyReply) => {
     const { after, limit, wait } = parseInput(FeedQuery, query, 'query')
     const position = after === undefined ? FEED_START : decodeCursor(after)
     if (position === undefined) throw new AdminError('invalid_request', 'Invalid query: after: not a cursor this feed gave out')
     const gone = new AbortController()
-    raw.once('close', () => gone.abort())
-    const events = await deps.feed.read({ teamId, after: position, limit, waitMs: wait * 1000, abort: gone.signal })
-    return {
-      events: events.map(renderChangeEvent),
-      // Where to continue: after the last event, or where the follower was when there is none yet.
-      nextCursor: encodeCursor(events.at(-1)?.id ?? position),
+    // The response's close: the client hung up before the answer (a request's own 'close' fires once it is read).
+    reply.raw.once('close', () => gone.abort())
+    try {
+      const page = await deps.feed.read({ teamId, after: position, limit, waitMs: wait * 1000, abort: gone.signal })
+      // Where to continue: after the last event of a full page, else as far as nothing can still appear.
+      return { events: page.events.map(renderChangeEvent), nextCursor: encodeCursor(page.through) }
+    } catch (error) {
+      if (!(error instanceof FeedBusy)) throw error
+      void reply.header('retry-after', '1')
+      throw new AdminHttpError(
+        'rate_limited',
+        `${error.message}: retry in a second, or follow GET /internal/v1/events for every team at once`,
+      )
     }
   }
 
-  // The response's close: the client hung up before the answer (a request's own 'close' fires once it is read).
-  app.get('/events', async (request, reply) => read(undefined, request.query, reply.raw))
+  app.get('/events', async (request, reply) => read(undefined, request.query, reply))
 
   const team = async (params: unknown) => {
     const teamId = teamIdParam(params)
@@ -71,23 +79,27 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): P
     return teamId
   }
 
-  app.get('/teams/:teamId/events', async (request, reply) => read(await team(request.params), request.query, reply.raw))
+  app.get('/teams/:teamId/events', async (request, reply) => read(await team(request.params), request.query, reply))
 
   const states = async (teamId: string) => ({
     deliveryEnabled: deps.webhooks.enabled,
     endpoints: (await deps.events.webhookStates(teamId)).map((state) => renderState(state, deps.webhooks.serviceUrl)),
   })
 
-  /** The team's own webhook URL; its events are delivered there as well as to WEBHOOK_URL. */
+  /**
+   * The team's own webhook URL; its events are delivered there as well as to WEBHOOK_URL, signed with
+   * the endpoint's own secret, shown in this response only when issued (a new URL, or rotateSecret).
+   */
   app.put('/teams/:teamId/webhook', async (request) => {
     const teamId = await team(request.params)
-    const { url } = parseInput(WebhookBody, request.body, 'body')
-    await deps.events.setTeamWebhook(teamId, url)
-    return states(teamId)
+    const { url, rotateSecret } = parseInput(WebhookBody, request.body, 'body')
+    const newSecret = `whsec_${randomBytes(32).toString('base64')}`
+    const { secretIssued } = await deps.events.setTeamWebhook(teamId, url, { newSecret, rotateSecret })
+    return { ...(await states(teamId)), ...(secretIssued ? { secret: newSecret } : {}) }
   })
 
   app.delete('/teams/:teamId/webhook', async (request, reply) => {
-    await deps.events.setTeamWebhook(await team(request.params), null)
+    await deps.events.removeTeamWebhook(await team(request.params))
     return reply.code(204).send()
   })
 
