@@ -28,6 +28,11 @@ export interface MemberRef {
 const GROUP_URNS = new Set([URN.group.toLowerCase(), SCIM11_URN.core])
 const MEMBERS_KEYS = new Set(['members', ...[...GROUP_URNS].map((urn) => `${urn}:members`)])
 
+/** A key naming the Group's `members` in a body or a no-path PATCH value: bare, or qualified with a Group schema URN. */
+export function isMembersKey(key: string): boolean {
+  return MEMBERS_KEYS.has(key.toLowerCase())
+}
+
 /**
  * The User ids of a members value. Accepted shapes: `{"value": id}` (Okta omits `type`),
  * `{"$ref": null, "value": id}` (Microsoft Entra ID), a bare id string (Microsoft's test collection),
@@ -86,7 +91,7 @@ export function splitMembership(operations: readonly PatchOperation[]): { member
       attributes.push(operation)
       continue
     }
-    const membersKey = Object.keys(operation.value).find((k) => MEMBERS_KEYS.has(k.toLowerCase()))
+    const membersKey = Object.keys(operation.value).find(isMembersKey)
     if (membersKey === undefined) {
       attributes.push(operation)
       continue

@@ -4,7 +4,7 @@ import { groupChanges, newNotes, watchWrites } from './change-events.js'
 import type { Clock } from '../clock.js'
 import { ignoreOutcomes, type OutcomeObserver } from './outcomes.js'
 import { checkIfMatch } from './preconditions.js'
-import { memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
+import { isMembersKey, memberRefs, splitMembership, type MemberRef, type MembershipChange } from './group-membership.js'
 import type { ScimContext } from './scim-context.js'
 import { tooMany } from './too-many.js'
 import { isUuid } from '../scim/core/uuid.js'
@@ -253,9 +253,7 @@ function parseGroup(body: unknown): { doc: Record<string, unknown>; members: Mem
   if (!isObject(body)) throw ScimError.badRequest('invalidSyntax', 'The request body must be a JSON object')
   // Before the keys are searched and copied below (a 90,000-key body held the event loop 0.4 s).
   withinObjectSize(body, 'The resource')
-  const membersKey = Object.keys(body).find((k) =>
-    ['members', 'urn:ietf:params:scim:schemas:core:2.0:group:members', 'urn:scim:schemas:core:1.0:members'].includes(k.toLowerCase()),
-  )
+  const membersKey = Object.keys(body).find(isMembersKey)
   const { [membersKey ?? '']: members, ...rest } = body
   const doc = normalizeResource(membersKey === undefined ? body : rest, groupView)
   return { doc, members: membersKey === undefined ? undefined : memberRefs(members, 'members') }
