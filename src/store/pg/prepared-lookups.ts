@@ -27,7 +27,7 @@ const lookups = {
   // index is the only way in: this statement is prepared, and its generic plan knows neither the team
   // nor the email. With many teams, team_id = $1 then looks selective (one team of hundreds) and the
   // planner ANDed a bitmap of the team's every row onto the email's: on a team of a million users,
-  // 0.9 s a lookup instead of 0.2 ms (issue #16's bench, once it seeded accounts over many teams). An
+  // 0.9 s a lookup instead of 0.2 ms (bench/run.ts, once it seeded accounts over many teams). An
   // email is held by a few users across all teams, so filtering them by team costs nothing.
   emailLookup: (team: TeamRef) =>
     and(sql`(${scimUsers.teamId} || '') = ${team}`, sql`scim_email_values(${scimUsers.doc}) @> array[${sql.placeholder('value')}]::text[]`),
@@ -38,7 +38,7 @@ export type EqLookup = keyof typeof lookups
 /**
  * The queries nearly every IdP request makes: the bearer token's lookup, and the eq lookups IdPs
  * make before every write (userName, externalId, emails.value). `named`: as named prepared
- * statements, which PostgreSQL plans once per connection (STACK.md: 1.1-1.7x an unnamed query).
+ * statements, which PostgreSQL plans once per connection (1.1-1.7x faster than an unnamed query).
  * Unnamed (DATABASE_PREPARED_STATEMENTS=false, and inside transactions) for PgBouncer in transaction
  * mode, which cannot keep a connection's prepared statements: the same SQL either way.
  */
