@@ -2,7 +2,6 @@ import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fas
 import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
-import type { Clock } from '../../src/clock.js'
 import type { TestDatabase } from './databases.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
@@ -12,17 +11,29 @@ export const BASE_URL = 'https://scim.example.test'
 /** What CURSOR_SECRET would be: tests can sign cursors as the service does (or with another key). */
 export const CURSOR_KEY = 'test-cursor-key-0123456789abcdefghijklmnop'
 
-export async function testApp(db: TestDatabase, options: { clock?: Clock; cursorKey?: string } = {}): Promise<FastifyInstance> {
+/** Every option buildApp takes. */
+export type AppOptions = Parameters<typeof buildApp>[0]
+
+/**
+ * The service as the tests build it, on `db` (its store, its readiness ping, its change events): the admin
+ * token, metrics, the change feed and a fixed cursor key. `overrides` replaces any option (a store double,
+ * a logger, a rate limit, a clock); an option overridden with undefined is left out, as production leaves
+ * it out when unconfigured (`metrics: undefined`: no /metrics route).
+ */
+export async function testApp(
+  db: Pick<TestDatabase, 'database'> & { store: AppOptions['store'] },
+  overrides: Partial<AppOptions> = {},
+): Promise<FastifyInstance> {
   return buildApp({
     // Metrics on, as in production: /metrics is part of the route set the contract test compares.
     metrics: { metrics: createMetrics() },
     store: db.store,
     ping: () => db.database.ping(),
     adminTokenHash: hashToken(ADMIN_TOKEN),
-    cursorKey: options.cursorKey ?? CURSOR_KEY,
+    cursorKey: CURSOR_KEY,
     publicBaseUrl: BASE_URL,
     events: { store: new PgEventStore(db.database.db), signal: new ChangeSignal(), pollMs: 50 },
-    ...(options.clock ? { clock: options.clock } : {}),
+    ...overrides,
   })
 }
 

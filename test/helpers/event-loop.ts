@@ -1,6 +1,6 @@
 import { monitorEventLoopDelay } from 'node:perf_hooks'
 
-/** The hardening issue's budget: no request under the body limit holds the event loop longer. */
+/** The service's budget: no request under the body limit holds the event loop longer than this. */
 export const LOOP_LIMIT_MS = 100
 
 const RESOLUTION_MS = 5

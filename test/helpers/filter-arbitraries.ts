@@ -498,7 +498,7 @@ export function mutatedText(valid: fc.Arbitrary<string>): fc.Arbitrary<string> {
   })
 }
 
-/* ---- The outside reference, scim-query-filter-parser (see ../../../shared/STACK.md) ---- */
+/* ---- The outside reference: scim-query-filter-parser, a dev dependency kept only for this check ---- */
 
 /** ASCII letters only: its `eq` ignores accents as well as case. */
 const REFERENCE_PIECES = ['ada', 'Ada', 'ADA', 'bob', 'Bob', 'cy', 'CY', 'dee']
@@ -531,7 +531,7 @@ export function referencePopulationArbitrary(size: number): fc.Arbitrary<UserSee
  *   test hands it users whose three attributes are lower-cased (what caseExact false means);
  * - its `ne` is "some value differs", so an absent attribute never matches: `ne` only on userName,
  *   which every user has;
- * - its co/sw/ew are case-sensitive (STACK.md): not used.
+ * - its co/sw/ew are case-sensitive: not used.
  */
 export function referenceFilterArbitrary(): fc.Arbitrary<Filter> {
   const names = fc.constantFrom('userName', 'displayName', 'title')

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process'
+import { until } from './eventually.js'
 import { freePort } from './ports.js'
 
 /**
@@ -13,16 +14,20 @@ export async function startReplica(env: Record<string, string>): Promise<{ url: 
     stdio: 'ignore',
   })
   const url = `http://127.0.0.1:${port}`
-  for (let i = 0; i < 120; i++) {
-    const ready = await fetch(`${url}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ready) return { url, child }
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  if (await until(() => answersReady(url), STARTING)) return { url, child }
   child.kill('SIGKILL')
   throw new Error('replica did not become ready')
+}
+
+/** How long a service process may take to answer /readyz, and how often to ask. */
+export const STARTING = { timeoutMs: 30_000, everyMs: 100 }
+
+/** Whether the service at `url` answers /readyz with 200 (false while it is not listening yet). */
+export function answersReady(url: string): Promise<boolean> {
+  return fetch(`${url}/readyz`).then(
+    (r) => r.ok,
+    () => false,
+  )
 }
 
 /** One JSON request with a bearer token (and an actor for the admin API); the status and the parsed body. */

@@ -1,7 +1,6 @@
 import { Writable } from 'node:stream'
 import t from 'tap'
 import { sql } from 'drizzle-orm'
-import { buildApp } from '../../src/app.js'
 import { hashToken, SCIM_TOKEN_PREFIX } from '../../src/auth/tokens.js'
 import { createLogger } from '../../src/http/logger.js'
 import { admin, ADMIN_TOKEN, BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
@@ -43,12 +42,8 @@ for (const db of await testDatabases(t)) {
         },
       })
       let now = new Date('2026-06-01T00:00:00.000Z')
-      const rolling = await buildApp({
-        store: db.store,
-        ping: () => db.database.ping(),
-        adminTokenHash: hashToken(ADMIN_TOKEN),
+      const rolling = await testApp(db, {
         adminTokenPreviousHash: hashToken(previous),
-        publicBaseUrl: BASE_URL,
         clock: () => now,
         logger: createLogger('info', sink),
       })

@@ -1,11 +1,8 @@
 import t, { type Test } from 'tap'
 import { Writable } from 'node:stream'
 import type { Level } from 'pino'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { createLogger } from '../../src/http/logger.js'
-import { createMetrics } from '../../src/http/metrics.js'
-import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
 
 // What info-level lines may say about a request: its route, its status, the shape of its query; never
@@ -21,14 +18,7 @@ async function loggedApp(t: Test, db: TestDatabase, level: Level) {
       done()
     },
   })
-  const app = await buildApp({
-    store: db.store,
-    ping: () => db.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    metrics: { metrics: createMetrics() },
-    logger: createLogger(level, sink),
-  })
+  const app = await testApp(db, { logger: createLogger(level, sink) })
   t.teardown(() => app.close())
   return { app, lines }
 }

@@ -1,11 +1,10 @@
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createLogger } from '../../src/http/logger.js'
 import { createMetrics } from '../../src/http/metrics.js'
-import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
@@ -13,13 +12,7 @@ const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.me
 
 t.test('metrics: requests by route template, provisioning outcomes, pool usage; no team ids', async (t) => {
   const metrics = createMetrics(() => ({ total: 4, idle: 3, waiting: 2 }))
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    metrics: { metrics },
-  })
+  const app = await testApp(db!, { metrics: { metrics } })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'metrics')
@@ -69,11 +62,7 @@ t.test('rolling METRICS_TOKEN: current and previous open /metrics, any other tok
     },
   })
   let now = new Date('2026-06-01T00:00:00.000Z')
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
+  const app = await testApp(db!, {
     clock: () => now,
     logger: createLogger('info', sink),
     metrics: { metrics: createMetrics(), tokenHash: hashToken(current), previousTokenHash: hashToken(previous) },
@@ -98,13 +87,7 @@ t.test('rolling METRICS_TOKEN: current and previous open /metrics, any other tok
     'never the token',
   )
 
-  const unrolled = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    metrics: { metrics: createMetrics(), tokenHash: hashToken(current) },
-  })
+  const unrolled = await testApp(db!, { metrics: { metrics: createMetrics(), tokenHash: hashToken(current) } })
   t.teardown(() => unrolled.close())
   t.equal(
     (await unrolled.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${previous}` } })).statusCode,

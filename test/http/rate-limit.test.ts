@@ -1,20 +1,11 @@
 import t from 'tap'
 import { Redis } from 'ioredis'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import type { RateLimitOptions } from '../../src/http/rate-limit.js'
-import { ADMIN_TOKEN, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
-const limited = (rateLimit: RateLimitOptions) =>
-  buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    rateLimit,
-  })
+const limited = (rateLimit: RateLimitOptions) => testApp(db!, { rateLimit })
 
 /** Redis from TEST_REDIS_URL or the local one; these cases run only where it answers. */
 async function redisOrUndefined(): Promise<Redis | undefined> {

@@ -4,7 +4,7 @@ import { testDatabases } from '../helpers/databases.js'
 
 /**
  * The statements the lists IdPs make most send to the database, counted through drizzle's logger on
- * both databases (issue #16: Okta's connection test, startIndex=1&count=2, was 3.4x an eq lookup; each
+ * both databases (Okta's connection test, startIndex=1&count=2, once cost 3.4x an eq lookup; each
  * statement is a round trip). The first page of the unfiltered list is read with the token and its
  * total in one statement, as an eq lookup is; and the answer is the one the general path gives.
  */

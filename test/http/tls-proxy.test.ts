@@ -4,21 +4,14 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { request } from 'node:https'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
-import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { admin, ADMIN_TOKEN, scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
-const deps = {
-  store: db!.store,
-  ping: () => db!.database.ping(),
-  adminTokenHash: hashToken(ADMIN_TOKEN),
-  publicBaseUrl: 'http://localhost:8080',
-}
+const publicBaseUrl = 'http://localhost:8080'
 
 t.test('behind a TLS-terminating proxy, URLs carry the public https origin', async (t) => {
-  const app = await buildApp({ ...deps, trustProxy: true, baseUrlFromRequest: true })
+  const app = await testApp(db!, { publicBaseUrl, trustProxy: true, baseUrlFromRequest: true })
   t.teardown(() => app.close())
   await db!.reset()
   const forwarded = { 'x-forwarded-proto': 'https', 'x-forwarded-host': 'scim.example.com' }
@@ -35,7 +28,7 @@ t.test('behind a TLS-terminating proxy, URLs carry the public https origin', asy
 })
 
 t.test('without trusting a proxy, forwarded headers change nothing', async (t) => {
-  const app = await buildApp(deps)
+  const app = await testApp(db!, { publicBaseUrl })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'direct')
@@ -81,7 +74,7 @@ t.test('serves HTTPS itself with a given certificate and key', async (t) => {
     { stdio: 'ignore' },
   )
   const cert = readFileSync(join(dir, 'cert.pem'))
-  const app = await buildApp({ ...deps, https: { cert, key: readFileSync(join(dir, 'key.pem')) } })
+  const app = await testApp(db!, { publicBaseUrl, https: { cert, key: readFileSync(join(dir, 'key.pem')) } })
   t.teardown(() => app.close())
   await app.listen({ host: '127.0.0.1', port: 0 })
   const { port } = app.server.address() as { port: number }

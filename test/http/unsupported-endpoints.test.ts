@@ -1,19 +1,12 @@
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
-import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const SCIM_ERROR = 'urn:ietf:params:scim:api:messages:2.0:Error'
 
 for (const db of await testDatabases(t)) {
   t.test(`${db.name}: /Me and /Bulk are 501 with a SCIM error, after the bearer check`, async (t) => {
-    const app = await buildApp({
-      store: db.store,
-      ping: () => db.database.ping(),
-      adminTokenHash: hashToken(ADMIN_TOKEN),
-      publicBaseUrl: 'http://x',
-    })
+    const app = await testApp(db)
     t.teardown(() => app.close())
     await db.reset()
     const team = await scimTeam(app, 'unsupported')

@@ -5,7 +5,7 @@ import { testDatabases } from '../helpers/databases.js'
 
 /**
  * The statements a write sends to the database, counted through drizzle's logger on both databases
- * (issue #16: a create's cost is mostly its round trips). BEGIN and COMMIT are left out of the count:
+ * (a create's cost is mostly its round trips). BEGIN and COMMIT are left out of the count:
  * PGlite runs them itself, below drizzle; on PostgreSQL each write is one transaction around these.
  * A count that grows is a new round trip on every provisioning request: say why in the change.
  */

@@ -20,7 +20,8 @@ import { replay, type Step } from './replay.js'
  *
  * Rippling (SCIM app provisioning): no public request reference either. PUT of the whole user for
  * updates and for deactivation (termination), the same PUT retried, and a re-hire as a new POST of
- * the same userName, which DESIGN.md §1 makes a reactivation.
+ * the same userName, which reactivates the deactivated user: a POST whose userName matches a
+ * deactivated user of the team brings back that user, with its id and account.
  */
 
 const ENT = URN.enterpriseUser

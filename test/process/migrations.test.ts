@@ -1,13 +1,14 @@
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 import pg from 'pg'
-import { requiredInCI, withDatabase } from '../helpers/databases.js'
+import { requiredInCI, throwawayDatabase } from '../helpers/databases.js'
+import { eventually } from '../helpers/eventually.js'
 import { freePort } from '../helpers/ports.js'
+import { answersReady, STARTING } from '../helpers/replica.js'
 
 /**
- * Migrations at start on PostgreSQL (hardening issue, item 12): replicas started together on an empty
+ * Migrations at start on PostgreSQL: replicas started together on an empty
  * database take turns under an advisory lock instead of crashing on duplicate keys in pg_namespace and
  * pg_type; MIGRATE_ON_START=false leaves the schema to the one-shot `migrate` job; a start-up crash
  * prints PostgreSQL's own reason. The processes run through tsx, as in server.test.ts.
@@ -18,18 +19,10 @@ const needsPostgres = requiredInCI(adminUrl ? false : 'needs TEST_DATABASE_URL: 
 
 /** A fresh, empty database on the TEST_DATABASE_URL server, dropped at teardown. */
 async function emptyDatabase(t: Test): Promise<{ url: string; query: (sql: string) => Promise<pg.QueryResult> }> {
-  const name = `scim_migrations_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  const url = withDatabase(adminUrl!, name)
+  const url = await throwawayDatabase(t, 'scim_migrations')
   const client = new pg.Client({ connectionString: url })
   await client.connect()
-  t.teardown(async () => {
-    await client.end()
-    await admin.query(`drop database if exists ${name} with (force)`)
-    await admin.end()
-  })
+  t.teardown(() => client.end())
   return { url, query: (sql) => client.query(sql) }
 }
 
@@ -67,18 +60,12 @@ async function exitCode(process: Process, ms: number): Promise<number | null | '
 async function readiness(port: number, process: Process): Promise<string> {
   let exit: number | null | undefined
   void process.exited.then((code) => (exit = code))
-  for (let i = 0; i < 240; i++) {
-    if (exit !== undefined) return `exited with ${exit}`
-    if (
-      await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return 'ready'
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  return 'not ready after 60 s'
+  const state = await eventually(
+    async () => (exit !== undefined ? `exited with ${exit}` : (await answersReady(`http://127.0.0.1:${port}`)) ? 'ready' : undefined),
+    (state) => state !== undefined,
+    { ...STARTING, timeoutMs: 60_000 },
+  )
+  return state ?? 'not ready after 60 s'
 }
 
 const journal = JSON.parse(readFileSync('migrations/meta/_journal.json', 'utf8')) as { entries: unknown[] }

@@ -39,7 +39,7 @@ t.test('npm run prune: deletes the events older than AUDIT_RETENTION_DAYS and EV
   await seed.db.execute(sql`
     insert into audit_events (team_id, at, source, action, outcome)
     select 't1', now() - make_interval(days => d), 'scim', 'user.create', 'created' from unnest(array[400, 200, 31, 29, 1]) d`)
-  // Change events (issue #17) go after EVENT_RETENTION_DAYS, 30 unless set.
+  // Change events go after EVENT_RETENTION_DAYS, 30 unless set.
   await seed.db.execute(sql`
     insert into change_events (team_id, at, kind, changes)
     select 't1', now() - make_interval(days => d), 'member.added', '{}' from unnest(array[45, 31, 29, 1]) d`)

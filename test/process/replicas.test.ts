@@ -1,7 +1,5 @@
 import t from 'tap'
-import { randomBytes } from 'node:crypto'
-import pg from 'pg'
-import { withDatabase } from '../helpers/databases.js'
+import { throwawayDatabase } from '../helpers/databases.js'
 import { callJson, startReplica } from '../helpers/replica.js'
 
 /**
@@ -14,15 +12,7 @@ const ADMIN = 'replica-admin-token-0123456789abcdefghij'
 
 if (adminUrl) {
   t.test('two replicas on one PostgreSQL', async (t) => {
-    const name = `scim_replicas_${randomBytes(4).toString('hex')}`
-    const admin = new pg.Client({ connectionString: adminUrl })
-    await admin.connect()
-    await admin.query(`create database ${name}`)
-    t.teardown(async () => {
-      await admin.query(`drop database if exists ${name} with (force)`)
-      await admin.end()
-    })
-    const databaseUrl = withDatabase(adminUrl, name)
+    const databaseUrl = await throwawayDatabase(t, 'scim_replicas')
     // One after the other: both run migrations at start, and the second finds them applied.
     const a = await startReplica({ DATABASE_URL: databaseUrl, ADMIN_API_TOKEN: ADMIN })
     t.teardown(() => a.child.kill('SIGKILL'))

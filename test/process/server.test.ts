@@ -4,7 +4,9 @@ import { request as httpRequest } from 'node:http'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { until } from '../helpers/eventually.js'
 import { freePort } from '../helpers/ports.js'
+import { answersReady, STARTING } from '../helpers/replica.js'
 
 /** The process as `npm start` runs it (through tsx here): first run, restart, bad config, SIGTERM. */
 
@@ -26,18 +28,7 @@ function start(env: Record<string, string>): Running {
   return { child, output: () => output, exited }
 }
 
-/** Polls /readyz: at most 120 tries, 250 ms apart. */
-async function ready(port: number): Promise<boolean> {
-  for (let i = 0; i < 120; i++) {
-    const ok = await fetch(`http://127.0.0.1:${port}/readyz`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) return true
-    await new Promise((r) => setTimeout(r, 250))
-  }
-  return false
-}
+const ready = (port: number) => until(() => answersReady(`http://127.0.0.1:${port}`), STARTING)
 
 const dataDir = mkdtempSync(join(tmpdir(), 'scim-process-'))
 t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))

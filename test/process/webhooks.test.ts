@@ -1,14 +1,13 @@
 import t, { type Test } from 'tap'
 import { randomBytes } from 'node:crypto'
-import { createServer, type IncomingHttpHeaders } from 'node:http'
-import pg from 'pg'
 import { Webhook } from 'standardwebhooks'
-import { requiredInCI, withDatabase } from '../helpers/databases.js'
-import { freePort } from '../helpers/ports.js'
+import { requiredInCI, throwawayDatabase } from '../helpers/databases.js'
+import { eventually } from '../helpers/eventually.js'
 import { callJson, startReplica } from '../helpers/replica.js'
+import { webhookReceiver, type Delivery } from '../helpers/webhook-receiver.js'
 
 /**
- * Webhooks end to end on PostgreSQL (issue #17): service processes post the change events to a real
+ * Webhooks end to end on PostgreSQL: service processes post the change events to a real
  * HTTP receiver this test runs on 127.0.0.1, which checks every signature with the Standard Webhooks
  * package's own verification code. Two replicas deliver each event once, in order per team; a
  * receiver answering 500 for a while gets every event later, in order; a replica killed while a
@@ -20,43 +19,16 @@ const ADMIN = 'webhook-admin-token-0123456789abcdefghij'
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 
-interface Delivery {
-  id: string
-  body: string
-  headers: IncomingHttpHeaders
-  status: number
-  event: { id: string; kind: string; teamId: string; cursor: string }
+type FeedEvent = { id: string; kind: string; teamId: string; cursor: string }
+
+/** The receiver: answers as `state.mode` says (204, 500, or never). */
+async function receiver(t: Test) {
+  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang' }
+  const hooks = await webhookReceiver(t, SECRET, { respond: () => (state.mode === 'hang' ? 'hang' : state.mode === 'ok' ? 204 : 500) })
+  return { ...hooks, state }
 }
 
-/** The receiver: records every request, answers as `mode` says ('hang' never answers). */
-async function receiver(t: Test) {
-  const port = await freePort()
-  const verifier = new Webhook(SECRET)
-  const state = { mode: 'ok' as 'ok' | 'fail' | 'hang', requests: [] as Delivery[], bad: 0 }
-  const server = createServer((request, response) => {
-    const chunks: Buffer[] = []
-    request.on('data', (chunk: Buffer) => chunks.push(chunk))
-    request.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8')
-      try {
-        verifier.verify(body, request.headers as Record<string, string>)
-      } catch {
-        state.bad++
-      }
-      const status = state.mode === 'ok' ? 204 : 500
-      const parsed = JSON.parse(body) as { data: Delivery['event'] }
-      state.requests.push({ id: String(request.headers['webhook-id']), body, headers: request.headers, status, event: parsed.data })
-      if (state.mode === 'hang') return
-      response.writeHead(status).end()
-    })
-  })
-  await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve))
-  t.teardown(() => {
-    server.closeAllConnections()
-    server.close()
-  })
-  return { url: `http://127.0.0.1:${port}/hooks`, state, delivered: () => state.requests.filter((r) => r.status === 204) }
-}
+const eventOf = (delivery: Delivery): FeedEvent => delivery.payload!.data
 
 function startWebhookReplica(databaseUrl: string, webhookUrl: string) {
   return startReplica({
@@ -67,16 +39,6 @@ function startWebhookReplica(databaseUrl: string, webhookUrl: string) {
     // A dead replica's lease runs out after 2 x 1 s + 5 s.
     WEBHOOK_TIMEOUT_MS: '1000',
   })
-}
-
-/** Polls `check` every 100 ms for up to `seconds`; the last value either way. */
-async function until<T>(seconds: number, check: () => T | Promise<T>, done: (value: T) => boolean): Promise<T> {
-  let value = await check()
-  for (const deadline = Date.now() + seconds * 1000; !done(value) && Date.now() < deadline;) {
-    await new Promise((r) => setTimeout(r, 100))
-    value = await check()
-  }
-  return value
 }
 
 /** A team with SSO and SCIM enabled through `base`; its SCIM Users URL and token. */
@@ -97,19 +59,19 @@ async function team(base: string, teamId: string) {
  * Every event of the feed once it has `count` (ids in feed order): the feed hands an event out once
  * every older transaction on the server has ended, a moment after its commit.
  */
-async function feed(base: string, count: number): Promise<Delivery['event'][]> {
-  return until(
-    30,
+async function feed(base: string, count: number): Promise<FeedEvent[]> {
+  return eventually(
     () => feedNow(base),
     (events) => events.length >= count,
+    { timeoutMs: 30_000, everyMs: 100 },
   )
 }
 
-async function feedNow(base: string): Promise<Delivery['event'][]> {
-  const all: Delivery['event'][] = []
+async function feedNow(base: string): Promise<FeedEvent[]> {
+  const all: FeedEvent[] = []
   for (let after = ''; ;) {
     const page = (await callJson(base, 'GET', `/internal/v1/events?limit=1000${after ? `&after=${after}` : ''}`, ADMIN)).body as {
-      events: Delivery['event'][]
+      events: FeedEvent[]
       nextCursor: string
     }
     all.push(...page.events)
@@ -122,15 +84,7 @@ async function feedNow(base: string): Promise<Delivery['event'][]> {
 const ofTeam = (events: { teamId: string; id: string }[], teamId: string) => events.filter((e) => e.teamId === teamId).map((e) => e.id)
 
 t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
-  const name = `scim_webhooks_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  t.teardown(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`)
-    await admin.end()
-  })
-  const databaseUrl = withDatabase(adminUrl!, name)
+  const databaseUrl = await throwawayDatabase(t, 'scim_webhooks')
   const hooks = await receiver(t)
   const a = await startWebhookReplica(databaseUrl, hooks.url)
   t.teardown(() => a.child.kill('SIGKILL'))
@@ -152,28 +106,24 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     await change('a')
     const events = await feed(a.url, 21)
     t.equal(events.length, 21, 'three scim.enabled and 18 member.added')
-    const delivered = await until(
-      60,
+    const delivered = await eventually(
       () => hooks.delivered(),
       (d) => d.length >= events.length,
+      { timeoutMs: 60_000, everyMs: 100 },
     )
     await new Promise((r) => setTimeout(r, 500))
     const ids = hooks.delivered().map((d) => d.id)
     t.equal(ids.length, events.length, 'as many deliveries as events: none twice')
     t.same(new Set(ids), new Set(events.map((e) => e.id)), 'every event')
     for (const teamId of Object.keys(teams)) {
-      t.same(
-        ofTeam(
-          hooks.delivered().map((d) => d.event),
-          teamId,
-        ),
-        ofTeam(events, teamId),
-        `team ${teamId} in feed order`,
-      )
+      t.same(ofTeam(hooks.delivered().map(eventOf), teamId), ofTeam(events, teamId), `team ${teamId} in feed order`)
     }
-    t.equal(hooks.state.bad, 0, 'every signature verifies with the receiver’s own code')
     t.ok(
-      delivered.every((d) => d.id === d.event.id),
+      hooks.requests.every((r) => r.verified),
+      'every signature verifies with the receiver’s own code',
+    )
+    t.ok(
+      delivered.every((d) => d.id === eventOf(d).id),
       'webhook-id is the event id',
     )
     const sample = delivered[0]!
@@ -183,17 +133,17 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
       () => verifier.verify(sample.body.replace('"kind":"', '"kind":"x'), sample.headers as Record<string, string>),
       'a tampered body fails',
     )
-    t.notMatch(hooks.state.requests.map((r) => r.body).join('\n'), teams.t1.token, 'no token in any payload')
+    t.notMatch(hooks.requests.map((r) => r.body).join('\n'), teams.t1.token, 'no token in any payload')
   })
 
   await t.test('a receiver answering 500 for a while gets every event later, in order', async (t) => {
     hooks.state.mode = 'fail'
-    const before = hooks.state.requests.length
+    const before = hooks.requests.length
     await change('b')
-    await until(
-      30,
-      () => hooks.state.requests.length - before,
+    await eventually(
+      () => hooks.requests.length - before,
       (n) => n >= 6,
+      { timeoutMs: 30_000, everyMs: 100 },
     )
     const state = (await callJson(a.url, 'GET', '/internal/v1/teams/t1/webhooks', ADMIN)).body as {
       endpoints: { channel: string; failedAttempts: number; lastError: string | null; pending: number }[]
@@ -201,12 +151,12 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     t.match(state.endpoints, [{ channel: 'service', lastError: 'HTTP 500' }], 'the admin API shows the failures')
     hooks.state.mode = 'ok'
     const events = await feed(a.url, 39)
-    await until(
-      60,
+    await eventually(
       () => new Set(hooks.delivered().map((d) => d.id)).size,
       (n) => n >= events.length,
+      { timeoutMs: 60_000, everyMs: 100 },
     )
-    const delivered = hooks.delivered().map((d) => d.event)
+    const delivered = hooks.delivered().map(eventOf)
     t.same(new Set(delivered.map((e) => e.id)), new Set(events.map((e) => e.id)), 'every event was delivered')
     for (const teamId of Object.keys(teams)) {
       t.same(ofTeam(delivered, teamId), ofTeam(events, teamId), `team ${teamId}: in feed order, each once with a 2xx`)
@@ -222,13 +172,13 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     b.child.kill('SIGTERM')
     await new Promise((r) => b.child.once('exit', r))
     hooks.state.mode = 'hang'
-    const before = hooks.state.requests.length
+    const before = hooks.requests.length
     const res = await callJson(a.url, 'POST', teams.t2.users, teams.t2.token, { schemas: [USER], userName: 'last@x.io' })
     t.equal(res.status, 201)
-    const hung = await until(
-      30,
-      () => hooks.state.requests.slice(before),
+    const hung = await eventually(
+      () => hooks.requests.slice(before),
       (r) => r.length > 0,
+      { timeoutMs: 30_000, everyMs: 100 },
     )
     t.equal(hung.length, 1, 'one delivery in flight')
     a.child.kill('SIGKILL')
@@ -236,13 +186,13 @@ t.test('webhooks on PostgreSQL', { skip: needsPostgres }, async (t) => {
     hooks.state.mode = 'ok'
     const c = await startWebhookReplica(databaseUrl, hooks.url)
     t.teardown(() => c.child.kill('SIGKILL'))
-    const again = await until(
-      60,
+    const again = await eventually(
       () => hooks.delivered().filter((d) => d.id === hung[0]!.id),
       (d) => d.length > 0,
+      { timeoutMs: 60_000, everyMs: 100 },
     )
     t.equal(again.length, 1, `delivered again with the same webhook-id ${hung[0]!.id}`)
-    t.equal(again[0]!.event.kind, 'member.added')
+    t.equal(eventOf(again[0]!).kind, 'member.added')
     const events = await feed(c.url, 40)
     t.same(new Set(hooks.delivered().map((d) => d.id)), new Set(events.map((e) => e.id)), 'nothing lost')
     const metrics = await (await fetch(`${c.url}/metrics`)).text()

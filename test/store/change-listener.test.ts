@@ -7,6 +7,7 @@ import pg from 'pg'
 import t from 'tap'
 import { CHANGES_CHANNEL, LISTENER_NAME, listenForChanges } from '../../src/store/pg/pg-change-listener.js'
 import { testDatabases } from '../helpers/databases.js'
+import { until } from '../helpers/eventually.js'
 
 const postgres = (await testDatabases(t)).find((db) => db.name === 'postgres')
 
@@ -21,13 +22,6 @@ t.test(
     const other = new pg.Client({ connectionString: url })
     await other.connect()
     t.teardown(() => other.end())
-    const until = async (what: () => Promise<boolean> | boolean) => {
-      for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-        if (await what()) return true
-        await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      return false
-    }
     const listening = async () =>
       (
         await other.query<{ n: number }>(

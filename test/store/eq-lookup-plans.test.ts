@@ -7,7 +7,7 @@ import { testDatabases } from '../helpers/databases.js'
  * The eq lookups are prepared statements: PostgreSQL plans them once for any team and any
  * value (a generic plan). With accounts spread over many teams, as in a shared Compound database, that
  * plan must still reach a large team's user through the attribute's own index, never through the
- * team's every row (issue #16: the emails lookup took 0.9 s on a team of a million users once the
+ * team's every row (the emails lookup once took 0.9 s on a team of a million users once the
  * bench seeded other teams too). Checked with EXPLAIN under plan_cache_mode = force_generic_plan, on
  * both databases (PGlite plans each statement anew, but the plan it would keep must be as good).
  */

@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import t from 'tap'
+import { until } from '../helpers/eventually.js'
 import { AUDIT_PRUNE_BATCH_SIZE, scheduleAuditPruning } from '../../src/audit-retention.js'
 import type { EventStore } from '../../src/store/event-store.js'
 import type { AuditLog } from '../../src/store/audit-log.js'
@@ -10,12 +11,8 @@ import type { AuditLog } from '../../src/store/audit-log.js'
 
 const NOW = new Date('2026-06-01T00:00:00.000Z')
 
-/** Waits (polling) until `done()`, so a loaded machine slows the test down instead of failing it. */
-async function until(done: () => boolean, timeoutMs = 5_000): Promise<void> {
-  for (const started = Date.now(); !done(); await sleep(5)) {
-    if (Date.now() - started > timeoutMs) throw new Error('timed out')
-  }
-}
+/** The schedules here run every 5-50 ms: look often. */
+const OFTEN = { everyMs: 5, timeoutMs: 5_000 }
 
 function recordingStore(deleted = 3) {
   const calls: { olderThan: Date; batchSize: number; signal: AbortSignal | undefined }[] = []
@@ -44,8 +41,7 @@ t.test('once shortly after start, then on every interval, with the retention cut
   t.teardown(() => pruning.stop())
   await sleep(20)
   t.equal(calls.length, 0, 'not at once: start-up first')
-  await until(() => calls.length >= 3)
-  t.pass('the first run, then every interval')
+  t.ok(await until(() => calls.length >= 3, OFTEN), 'the first run, then every interval')
   t.same(calls[0]!.olderThan, new Date('2026-05-02T00:00:00.000Z'), '30 days before now')
   t.equal(calls[0]!.batchSize, AUDIT_PRUNE_BATCH_SIZE)
   t.match(log.lines[0], { level: 'info', details: { deleted: 3, retentionDays: 30 }, message: 'audit events pruned' })
@@ -54,7 +50,7 @@ t.test('once shortly after start, then on every interval, with the retention cut
 t.test('stop() ends the schedule and aborts a run in progress', async (t) => {
   const { store, calls } = recordingStore()
   const pruning = scheduleAuditPruning({ store, retentionDays: 30, log: recordingLog(), clock: () => NOW, firstAfterMs: 10, everyMs: 20 })
-  await until(() => calls.length >= 1)
+  t.ok(await until(() => calls.length >= 1, OFTEN), 'a run started')
   pruning.stop()
   const runs = calls.length
   t.ok(calls[0]!.signal?.aborted, 'the store sees the abort between its statements')
@@ -81,7 +77,7 @@ t.test('a failed run is logged as a warning and the next one still runs', async 
   const log = recordingLog()
   const pruning = scheduleAuditPruning({ store, retentionDays: 30, log, firstAfterMs: 5, everyMs: 20 })
   t.teardown(() => pruning.stop())
-  await until(() => runs >= 2)
+  t.ok(await until(() => runs >= 2, OFTEN), 'a second run after the failed one')
   t.match(log.lines[0], { level: 'warn', message: 'audit pruning failed; the next run retries' })
 })
 
@@ -109,7 +105,7 @@ t.test('the change events are pruned even when the audit log prune fails, and th
     everyMs: 20,
   })
   t.teardown(() => pruning.stop())
-  await until(() => changeRuns >= 2 && log.lines.length >= 4)
+  t.ok(await until(() => changeRuns >= 2 && log.lines.length >= 4, OFTEN), 'two rounds of both prunes')
   t.match(log.lines.slice(0, 4), [
     { level: 'warn', message: 'audit pruning failed; the next run retries' },
     { level: 'info', details: { deleted: 4, retentionDays: 30 }, message: 'change events pruned' },

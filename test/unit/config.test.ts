@@ -72,7 +72,7 @@ t.test('database pool size and audit retention', async (t) => {
   t.throws(() => loadConfig({ AUDIT_RETENTION_DAYS: '1.5' }), ConfigError)
 })
 
-t.test('change events: retention and webhooks (issue #17)', async (t) => {
+t.test('change events: retention and webhooks', async (t) => {
   const defaults = loadConfig({})
   t.equal(defaults.eventRetentionDays, 30, 'a month by default')
   t.equal(defaults.webhookUrl, undefined)

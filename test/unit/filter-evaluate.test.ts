@@ -107,7 +107,7 @@ t.test('numbers, booleans and dateTimes', async (t) => {
   t.ok(matches('meta.lastModified ge "2024-06-01t10:00:00z"'))
 })
 
-t.test('STACK.md: a and b and c needs all three', async (t) => {
+t.test('a and b and c needs all three (a third-party evaluator got this wrong)', async (t) => {
   const filter = 'active eq true and loginCount gt 5 and title eq "Mgr"'
   t.notOk(matches(filter), 'loginCount is 1')
   t.ok(matches(filter, { ...alice, loginCount: 9, title: 'mgr' }))

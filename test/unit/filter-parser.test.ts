@@ -38,7 +38,7 @@ t.test('operators and keywords are case-insensitive; names and values keep their
 })
 
 t.test('and binds tighter than or; both are left-associative', async (t) => {
-  // STACK.md: a third-party parser read this as (a and b) or (b and c).
+  // scim-query-filter-parser, a third-party parser, reads this as (a and b) or (b and c).
   t.same(parseFilter('active eq true and loginCount gt 5 and title eq "Mgr"'), {
     kind: 'and',
     left: {
