@@ -67,6 +67,8 @@ export class ChangeFeed {
    * the one before it ended.
    */
   private late: Set<Waiter> | undefined
+  /** Where the running tail's last read ended, when it read everything up to the bound (undefined otherwise). */
+  private tailThrough: number | undefined
   /** Whether the tail runs (set and cleared synchronously, so that no waiter registers between its end and the flag). */
   private tailing = false
 
@@ -82,7 +84,12 @@ export class ChangeFeed {
   }
 
   async read(request: FeedRequest): Promise<ChangePage> {
-    const page = await this.events.listChanges({ teamId: request.teamId }, request.after, request.limit)
+    // A cursor at or past where the running tail has read (a webhook endpoint that just posted what the
+    // tail handed it) has nothing to read now: it waits for the tail's next read without a query of its own.
+    const caughtUp = request.waitMs > 0 && this.tailing && this.tailThrough !== undefined && request.after >= this.tailThrough
+    const page = caughtUp
+      ? { events: [], through: request.after }
+      : await this.events.listChanges({ teamId: request.teamId }, request.after, request.limit)
     if (page.events.length > 0 || request.waitMs <= 0 || request.abort?.aborted || this.signal.isClosed) return page
     const capped = request.capped ?? true
     const limit = this.options.maxWaiting ?? MAX_WAITING_LONG_POLLS
@@ -123,6 +130,7 @@ export class ChangeFeed {
       await this.follow()
     } finally {
       this.tailing = false
+      this.tailThrough = undefined
     }
   }
 
@@ -147,6 +155,7 @@ export class ChangeFeed {
       // may have cursors below it.
       this.from = Math.min(page.through, ...[...this.late].map((waiter) => waiter.after))
       this.late = undefined
+      this.tailThrough = page.events.length === TAIL_PAGE ? undefined : page.through
       if (page.events.length === TAIL_PAGE) continue
       const pause: number = woken && page.events.length === 0 ? settleMs : pollMs
       const started = Date.now()
@@ -190,5 +199,6 @@ export class ChangeFeed {
       for (const waiter of [...set]) waiter.finish(result(waiter) ?? { events: [], through: waiter.after })
     }
     this.from = undefined
+    this.late = undefined
   }
 }

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto'
+import { setMaxListeners } from 'node:events'
 import { Webhook } from 'standardwebhooks'
 import { renderChangeEvent, type ChangeEvent } from './change-event.js'
 import { ChangeFeed } from './change-feed.js'
@@ -74,6 +75,8 @@ export class WebhookDeliverer {
   private readonly feed: ChangeFeed
 
   constructor(private readonly options: DelivererOptions) {
+    // Each delivery in progress listens on it (its feed wait, its post): up to one per slot, and more is no leak.
+    setMaxListeners(4 * (options.concurrency ?? DEFAULT_CONCURRENCY), this.stopping.signal)
     this.feed = options.feed ?? new ChangeFeed(options.events, options.signal, { pollMs: options.pollMs ?? 1_000 })
   }
 
