@@ -1,20 +1,21 @@
 /**
- * The change feed over the admin API (issue #17), on both databases: behind the admin credential,
+ * The change feed over the admin API, on both databases: behind the admin credential,
  * every team's events or one team's, oldest first, an opaque cursor that resumes exactly, long
  * polling answered by the first commit, no token in any payload; and each team's webhook endpoint
  * set, shown with its delivery state, and removed. On PostgreSQL, a long poll on one replica is
  * woken by a commit on another through LISTEN/NOTIFY (its own polling is set far beyond the wait).
  */
 import t from 'tap'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
+import { decodeCursor } from '../../src/events/change-event.js'
+import { ChangeFeed } from '../../src/events/change-feed.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { listenForChanges } from '../../src/store/pg/pg-change-listener.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
-import { admin, ADMIN_TOKEN, BASE_URL, scim, scimTeam, testApp } from '../helpers/app.js'
+import { admin, scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
+import { eventually } from '../helpers/eventually.js'
 
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
 
@@ -39,13 +40,13 @@ for (const db of await testDatabases(t)) {
 
     /** The feed once it has `count` events (the bound may wait a moment for other transactions on a shared server). */
     const feed = async (url: string, count: number): Promise<FeedPage> => {
-      for (let tries = 0; ; tries++) {
-        const res = await admin(app, 'GET', url)
-        t.equal(res.statusCode, 200, res.body)
-        const page = res.json<FeedPage>()
-        if (page.events.length >= count || tries > 200) return page
-        await new Promise((resolve) => setTimeout(resolve, 25))
-      }
+      const res = await eventually(
+        () => admin(app, 'GET', url),
+        (res) => res.statusCode !== 200 || res.json<FeedPage>().events.length >= count,
+        { everyMs: 25 },
+      )
+      t.equal(res.statusCode, 200, res.body)
+      return res.json<FeedPage>()
     }
 
     t.test('the feed lists every team’s events oldest first, and a cursor resumes after the last one', async (t) => {
@@ -70,7 +71,10 @@ for (const db of await testDatabases(t)) {
       const removed = all.events[3]!
       t.same(removed.resource, { type: 'User', id: user.id })
       t.same(removed.changes, { active: false, reason: 'deactivated' })
-      t.equal(all.nextCursor, removed.cursor, 'nextCursor is the last event’s cursor')
+      t.ok(
+        decodeCursor(all.nextCursor)! >= decodeCursor(removed.cursor)!,
+        'nextCursor continues after the last event (or past it, up to the bound)',
+      )
       t.notMatch(JSON.stringify(all), a.token, 'no SCIM token in any event')
       t.notMatch(JSON.stringify(all), b.token)
 
@@ -81,7 +85,8 @@ for (const db of await testDatabases(t)) {
         'after the second event, one at a time',
       )
       const none = (await admin(app, 'GET', `/events?after=${all.nextCursor}`)).json<FeedPage>()
-      t.same(none, { events: [], nextCursor: all.nextCursor }, 'nothing new: the same cursor back')
+      t.same(none.events, [], 'nothing new')
+      t.ok(decodeCursor(none.nextCursor)! >= decodeCursor(all.nextCursor)!, 'and a cursor that never moves back')
 
       const teamB = await feed('/teams/team-b/events', 1)
       t.same(
@@ -170,6 +175,84 @@ for (const db of await testDatabases(t)) {
       t.equal((await admin(app, 'PUT', '/teams/nope/webhook', { body: { url: 'https://x.test/' } })).statusCode, 404)
     })
 
+    t.test('a team URL gets its own signing secret, shown once, kept across URL changes and rotated on request', async (t) => {
+      await scimTeam(app, 'team-a')
+      const put = (body: Record<string, unknown>) => admin(app, 'PUT', '/teams/team-a/webhook', { body })
+      const first = (await put({ url: 'https://hooks.example.test/one' })).json<{ secret?: string }>()
+      t.match(first.secret, /^whsec_[A-Za-z0-9+/]{43}=$/, 'issued with the new endpoint')
+      const moved = await put({ url: 'https://hooks.example.test/two' })
+      t.equal(moved.statusCode, 200)
+      t.notOk('secret' in moved.json<object>(), 'a URL change keeps the secret and does not show it again')
+      t.notMatch(moved.body, first.secret!, 'nor anywhere else')
+      t.notMatch((await admin(app, 'GET', '/teams/team-a/webhooks')).body, 'whsec_', 'the state never shows a secret')
+      const rotated = (await put({ url: 'https://hooks.example.test/two', rotateSecret: true })).json<{ secret?: string }>()
+      t.match(rotated.secret, /^whsec_/, 'rotateSecret issues a new one')
+      t.not(rotated.secret, first.secret)
+      const [row] = await db.rows<{ secret: string }>(`select secret from webhook_endpoints where team_id = 'team-a'`)
+      t.equal(row!.secret, rotated.secret, 'the endpoint signs with the rotated one from now on')
+      t.equal((await put({ url: 'https://hooks.example.test/two', rotateSecret: 'yes' })).statusCode, 400, 'rotateSecret is a boolean')
+      t.equal((await admin(app, 'DELETE', '/teams/team-a/webhook')).statusCode, 204)
+      const again = (await put({ url: 'https://hooks.example.test/two' })).json<{ secret?: string }>()
+      t.ok(again.secret && again.secret !== rotated.secret, 'a URL set again after removal gets a new secret')
+    })
+
+    t.test('one read of new events per wake-up answers every waiting long poll, up to a cap', async (t) => {
+      // The real store, counting the feed reads the app makes.
+      const store = new PgEventStore(db.database.db)
+      let reads = 0
+      const counted = Object.create(store) as PgEventStore
+      counted.listChanges = (...args) => {
+        reads++
+        return store.listChanges(...args)
+      }
+      const signal = new ChangeSignal()
+      const feed = new ChangeFeed(counted, signal, { pollMs: 60_000, maxWaiting: 40 })
+      // Commits wake the feed as in the service (no polling within the test: pollMs is a minute).
+      const writes = new PgStores(db.database.db, { onChangesCommitted: () => signal.notify() })
+      const capped = await testApp({ database: db.database, store: writes }, { events: { store: counted, signal, feed } })
+      t.teardown(() => capped.close())
+      const a = await scimTeam(capped, 'team-a')
+      const b = await scimTeam(capped, 'team-b')
+      const start = await eventually(
+        () => admin(capped, 'GET', '/events?limit=1000'),
+        (res) => res.json<FeedPage>().events.length >= 2,
+      )
+      const cursor = start.json<FeedPage>().nextCursor
+      const polls = [
+        ...Array.from({ length: 20 }, () => admin(capped, 'GET', `/events?after=${cursor}&wait=20`)),
+        ...Array.from({ length: 10 }, () => admin(capped, 'GET', `/teams/team-a/events?after=${cursor}&wait=20`)),
+        ...Array.from({ length: 10 }, () => admin(capped, 'GET', `/teams/team-b/events?after=${cursor}&wait=20`)),
+      ]
+      await eventually(
+        async () => feed.waitingCount,
+        (waiting) => waiting === 40,
+      )
+      const over = await admin(capped, 'GET', `/events?after=${cursor}&wait=20`)
+      t.equal(over.statusCode, 429, 'the 41st long poll is refused')
+      t.equal(over.json().error.code, 'rate_limited')
+      t.equal(over.headers['retry-after'], '1')
+      t.equal((await admin(capped, 'GET', `/events?after=${cursor}`)).statusCode, 200, 'a read without wait is not capped')
+
+      const before = reads
+      await scim(capped, a, 'POST', '/Users', { schemas: [USER], userName: 'di@example.com' })
+      const kinds = async (answered: typeof polls) =>
+        (await Promise.all(answered)).map((res) => res.json<FeedPage>().events.map((e) => [e.teamId, e.kind]))
+      t.same(
+        await kinds(polls.slice(0, 30)),
+        Array.from({ length: 30 }, () => [['team-a', 'member.added']]),
+        "team-a's event, to 30 polls",
+      )
+      t.ok(reads - before <= 5, `${reads - before} feed reads answered 30 long polls (one tail, not one read each)`)
+      t.equal(feed.waitingCount, 10, "team-b's polls wait on: nothing of theirs yet")
+      await scim(capped, b, 'POST', '/Users', { schemas: [USER], userName: 'ed@example.com' })
+      t.same(
+        await kinds(polls.slice(30)),
+        Array.from({ length: 10 }, () => [['team-b', 'member.added']]),
+        "then team-b's own",
+      )
+      t.equal(feed.waitingCount, 0)
+    })
+
     if (db.name !== 'postgres') return
 
     t.test('a long poll on one replica is woken by a commit on another (LISTEN/NOTIFY)', async (t) => {
@@ -178,14 +261,11 @@ for (const db of await testDatabases(t)) {
         const signal = new ChangeSignal()
         const listener = listenForChanges(db.url!, () => signal.notify(), { warn: () => undefined })
         const store = new PgStores(database.db, { onChangesCommitted: () => listener.announce() })
-        const replicaApp = await buildApp({
-          store,
-          ping: () => database.ping(),
-          adminTokenHash: hashToken(ADMIN_TOKEN),
-          publicBaseUrl: BASE_URL,
+        const replicaApp = await testApp(
+          { database, store },
           // Without a notification this replica would not look again within the poll's wait.
-          events: { store: new PgEventStore(database.db), signal, pollMs: 120_000 },
-        })
+          { events: { store: new PgEventStore(database.db), signal, pollMs: 120_000 } },
+        )
         t.teardown(async () => {
           await replicaApp.close()
           await listener.close()

@@ -1,5 +1,5 @@
 /**
- * The transactional outbox and its feed (issue #17), on PGlite and PostgreSQL: change events are
+ * The transactional outbox and its feed, on PGlite and PostgreSQL: change events are
  * written in the provisioning transaction (a rollback leaves none), a cursor resumes exactly after
  * the event it names, and SCIM writes record the kinds the README documents. On PostgreSQL also the
  * visibility rule: an event committed while an older transaction is still running waits for it, so
@@ -35,7 +35,7 @@ function record(store: Stores, teamId: string, n: number): Promise<void> {
  */
 async function caughtUp(events: PgEventStore, count: number): Promise<void> {
   for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
-    if ((await events.listChanges({}, FEED_START, count + 1)).length >= count) return
+    if ((await events.listChanges({}, FEED_START, count + 1)).events.length >= count) return
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
 }
@@ -45,9 +45,10 @@ async function follow(events: PgEventStore, after: number, limit: number, teamId
   const all: ChangeEvent[] = []
   for (let cursor = after; ;) {
     const page = await events.listChanges({ teamId }, cursor, limit)
-    all.push(...page)
-    if (page.length < limit) return all
-    cursor = page.at(-1)!.id
+    all.push(...page.events)
+    if (page.events.length < limit) return all
+    t.equal(page.through, page.events.at(-1)!.id, 'a full page ends at its last event')
+    cursor = page.through
   }
 }
 
@@ -70,7 +71,7 @@ for (const db of await testDatabases(t)) {
           t.same(await db.rows(sql`select 1 from change_events`), [], 'another connection does not see the event yet')
       })
       await caughtUp(events, 1)
-      t.equal((await events.listChanges({}, FEED_START, 10)).length, 1, 'committed with the change')
+      t.equal((await events.listChanges({}, FEED_START, 10)).events.length, 1, 'committed with the change')
       await t.rejects(
         store.transaction(async (tx) => {
           await record(tx, 'a', 2)
@@ -78,7 +79,7 @@ for (const db of await testDatabases(t)) {
         }),
         /rolled back/,
       )
-      const all = await events.listChanges({}, FEED_START, 10)
+      const { events: all } = await events.listChanges({}, FEED_START, 10)
       t.same(
         all.map((e) => e.changes),
         [{ n: 1 }],
@@ -113,7 +114,7 @@ for (const db of await testDatabases(t)) {
         [3, 6, 9, 12, 15, 18, 21, 24],
         "team b's feed has its events alone",
       )
-      t.same(await events.listChanges({}, all.at(-1)!.id, 10), [], 'nothing after the last one')
+      t.same((await events.listChanges({}, all.at(-1)!.id, 10)).events, [], 'nothing after the last one')
       t.equal(decodeCursor('garbage'), undefined, 'a cursor not made by the feed is refused')
       t.equal(decodeCursor(Buffer.from('v1.99999999999999999').toString('base64url')), undefined)
     })
@@ -200,14 +201,14 @@ for (const db of await testDatabases(t)) {
         await rolledBack.query('begin')
         await rolledBack.query(`insert into change_events (team_id, kind, changes) values ('a', 'member.added', '{"n": 0}')`)
         await record(store, 'a', 2)
-        t.same(await events.listChanges({}, FEED_START, 10), [], 'the newer commit waits behind the older transaction')
+        t.same((await events.listChanges({}, FEED_START, 10)).events, [], 'the newer commit waits behind the older transaction')
         await rolledBack.query('rollback')
-        t.same(await events.listChanges({}, FEED_START, 10), [], 'still waiting: the older one runs')
+        t.same((await events.listChanges({}, FEED_START, 10)).events, [], 'still waiting: the older one runs')
         await older.query(`insert into change_events (team_id, kind, changes) values ('a', 'member.added', '{"n": 1}')`)
         await older.query('commit')
         await caughtUp(events, 2)
         t.same(
-          (await events.listChanges({}, FEED_START, 10)).map((e) => e.changes.n),
+          (await events.listChanges({}, FEED_START, 10)).events.map((e) => e.changes.n),
           [2, 1],
           'both once the older one ended, in the order their events were written; the rollback left nothing',
         )
@@ -261,7 +262,7 @@ for (const db of await testDatabases(t)) {
 
     t.test('the webhook lag counts events the feed holds back behind an open transaction', async (t) => {
       await team(db, 'a')
-      await events.setTeamWebhook('a', 'https://hooks.example.test/a')
+      await events.setTeamWebhook('a', 'https://hooks.example.test/a', { newSecret: 'whsec_a', rotateSecret: false })
       const pool = new pg.Pool({ connectionString: db.url, max: 2 })
       t.teardown(() => pool.end())
       const open = await pool.connect()
@@ -270,7 +271,7 @@ for (const db of await testDatabases(t)) {
         await open.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'left open', 'ok')`)
         await record(store, 'a', 1)
         await new Promise((resolve) => setTimeout(resolve, 1_100))
-        t.same(await events.listChanges({}, FEED_START, 10), [], 'the feed holds the event back')
+        t.same((await events.listChanges({}, FEED_START, 10)).events, [], 'the feed holds the event back')
         const age = await events.oldestUndeliveredAgeSeconds(['team'])
         t.ok(age >= 1, `the lag metric sees it waiting (${age.toFixed(2)} s), instead of reading 0`)
       } finally {
@@ -290,11 +291,13 @@ for (const db of await testDatabases(t)) {
         let cursor = FEED_START
         // Until the writers are done and a last read after that finds nothing new.
         for (let quiet = false; ;) {
+          // The cursor moves to where the page says, past holes and up to the bound when the page is short.
           const page = await events.listChanges({}, cursor, 7)
-          seen.push(...page)
-          if (page.length > 0) cursor = page.at(-1)!.id
-          if (page.length === 0 && quiet) return
-          if (!writing) quiet = page.length === 0
+          seen.push(...page.events)
+          t.ok(page.through >= cursor, 'a cursor never moves back')
+          cursor = page.through
+          if (page.events.length === 0 && quiet) return
+          if (!writing) quiet = page.events.length === 0
           await new Promise((resolve) => setTimeout(resolve, Math.random() * 3))
         }
       })()

@@ -5,15 +5,14 @@
  * once, in feed order. (Before leases were renewed within a batch, the second deliverer claimed
  * the endpoint once the first one's lease ran out and posted the same events again beside it.)
  */
-import { createServer } from 'node:http'
-import type { AddressInfo } from 'node:net'
 import { sql } from 'drizzle-orm'
-import { Webhook } from 'standardwebhooks'
 import t from 'tap'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { WebhookDeliverer } from '../../src/events/webhook-deliverer.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { testDatabases } from '../helpers/databases.js'
+import { until } from '../helpers/eventually.js'
+import { webhookReceiver } from '../helpers/webhook-receiver.js'
 
 const SECRET = `whsec_${Buffer.from('webhook-lease-test-secret-0123456789').toString('base64')}`
 const EVENTS = 60
@@ -29,32 +28,20 @@ for (const db of await testDatabases(t)) {
       ])
     }
 
-    const verifier = new Webhook(SECRET)
-    const received: number[] = []
-    const receiver = createServer((request, response) => {
-      const chunks: Buffer[] = []
-      request.on('data', (chunk: Buffer) => chunks.push(chunk))
-      request.on('end', () => {
-        const body = Buffer.concat(chunks).toString()
-        const payload = verifier.verify(body, request.headers as Record<string, string>) as { data: { changes: { n: number } } }
-        received.push(payload.data.changes.n)
-        // 120 ms an event: 50 events (one batch) take 6 s, past the 5.6 s lease of a 300 ms timeout.
-        setTimeout(() => response.writeHead(204).end(), 120)
-      })
-    })
-    await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve))
-    t.teardown(() => new Promise<void>((resolve) => receiver.close(() => resolve())))
-    const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`
+    // 160 ms an event: 50 events (one batch) take 8 s, past the 7 s lease of a 1 s timeout (a timeout short enough to
+    // shorten the lease, long enough that a loaded machine does not time a post out and send it again by right).
+    const { url, requests } = await webhookReceiver(t, SECRET, { delayMs: 160 })
+    const received = () => requests.map((r) => (r.payload?.data.changes as { n: number }).n)
 
     const events = new PgEventStore(db.database.db)
-    await events.setTeamWebhook('slow', url)
+    await events.setTeamWebhook('slow', url, { newSecret: SECRET, rotateSecret: false })
     const replicas = [0, 1].map(
       () =>
         new WebhookDeliverer({
           events: new PgEventStore(db.database.db),
           signal: new ChangeSignal(),
           secret: SECRET,
-          timeoutMs: 300,
+          timeoutMs: 1_000,
           log: quiet,
           pollMs: 100,
         }),
@@ -62,14 +49,16 @@ for (const db of await testDatabases(t)) {
     for (const replica of replicas) replica.start()
     t.teardown(() => Promise.all(replicas.map((replica) => replica.stop())))
 
-    // Bounded: 60 events at 120 ms are 7.2 s; a generous limit for a busy machine.
-    for (const deadline = Date.now() + 60_000; received.length < EVENTS && Date.now() < deadline;) {
-      await new Promise((resolve) => setTimeout(resolve, 100))
-    }
+    // Bounded: 60 events at 160 ms are 9.6 s; a generous limit for a busy machine.
+    await until(() => requests.length >= EVENTS, { timeoutMs: 60_000, everyMs: 100 })
     // A moment more: a second deliverer posting the same events again would show here.
     await new Promise((resolve) => setTimeout(resolve, 1_000))
+    t.ok(
+      requests.every((r) => r.verified),
+      'every post is signed',
+    )
     t.same(
-      received,
+      received(),
       Array.from({ length: EVENTS }, (_, n) => n),
       'every event once, in feed order, though a batch outlasts the lease',
     )
