@@ -1,10 +1,26 @@
 import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { Db } from './database.js'
-import { filterToSql, type SqlResource } from './filter-sql.js'
+import { filterToSql, type RelationAttribute, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
 import { scimGroupMembers, scimGroups, scimUsers } from './schema.js'
 import { groupView } from '../../scim/core/group-resource.js'
 import type { GroupMemberRow, ListQuery } from '../records.js'
+
+/**
+ * The membership rows (scim_group_members, aliased scim_m) of the group or user being filtered: a
+ * Group's `members` and a User's `groups`, whose `value` is the id on the other side.
+ */
+export function membershipRows(of: 'group' | 'user'): RelationAttribute {
+  const [owner, own, other] =
+    of === 'group'
+      ? [scimGroups, sql.raw('scim_m.group_id'), sql.raw('scim_m.user_id')]
+      : [scimUsers, sql.raw('scim_m.user_id'), sql.raw('scim_m.group_id')]
+  return {
+    exists: (condition) =>
+      sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${owner.teamId} and ${own} = ${owner.id} and ${condition})`,
+    subAttributes: { value: sql`(${other}::text)` },
+  }
+}
 
 /** Groups' filterable attributes: columns, the document, and members as rows (`members[value eq "..."]`). */
 export const groupSqlResource: SqlResource = {
@@ -17,13 +33,7 @@ export const groupSqlResource: SqlResource = {
     'meta.created': { column: { column: sql`${scimGroups.createdAt}`, notNull: true } },
     'meta.lastmodified': { column: { column: sql`${scimGroups.lastModified}`, notNull: true } },
     'meta.resourcetype': { constant: 'Group' },
-    members: {
-      rows: {
-        exists: (condition) =>
-          sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimGroups.teamId} and scim_m.group_id = ${scimGroups.id} and ${condition})`,
-        subAttributes: { value: sql`(scim_m.user_id::text)` },
-      },
-    },
+    members: { rows: membershipRows('group') },
   },
 }
 

@@ -3,7 +3,8 @@ import type { Db } from './database.js'
 import { howToNarrow, indexedPart, indexedSorts, sortIndexed } from './filter-indexes.js'
 import { filterToSql, type SqlResource } from './filter-sql.js'
 import { listRows } from './list-rows.js'
-import { scimGroupMembers, scimUserCounts, scimUsers } from './schema.js'
+import { membershipRows } from './group-queries.js'
+import { scimUserCounts, scimUsers } from './schema.js'
 import type { Filter } from '../../scim/filter/ast.js'
 import { userView } from '../../scim/core/user-resource.js'
 import { pathKey, resolvePath } from '../../scim/core/attribute-path.js'
@@ -51,13 +52,7 @@ export const userSqlResource: SqlResource = {
     active: { column: { column: sql`${scimUsers.active}`, notNull: false } },
     'meta.resourcetype': { constant: 'User' },
     // `groups` is not stored in the document: it is the user's rows in scim_group_members.
-    groups: {
-      rows: {
-        exists: (condition) =>
-          sql`exists (select 1 from ${scimGroupMembers} as scim_m where scim_m.team_id = ${scimUsers.teamId} and scim_m.user_id = ${scimUsers.id} and ${condition})`,
-        subAttributes: { value: sql`(scim_m.group_id::text)` },
-      },
-    },
+    groups: { rows: membershipRows('user') },
     'groups.value': { indexes: { eq: 'range' } },
   },
   counted: (filter) => activeEq(filter) !== undefined,
