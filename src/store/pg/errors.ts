@@ -59,23 +59,30 @@ function isConnectionLoss(error: unknown): boolean {
 }
 
 /**
- * `port` with every method's failure translated (translateError): the one place where driver errors
- * leave an adapter as the store's errors, whichever adapter and statement raised them. The methods
- * are the port object's own and its class's (every port method is async).
+ * `Adapter` with every method's failure translated (translateError): the one place where driver
+ * errors leave an adapter as the store's errors, whichever adapter and statement raised them. Done
+ * once per class, so a transaction's adapters cost no more to make than the class's own. Every port
+ * method is async.
  */
-export function translatingErrors<Port extends object>(port: Port): Port {
-  const translated = Object.create(port) as Record<string, unknown>
-  for (const name of methodNames(port)) {
-    const method = (port as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!
-    translated[name] = async (...args: unknown[]) => {
-      try {
-        return await method.apply(port, args)
-      } catch (error) {
-        throw translateError(error)
-      }
-    }
+export function translatingErrors<Args extends unknown[], Port extends object>(
+  Adapter: new (...args: Args) => Port,
+): new (...args: Args) => Port {
+  const Translating = class extends (Adapter as new (...args: Args) => object) {}
+  for (const name of methodNames(Adapter.prototype as object)) {
+    const method = (Adapter.prototype as Record<string, (...args: unknown[]) => Promise<unknown>>)[name]!
+    Object.defineProperty(Translating.prototype, name, {
+      configurable: true,
+      writable: true,
+      value: async function (this: Port, ...args: unknown[]) {
+        try {
+          return await method.apply(this, args)
+        } catch (error) {
+          throw translateError(error)
+        }
+      },
+    })
   }
-  return translated as Port
+  return Translating as unknown as new (...args: Args) => Port
 }
 
 /** The names of an object's methods, up its class chain (not Object's own). */
@@ -83,7 +90,8 @@ export function methodNames(object: object): string[] {
   const names = new Set<string>()
   for (let o: object | null = object; o && o !== Object.prototype; o = Object.getPrototypeOf(o) as object | null) {
     for (const name of Object.getOwnPropertyNames(o)) {
-      if (name !== 'constructor' && typeof (object as Record<string, unknown>)[name] === 'function') names.add(name)
+      const descriptor = Object.getOwnPropertyDescriptor(o, name)
+      if (name !== 'constructor' && typeof descriptor?.value === 'function') names.add(name)
     }
   }
   return [...names]

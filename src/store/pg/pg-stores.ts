@@ -18,16 +18,25 @@ export interface PgStoresOptions {
   readonly onChangesCommitted?: () => void
 }
 
-/** Every port over one handle, each translating driver errors (errors.ts translatingErrors). */
+/** The adapters, each translating driver errors (errors.ts translatingErrors). */
+const Accounts = translatingErrors(PgAccountStore)
+const Connections = translatingErrors(PgConnectionStore)
+const Credentials = translatingErrors(PgCredentialLookup)
+const Settings = translatingErrors(PgServiceSettings)
+const Audit = translatingErrors(PgAuditLog)
+const Users = translatingErrors(PgUserStore)
+const Groups = translatingErrors(PgGroupStore)
+
+/** Every port over one handle. */
 function portsOn(executor: PgExecutor): Ports {
   return {
-    accounts: translatingErrors(new PgAccountStore(executor)),
-    connections: translatingErrors(new PgConnectionStore(executor)),
-    credentials: translatingErrors(new PgCredentialLookup(executor)),
-    settings: translatingErrors(new PgServiceSettings(executor)),
-    audit: translatingErrors(new PgAuditLog(executor)),
-    users: translatingErrors(new PgUserStore(executor)),
-    groups: translatingErrors(new PgGroupStore(executor)),
+    accounts: new Accounts(executor),
+    connections: new Connections(executor),
+    credentials: new Credentials(executor),
+    settings: new Settings(executor),
+    audit: new Audit(executor),
+    users: new Users(executor),
+    groups: new Groups(executor),
   }
 }
 
