@@ -13,7 +13,7 @@ export class PgExecutor {
 
   constructor(
     readonly db: Executor,
-    private readonly settings: {
+    private readonly config: {
       /** Named prepared statements: false inside a transaction and behind PgBouncer in transaction mode. */
       readonly namedStatements: boolean
       /** The most users a list filter may match (or scan, on a team this small or smaller); see user-queries.ts. */
@@ -24,15 +24,15 @@ export class PgExecutor {
   ) {}
 
   get lookups(): PreparedLookups {
-    this.lookupStatements ??= preparedLookups(this.db, this.settings.namedStatements)
+    this.lookupStatements ??= preparedLookups(this.db, this.config.namedStatements)
     return this.lookupStatements
   }
 
   get filterMatchBudget(): number {
-    return this.settings.filterMatchBudget
+    return this.config.filterMatchBudget
   }
 
   changesRecorded(): void {
-    this.settings.changesRecorded()
+    this.config.changesRecorded()
   }
 }
