@@ -1,9 +1,8 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import pino from 'pino'
 import { buildApp } from '../src/app.js'
 import { hashToken } from '../src/auth/tokens.js'
@@ -14,9 +13,10 @@ import { listenForChanges } from '../src/store/pg/pg-change-listener.js'
 import { PgStores } from '../src/store/pg/pg-stores.js'
 import type { AuditLog } from '../src/store/audit-log.js'
 import type { Stores } from '../src/store/stores.js'
+import { benchDatabaseUrl, cleanUp, cleanups } from './throwaway.js'
 
 /**
- * The change feed's part of `npm run bench` (issue #17), on PostgreSQL:
+ * The change feed's part of `npm run bench`, on PostgreSQL:
  *
  * 1. What the outbox costs a create: POST /Users through the service with its change events, against
  *    the same service whose store writes the audit entry alone (recordChanges without the events),
@@ -39,50 +39,6 @@ const SECONDS = Number(env.BENCH_EVENT_SECONDS ?? 10)
 const ADMIN = `cpadmin_${randomBytes(24).toString('hex')}`
 const SECRET = `whsec_${randomBytes(32).toString('base64')}`
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
-
-const cleanups: (() => unknown)[] = []
-/** Each step gets 10 s: one that hangs must not keep the throwaway cluster running. */
-async function cleanUp(): Promise<void> {
-  for (const undo of cleanups.splice(0).reverse()) {
-    try {
-      await Promise.race([undo(), new Promise((_, reject) => setTimeout(() => reject(new Error('timed out')), 10_000).unref())])
-    } catch (error) {
-      process.stderr.write(`cleanup: ${String(error)}\n`)
-    }
-  }
-}
-/** The throwaway cluster, stopped on any exit (a crash skips the finally below). */
-let clusterDir: string | undefined
-process.on('exit', () => {
-  if (clusterDir) execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', clusterDir])
-})
-
-async function databaseUrl(): Promise<string> {
-  let adminUrl = env.BENCH_DATABASE_URL
-  if (!adminUrl) {
-    const cluster = mkdtempSync(join(tmpdir(), 'scim-bench-events-'))
-    cleanups.push(() => rmSync(cluster, { recursive: true, force: true }))
-    execFileSync('chmod', ['755', cluster])
-    const port = execFileSync('node', ['scripts/free-port.mjs']).toString().trim()
-    adminUrl = execFileSync('bash', ['scripts/pg-cluster.sh', 'start', join(cluster, 'pg'), port])
-      .toString()
-      .trim()
-    clusterDir = join(cluster, 'pg')
-    cleanups.push(() => {
-      execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', join(cluster, 'pg')])
-      clusterDir = undefined
-    })
-  }
-  const name = `scim_bench_events_${Date.now()}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  cleanups.push(() => admin.end())
-  await admin.query(`create database ${name}`)
-  cleanups.push(() => admin.query(`drop database ${name} with (force)`))
-  const url = new URL(adminUrl)
-  url.pathname = `/${name}`
-  return url.toString()
-}
 
 const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b)
@@ -330,7 +286,7 @@ if (env.BENCH_DATABASE === 'pglite') {
 }
 
 try {
-  const url = await databaseUrl()
+  const url = await benchDatabaseUrl('scim_bench_events')
   process.stdout.write(`change events bench on PostgreSQL (${ROUNDS} rounds of ${CREATES} creates; ${RATE} changes/s for ${SECONDS} s)\n`)
   const cost = await createCost(url)
   process.stdout.write(

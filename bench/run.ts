@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process'
+import { spawn } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -18,6 +18,7 @@ import { encodeCursor } from '../src/scim/protocol/cursor.js'
 import { openDatabase, type Database } from '../src/store/pg/database.js'
 import { PgStores } from '../src/store/pg/pg-stores.js'
 import { seedTeam } from './seed.js'
+import { benchDatabaseUrl, cleanUp, cleanups, median } from './throwaway.js'
 import { runWriteBench, seedManyTeams, writeCaseNames } from './writes.js'
 
 /**
@@ -80,18 +81,6 @@ const ACTIVE_LISTS = [false, true].flatMap((half) =>
 if (DATABASE !== 'postgres' && DATABASE !== 'pglite')
   throw new Error(`BENCH_DATABASE must be "postgres" or "pglite", not "${env.BENCH_DATABASE}"`)
 
-/** Undone in reverse order at the end, also when the run fails (no cluster or temp dir left behind). */
-const cleanups: (() => unknown)[] = []
-async function cleanUp(): Promise<void> {
-  for (const undo of cleanups.reverse()) {
-    try {
-      await undo()
-    } catch (error) {
-      process.stderr.write(`cleanup: ${String(error)}\n`)
-    }
-  }
-}
-
 /** The database under test: the service's handle, plain SQL for the baseline and the bench's own look-ups. */
 interface Target {
   database: Database
@@ -114,25 +103,7 @@ async function seed(database: Database): Promise<void> {
 }
 
 async function openPostgresTarget(): Promise<Target> {
-  let adminUrl = env.BENCH_DATABASE_URL
-  if (!adminUrl) {
-    const cluster = mkdtempSync(join(tmpdir(), 'scim-bench-'))
-    cleanups.push(() => rmSync(cluster, { recursive: true, force: true }))
-    execFileSync('chmod', ['755', cluster])
-    const port = execFileSync('node', ['scripts/free-port.mjs']).toString().trim()
-    adminUrl = execFileSync('bash', ['scripts/pg-cluster.sh', 'start', join(cluster, 'pg'), port])
-      .toString()
-      .trim()
-    cleanups.push(() => execFileSync('bash', ['scripts/pg-cluster.sh', 'stop', join(cluster, 'pg')]))
-  }
-  const dbName = `scim_bench_${Date.now()}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  cleanups.push(() => admin.end())
-  await admin.query(`create database ${dbName}`)
-  cleanups.push(() => admin.query(`drop database ${dbName} with (force)`))
-  const url = new URL(adminUrl)
-  url.pathname = `/${dbName}`
+  const url = new URL(await benchDatabaseUrl('scim_bench'))
 
   const database = await openDatabase({ url: url.toString(), poolSize: 20 })
   cleanups.push(() => database.close())
@@ -561,13 +532,8 @@ async function main(): Promise<void> {
     }
   }
 
-  // With an even number of rounds, the mean of the middle two (not the upper one, which took the better
-  // round's req/s but the worse round's latencies).
-  const median = (values: number[]) => {
-    const sorted = [...values].sort((a, b) => a - b)
-    const mid = Math.floor(sorted.length / 2)
-    return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-  }
+  // Medians over the rounds; with an even number of rounds, the mean of the middle two (not the upper one,
+  // which took the better round's req/s but the worse round's latencies).
   const summary = new Map(
     [...results].map(([name, list]) => {
       const statuses: Record<string, number> = {}

@@ -10,9 +10,10 @@ import pg from 'pg'
 import { generateToken, hashToken } from '../src/auth/tokens.js'
 import type { Db } from '../src/store/pg/database.js'
 import type { PgStores } from '../src/store/pg/pg-stores.js'
+import { median } from './throwaway.js'
 
 /**
- * The write half of `npm run bench` (issue #16): provisioning requests through the service, each
+ * The write half of `npm run bench`: provisioning requests through the service, each
  * against a floor or a same-run twin, in interleaved rounds like the read cases.
  *
  * - create on a fresh team vs the floor route (bare Fastify + the same database, one transaction of
@@ -409,11 +410,6 @@ export async function runWriteBench(options: WriteBenchOptions): Promise<void> {
     }
 
     // Medians over the rounds of each case's rate (requests over wall-clock time) and latencies.
-    const median = (values: number[]) => {
-      const sorted = [...values].sort((a, b) => a - b)
-      const mid = Math.floor(sorted.length / 2)
-      return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2
-    }
     const summary = new Map(
       [...results].map(([name, list]) => {
         const statuses: Record<string, number> = {}

@@ -1,10 +1,8 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { StoreTimeout } from '../../src/store/store-errors.js'
-import { ADMIN_TOKEN, admin, BASE_URL, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
+import { admin, BASE_URL, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const patch = (...Operations: unknown[]) => ({ schemas: [URN.patchOp], Operations })
@@ -353,12 +351,7 @@ for (const db of await testDatabases(t)) {
           })
         },
       })
-      const slow = await buildApp({
-        store: timingOut,
-        ping: () => db.database.ping(),
-        adminTokenHash: hashToken(ADMIN_TOKEN),
-        publicBaseUrl: BASE_URL,
-      })
+      const slow = await testApp({ database: db.database, store: timingOut })
       t.teardown(() => slow.close())
       const reads: [string, RegExp][] = [
         [`/Groups/${id}`, /excludedAttributes=members/],

@@ -1,13 +1,11 @@
 import t from 'tap'
 import { Writable } from 'node:stream'
-import { buildApp } from '../../src/app.js'
 import { createLogger } from '../../src/http/logger.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { StoreTimeout } from '../../src/store/store-errors.js'
 import type { Stores } from '../../src/store/stores.js'
-import { admin, ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { admin, ADMIN_TOKEN, scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 const [db] = await testDatabases(t)
@@ -21,13 +19,7 @@ t.test('logs never carry a token or an Authorization header', async (t) => {
     },
   })
   const logger = createLogger('trace', sink)
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    logger,
-  })
+  const app = await testApp(db!, { logger })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'logs')
@@ -53,13 +45,7 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
     },
   })
   const logger = createLogger('info', sink)
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    logger,
-  })
+  const app = await testApp(db!, { logger })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'rid')
@@ -89,12 +75,7 @@ t.test('X-Request-Id is kept when sane, made up otherwise, and echoed; SCIM log 
 
 t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, and nothing is written', async (t) => {
   await db!.reset()
-  const base = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-  })
+  const base = await testApp(db!)
   const team = await scimTeam(base, 'timeouts')
   await base.close()
   // The store as the pg adapter behaves when PostgreSQL cancels a statement (errors.ts maps 57014).
@@ -108,16 +89,12 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
               ? async () => Promise.reject(new StoreTimeout())
               : (Reflect.get(port, method, self) as unknown),
         })
-      if (name === 'transaction') return (work: (tx: Stores) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
+      if (name === 'transaction')
+        return (work: (tx: Stores) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
       return Reflect.get(target, name, receiver)
     },
   })
-  const app = await buildApp({
-    store: timingOut,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-  })
+  const app = await testApp({ database: db!.database, store: timingOut })
   t.teardown(() => app.close())
   const list = await scim(app, team, 'GET', `/Users?filter=${encodeURIComponent('displayName co "zq"')}`)
   t.equal(list.statusCode, 400)
@@ -129,12 +106,7 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
 })
 
 t.test('a body over the limit is 413 with a SCIM error, and changes nothing', async (t) => {
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-  })
+  const app = await testApp(db!)
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'big-body')
@@ -149,13 +121,7 @@ t.test('a body over the limit is 413 with a SCIM error, and changes nothing', as
 
 t.test('lastUsedAt is written at most once a minute', async (t) => {
   let now = new Date('2026-01-01T00:00:00.000Z')
-  const app = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-    clock: () => now,
-  })
+  const app = await testApp(db!, { clock: () => now })
   t.teardown(() => app.close())
   await db!.reset()
   const team = await scimTeam(app, 'usage')
@@ -177,12 +143,7 @@ t.test('lastUsedAt is written at most once a minute', async (t) => {
 t.test('/healthz answers while /readyz reports an unreachable database as 503', async (t) => {
   const down = await openDatabase({ url: 'postgres://postgres@127.0.0.1:1/none' })
   t.teardown(() => down.close())
-  const app = await buildApp({
-    store: new PgStores(down.db),
-    ping: () => down.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-  })
+  const app = await testApp({ database: down, store: new PgStores(down.db) })
   t.teardown(() => app.close())
   t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
   const ready = await app.inject({ method: 'GET', url: '/readyz' })
@@ -195,12 +156,7 @@ t.test('/healthz answers while /readyz reports an unreachable database as 503', 
   t.equal(adminCall.json().error.code, 'service_unavailable')
   const ok = await app.inject({ method: 'GET', url: '/readyz' })
   t.equal(ok.statusCode, 503)
-  const app2 = await buildApp({
-    store: db!.store,
-    ping: () => db!.database.ping(),
-    adminTokenHash: hashToken(ADMIN_TOKEN),
-    publicBaseUrl: 'http://x',
-  })
+  const app2 = await testApp(db!)
   t.teardown(() => app2.close())
   t.equal((await app2.inject({ method: 'GET', url: '/readyz' })).statusCode, 200)
 })

@@ -1,10 +1,8 @@
 import t, { type Test } from 'tap'
 import { connect, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { MAX_DRAINING } from '../../src/http/connection-close.js'
-import { admin, ADMIN_TOKEN, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
+import { admin, ADMIN_TOKEN, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 // Errors answered outside the routes: the router's (414), Node's HTTP parser's (431, 414) and the body
@@ -15,12 +13,7 @@ const MiB = 1024 * 1024
 
 for (const db of await testDatabases(t)) {
   t.test(db.name, async (t) => {
-    const app = await buildApp({
-      store: db.store,
-      ping: () => db.database.ping(),
-      adminTokenHash: hashToken(ADMIN_TOKEN),
-      publicBaseUrl: 'http://x',
-    })
+    const app = await testApp(db)
     t.teardown(() => app.close())
     await db.reset()
     const team = await scimTeam(app, 'transport')

@@ -3,11 +3,10 @@ import { execFileSync } from 'node:child_process'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
-import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp } from '../helpers/app.js'
+import { eventually } from '../helpers/eventually.js'
 import { freePort } from '../helpers/ports.js'
 
 /**
@@ -38,12 +37,7 @@ if (binaries) {
     const database = await openDatabase({ url })
     t.teardown(() => database.close())
     await database.migrate()
-    const app = await buildApp({
-      store: new PgStores(database.db),
-      ping: () => database.ping(),
-      adminTokenHash: hashToken(ADMIN_TOKEN),
-      publicBaseUrl: 'http://x',
-    })
+    const app = await testApp({ database, store: new PgStores(database.db) })
     t.teardown(() => app.close())
     const team = await scimTeam(app, 'outage')
     const created = await scim(app, team, 'POST', '/Users', { userName: 'a@x.io' })
@@ -65,11 +59,11 @@ if (binaries) {
     t.equal((await app.inject({ method: 'GET', url: '/healthz' })).statusCode, 200)
 
     cli('resume', cluster, String(port))
-    let ready = 0
-    for (let i = 0; i < 50 && ready !== 200; i++) {
-      ready = (await app.inject({ method: 'GET', url: '/readyz' })).statusCode
-      if (ready !== 200) await new Promise((r) => setTimeout(r, 200))
-    }
+    const ready = await eventually(
+      async () => (await app.inject({ method: 'GET', url: '/readyz' })).statusCode,
+      (status) => status === 200,
+      { timeoutMs: 10_000, everyMs: 200 },
+    )
     t.equal(ready, 200, 'ready again without a restart')
     const after = await scim(app, team, 'GET', '/Users')
     t.equal(after.statusCode, 200)

@@ -1,16 +1,14 @@
 import t from 'tap'
 import { spawn } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
-import { ADMIN_TOKEN, admin, scim, scimTeam } from '../helpers/app.js'
-import { requiredInCI, withDatabase } from '../helpers/databases.js'
+import { admin, scim, scimTeam, testApp } from '../helpers/app.js'
+import { requiredInCI, throwawayDatabase } from '../helpers/databases.js'
+import { until } from '../helpers/eventually.js'
 import { freePort } from '../helpers/ports.js'
 
 /**
@@ -26,15 +24,8 @@ requiredInCI(!adminUrl ? 'needs TEST_DATABASE_URL' : !binary ? 'needs the pgboun
 
 if (adminUrl && binary) {
   t.test('the Users flow through PgBouncer in transaction mode', async (t) => {
-    const name = `scim_bouncer_${randomBytes(4).toString('hex')}`
-    const client = new pg.Client({ connectionString: adminUrl })
-    await client.connect()
-    await client.query(`create database ${name}`)
-    t.teardown(async () => {
-      await client.query(`drop database if exists ${name} with (force)`)
-      await client.end()
-    })
-    const direct = withDatabase(adminUrl, name)
+    const direct = await throwawayDatabase(t, 'scim_bouncer')
+    const name = new URL(direct).pathname.slice(1)
     const migrator = await openDatabase({ url: direct })
     await migrator.migrate()
     await migrator.close()
@@ -71,15 +62,16 @@ if (adminUrl && binary) {
     const asRoot = process.getuid?.() === 0
     const bouncer = spawn(binary, [...(asRoot ? ['-u', 'postgres'] : []), join(dir, 'pgbouncer.ini')], { stdio: 'ignore' })
     t.teardown(() => bouncer.kill('SIGTERM'))
-    let up = false
-    for (let i = 0; i < 50 && !up; i++) {
-      const probe = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/scim` })
-      up = await probe.connect().then(
-        () => probe.end().then(() => true),
-        () => false,
-      )
-      if (!up) await new Promise((r) => setTimeout(r, 100))
-    }
+    const up = await until(
+      () => {
+        const probe = new pg.Client({ connectionString: `postgres://postgres@127.0.0.1:${port}/scim` })
+        return probe.connect().then(
+          () => probe.end().then(() => true),
+          () => false,
+        )
+      },
+      { timeoutMs: 5_000, everyMs: 100 },
+    )
     t.ok(
       up,
       `PgBouncer answers${up ? '' : `: ${existsSync(join(dir, 'pgbouncer.log')) ? readFileSync(join(dir, 'pgbouncer.log'), 'utf8') : 'no log'}`}`,
@@ -87,12 +79,7 @@ if (adminUrl && binary) {
 
     const database = await openDatabase({ url: `postgres://postgres@127.0.0.1:${port}/scim`, poolSize: 8 })
     t.teardown(() => database.close())
-    const app = await buildApp({
-      store: new PgStores(database.db, { preparedStatements: false }),
-      ping: () => database.ping(),
-      adminTokenHash: hashToken(ADMIN_TOKEN),
-      publicBaseUrl: 'http://x',
-    })
+    const app = await testApp({ database, store: new PgStores(database.db, { preparedStatements: false }) })
     t.teardown(() => app.close())
     const team = await scimTeam(app, 'bouncer')
     const created = await Promise.all(Array.from({ length: 12 }, (_, i) => scim(app, team, 'POST', '/Users', { userName: `u${i}@b.io` })))

@@ -1,19 +1,19 @@
 import t, { type Test } from 'tap'
 import { spawn, type ChildProcess } from 'node:child_process'
-import { randomBytes } from 'node:crypto'
 import { mkdtempSync, rmSync } from 'node:fs'
 import { Agent, request as httpRequest, type ClientRequest } from 'node:http'
 import { connect } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
-import pg from 'pg'
 import { buildApp } from '../../src/app.js'
 import type { Stores } from '../../src/store/stores.js'
-import { withDatabase } from '../helpers/databases.js'
+import { throwawayDatabase } from '../helpers/databases.js'
+import { until } from '../helpers/eventually.js'
 import { freePort } from '../helpers/ports.js'
+import { answersReady, STARTING } from '../helpers/replica.js'
 
 /**
- * SIGTERM while requests are in flight (hardening issue, item 11): they complete, their responses
+ * SIGTERM while requests are in flight: they complete, their responses
  * say `Connection: close`, and the process exits 0 within seconds of the last one instead of waiting
  * out the keep-alive timeout (72 s) until Compose or Kubernetes kills it; a request that never
  * finishes meets SHUTDOWN_TIMEOUT_MS and a non-zero exit. The process runs through tsx as in
@@ -28,15 +28,7 @@ async function databaseEnv(t: Test): Promise<Record<string, string>> {
     t.teardown(() => rmSync(dataDir, { recursive: true, force: true }))
     return { DATA_DIR: dataDir }
   }
-  const name = `scim_shutdown_${randomBytes(4).toString('hex')}`
-  const admin = new pg.Client({ connectionString: adminUrl })
-  await admin.connect()
-  await admin.query(`create database ${name}`)
-  t.teardown(async () => {
-    await admin.query(`drop database if exists ${name} with (force)`)
-    await admin.end()
-  })
-  return { DATABASE_URL: withDatabase(adminUrl, name) }
+  return { DATABASE_URL: await throwawayDatabase(t, 'scim_shutdown') }
 }
 
 interface Running {
@@ -60,16 +52,7 @@ async function start(t: Test, env: Record<string, string>): Promise<Running> {
   const exited = new Promise<{ code: number | null; at: number }>((resolve) =>
     child.on('exit', (code) => resolve({ code, at: performance.now() })),
   )
-  for (let i = 0; i < 120; i++) {
-    if (
-      await fetch(`http://127.0.0.1:${port}/readyz`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return { port, child, output: () => output, exited }
-    await new Promise((r) => setTimeout(r, 250))
-  }
+  if (await until(() => answersReady(`http://127.0.0.1:${port}`), STARTING)) return { port, child, output: () => output, exited }
   throw new Error(`the service did not become ready:\n${output}`)
 }
 

@@ -1,10 +1,8 @@
 import t from 'tap'
 import { sql } from 'drizzle-orm'
-import { buildApp } from '../../src/app.js'
-import { hashToken } from '../../src/auth/tokens.js'
 import { openDatabase } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
-import { ADMIN_TOKEN, scim, scimTeam } from '../helpers/app.js'
+import { scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 
 /**
@@ -18,12 +16,7 @@ for (const db of await testDatabases(t)) {
     const slow = await openDatabase({ url: db.url, statementTimeoutMs: 30 })
     t.teardown(() => slow.close())
     // No budget: this test is about the timeout behind it, for what the budget does not foresee.
-    const app = await buildApp({
-      store: new PgStores(slow.db, { filterMatchBudget: 10_000_000 }),
-      ping: () => slow.ping(),
-      adminTokenHash: hashToken(ADMIN_TOKEN),
-      publicBaseUrl: 'http://x',
-    })
+    const app = await testApp({ database: slow, store: new PgStores(slow.db, { filterMatchBudget: 10_000_000 }) })
     t.teardown(() => app.close())
     await db.reset()
     const team = await scimTeam(app, 'slow')
