@@ -63,7 +63,7 @@ export interface AppDeps {
    */
   cursorKey?: Buffer | string
   /**
-   * The change feed (issue #17): its store, and the signal commits wake long polls with. Absent, the
+   * The change feed: its store, and the signal commits wake long polls with. Absent, the
    * feed and webhook routes are not served.
    */
   events?: {

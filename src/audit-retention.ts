@@ -20,7 +20,7 @@ export function pruneAuditLog(store: AuditLog, retentionDays: number, now: Date,
 }
 
 /**
- * Deletes the change events (the feed and webhooks, issue #17) older than `retentionDays` days
+ * Deletes the change events (the feed and webhooks) older than `retentionDays` days
  * (EVENT_RETENTION_DAYS; 0 keeps them all). A webhook receiver down for longer than that misses them.
  */
 export function pruneChangeEvents(events: EventStore, retentionDays: number, now: Date, signal?: AbortSignal): Promise<number> {

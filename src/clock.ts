@@ -1,3 +1,3 @@
-/** Injected so tests can pin time (DESIGN.md §4 rule 7). */
+/** Injected, never read from Date directly: tests pin time through it. */
 export type Clock = () => Date
 export const systemClock: Clock = () => new Date()

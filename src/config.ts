@@ -65,7 +65,7 @@ export interface Config {
   readonly publicBaseUrlConfigured: boolean
   /** Fastify's trustProxy: true, or the proxies' addresses; false when unset. */
   readonly trustProxy: boolean | string
-  /** Named prepared statements on the hot path; false behind PgBouncer in transaction mode. */
+  /** Named prepared statements for the per-request lookups; false behind PgBouncer in transaction mode. */
   readonly preparedStatements: boolean
   /** PostgreSQL statement timeout; lists that hit it are 400 tooMany. */
   readonly statementTimeoutMs: number

@@ -48,7 +48,7 @@ async function main(): Promise<void> {
       })
     })
   }
-  // Change events (issue #17): commits wake this process's long polls and deliverer at once, and the
+  // Change events: commits wake this process's long polls and deliverer at once, and the
   // other replicas' through PostgreSQL's LISTEN/NOTIFY (PGlite is one process: no one else to tell).
   const changes = new ChangeSignal()
   const listener = config.databaseUrl ? listenForChanges(config.databaseUrl, () => changes.notify(), logger) : undefined

@@ -18,7 +18,7 @@ export interface VerifiedScimRequest {
 }
 
 /**
- * DESIGN.md §2: a token opens only its own endpointId, and only while SCIM is enabled and the
+ * A token opens only its own endpointId, and only while SCIM is enabled and the
  * team's SSO is active. Every refusal looks the same to the caller (a 401). With `usersQuery`
  * (a request for a list of Users), the store may answer it in the token's own round trip; those
  * users leave here only with a verified principal.

@@ -1,5 +1,5 @@
 /**
- * What the Compound app hears about (issue #17): one change event per provisioning change, written
+ * What the Compound app hears about: one change event per provisioning change, written
  * in the transaction that makes the change. No fastify, drizzle or pg here.
  */
 

@@ -52,7 +52,7 @@ const EVENTS_PER_LEASE = 500
 const HOLD_MS = 1_000
 
 /**
- * Webhook delivery (issue #17), on every replica. Each endpoint (a team's service or team channel)
+ * Webhook delivery, on every replica. Each endpoint (a team's service or team channel)
  * is leased by one replica at a time (claimed FOR UPDATE SKIP LOCKED, store/pg/pg-event-store.ts),
  * which posts its events one by one in feed order and moves the endpoint's cursor (renewing the lease) after each batch of 2xx:
  * at least once, in order per team. A failure keeps the cursor, gives the lease back and schedules

@@ -3,7 +3,7 @@ import type { WebhookObserver } from '../events/webhook-deliverer.js'
 import type { EventStore, WebhookChannel } from '../store/event-store.js'
 
 /**
- * Webhook delivery metrics (issue #17), by channel only (service: WEBHOOK_URL; team: the teams' own
+ * Webhook delivery metrics, by channel only (service: WEBHOOK_URL; team: the teams' own
  * URLs), never by team: the series count stays fixed whatever the number of teams. The lag is the
  * time from the change to the receiver's 2xx; the oldest undelivered event's age is read from the
  * database on each scrape, so it counts every replica's backlog and a receiver that is down.

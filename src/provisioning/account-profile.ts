@@ -1,5 +1,5 @@
 /**
- * What Compound takes from a SCIM User for its account (DESIGN.md §1): the email that identifies
+ * What Compound takes from a SCIM User for its account (README, "Compound's rules"): the email that identifies
  * the account and a display name.
  */
 

@@ -19,8 +19,8 @@ export interface WriteOptions {
 type Entry = Pick<AuditEventInput, 'outcome' | 'resourceId' | 'accountId' | 'detail'>
 
 /**
- * One SCIM write: `work` in one transaction with its audit entry and its change events (issue #17,
- * one statement, the transaction's last); after a rollback, the rejection's own audit entry (not for
+ * One SCIM write: `work` in one transaction with its audit entry and its change events
+ * (one statement, the transaction's last); after a rollback, the rejection's own audit entry (not for
  * 404 and 412: nothing was there to reject) and no event, and the outcome reported to metrics either
  * way. A rejected request changes nothing but the log.
  */

@@ -7,7 +7,7 @@ import type { Ports } from '../store/stores.js'
 import type { UserStore } from '../store/user-store.js'
 
 /*
- * The change events of a SCIM write (issue #17), derived from what the write did to the store: a
+ * The change events of a SCIM write, derived from what the write did to the store: a
  * write's own code stays about Compound's rules, and an event cannot claim a change the store did
  * not make. `watchWrites` hands the write a view of its transaction's store that notes the calls
  * events are made of; the write's wrapper turns the notes and its outcome into events.

@@ -16,7 +16,7 @@ export type ScimConnectionPorts = StoreScope<'connections' | 'accounts' | 'audit
  */
 export type ScimState = 'active' | 'suspended' | 'disabled'
 
-/** Why an enabled connection refuses requests: the team has no active SSO configuration (DESIGN.md §1). */
+/** Why an enabled connection refuses requests: the team has no active SSO configuration. */
 export type SuspendedReason = 'sso_inactive'
 
 export interface ScimStatus {
@@ -40,7 +40,7 @@ export interface IssuedToken {
 
 type Action = 'scim.enable' | 'scim.rotate' | 'scim.disable' | 'scim.status' | 'scim.events'
 
-/** The change event of each action (issue #17); accountId is the Owner who acted. Never the token. */
+/** The change event of each action; accountId is the Owner who acted. Never the token. */
 const CONNECTION_CHANGES: Partial<Record<Action, ChangeKind>> = {
   'scim.enable': 'scim.enabled',
   'scim.rotate': 'scim.rotated',
@@ -48,7 +48,7 @@ const CONNECTION_CHANGES: Partial<Record<Action, ChangeKind>> = {
 }
 
 /**
- * Enabling, rotating and disabling a team's SCIM endpoint (DESIGN.md §1): Team Owners only, SSO
+ * Enabling, rotating and disabling a team's SCIM endpoint (README, "Compound's rules"): Team Owners only, SSO
  * required to enable, the token shown once and stored as a hash.
  */
 export class ScimConnections {

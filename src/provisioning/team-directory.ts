@@ -9,7 +9,7 @@ export type TeamDirectoryPorts = StoreScope<'accounts' | 'connections' | 'audit'
 
 /**
  * The team store side of the admin API: teams, their Owner, SSO state and members. In a
- * deployment sharing Compound's database these are the same repository calls (DESIGN.md §2).
+ * deployment sharing Compound's database these are the same repository calls.
  */
 export class TeamDirectory {
   constructor(private readonly store: TeamDirectoryPorts) {}
@@ -69,7 +69,7 @@ export class TeamDirectory {
     await this.store.transaction(async (tx) => {
       await this.requireTeam(tx.accounts, teamId)
       const removed = await tx.accounts.removeSso(teamId)
-      // An enabled connection now refuses every request (DESIGN.md §1): the app hears it is suspended.
+      // An enabled connection refuses every request while its team has no active SSO: the app hears it is suspended.
       const connection = removed ? await tx.connections.getEnabledConnection(teamId) : null
       await tx.audit.recordChanges(
         teamId,

@@ -31,7 +31,7 @@ type UserAction = 'user.create' | 'user.replace' | 'user.patch' | 'user.delete'
 type Outcome = 'created' | 'updated' | 'deactivated' | 'reactivated' | 'deleted'
 
 /**
- * Compound's provisioning rules (DESIGN.md §1) applied to SCIM Users: accounts found by email,
+ * Compound's provisioning rules (README, "Compound's rules") applied to SCIM Users: accounts found by email,
  * Member role, one team per account, Owners never deprovisioned, reactivation reusing the
  * account. Each request runs in one transaction; a rejected request changes nothing.
  */
@@ -230,7 +230,7 @@ export class UserProvisioning {
     return { user, outcome, note }
   }
 
-  /** Finds the account by the user's email, or creates it (DESIGN.md §1, Provision). */
+  /** Finds the account by the user's email, or creates it. */
   private async accountFor(tx: UserPorts, doc: Record<string, unknown>): Promise<{ account: Account; found: boolean }> {
     const email = accountEmail(doc)
     if (!email) {

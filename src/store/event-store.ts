@@ -1,8 +1,8 @@
 import type { ChangeEvent } from '../events/change-event.js'
 
 /*
- * The port of the change feed and webhook delivery (issue #17). The events themselves are written
- * by TeamStore.recordChanges, inside the provisioning transaction; this port reads them and keeps
+ * The port of the change feed and webhook delivery. The events themselves are written
+ * by AuditLog.recordChanges, inside the provisioning transaction; this port reads them and keeps
  * each webhook endpoint's delivery state. The calls without a teamId are global by nature: the
  * all-teams feed, retention, and the deliverer finding work across teams.
  */
@@ -63,7 +63,7 @@ export interface EventStore {
    */
   listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangePage>
 
-  /** Deletes events older than `olderThan`, like TeamStore.pruneAuditEvents (one pruner at a time). */
+  /** Deletes events older than `olderThan`, like AuditLog.pruneAuditEvents (one pruner at a time). */
   pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number>
 
   /**

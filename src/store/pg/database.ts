@@ -19,7 +19,7 @@ export type Db = PgDatabase<PgQueryResultHKT, typeof schema>
 /** Same depth under src/ and dist/, so the path holds for `tsx` and for the built service. */
 export const MIGRATIONS_FOLDER = fileURLToPath(new URL('../../../migrations', import.meta.url))
 
-/** The extensions the migrations create; PGlite loads them per instance (STACK.md). */
+/** The extensions the migrations create; PGlite loads them per instance. */
 export const PGLITE_EXTENSIONS = { pg_trgm }
 
 export interface Database {
@@ -39,7 +39,7 @@ export interface DatabaseOptions {
   readonly url?: string | undefined
   /** PGlite's directory; undefined keeps PGlite in memory (tests). */
   readonly dataDir?: string | undefined
-  /** An already open PGlite (tests share one per file, see STACK.md). */
+  /** An already open PGlite (tests share one per file: booting one costs seconds). */
   readonly pglite?: PGlite
   readonly poolSize?: number
   /** PostgreSQL cancels any statement running longer (ms); PGlite has no equivalent. */

@@ -1,5 +1,5 @@
 import { sql, type SQL } from 'drizzle-orm'
-import { translateError } from './errors.js'
+import { translatingErrors } from './errors.js'
 import type { Executor } from './executor.js'
 import { auditEvents, changeEvents, teams, webhookEndpoints } from './schema.js'
 import { pruneTeamLog, type TeamLog } from './team-log-prune.js'
@@ -17,7 +17,7 @@ const CHANGE_LOG: TeamLog = {
 }
 
 /*
- * The feed's order and its visibility rule (issue #17).
+ * The feed's order and its visibility rule.
  *
  * Order: an event's id comes from a sequence, taken by the last statement of the writing transaction,
  * after every row lock it needed; two writes that conflict are therefore numbered in the order they
@@ -131,8 +131,15 @@ function deliverable(channels: readonly WebhookChannel[]): SQL {
     or (${webhookEndpoints.channel} = 'service' and ${service}))`
 }
 
-/** The PostgreSQL/PGlite EventStore. */
-export class PgEventStore implements EventStore {
+/** The sample's columns a statement with the bound's CTEs returns on every row. */
+const SAMPLE_COLUMNS = sql`sample.last::text as sample_last, sample.xid::text as sample_xid,
+  sample.xmin::text as sample_xmin, bound.id::text as bound`
+
+/**
+ * This process's side of the visibility rule: the bound it confirmed and the samples still to
+ * confirm. A plain class apart from the store, so that the store's error translation does not wrap it.
+ */
+class VisibilityBound {
   /** The highest bound this process confirmed (see the rule above); it only grows. */
   private confirmed = 0
   /**
@@ -142,16 +149,6 @@ export class PgEventStore implements EventStore {
    */
   private pending: { last: number; xid: bigint }[] = []
 
-  constructor(private readonly db: Executor) {}
-
-  private async run<T>(query: () => Promise<T>): Promise<T> {
-    try {
-      return await query()
-    } catch (error) {
-      throw translateError(error)
-    }
-  }
-
   /**
    * The bound as two CTEs for a statement that reads events or endpoints (one round trip, not three):
    * `sample` takes a new sample (the sequence's last value, then a transaction id: the projection
@@ -159,7 +156,7 @@ export class PgEventStore implements EventStore {
    * the highest id confirmed by that xmin among the confirmed bound and the pending samples passed in.
    * The statement's events are read in the same snapshot, so every transaction below xmin is visible.
    */
-  private boundCtes(): SQL {
+  ctes(): SQL {
     const lasts = `{${this.pending.map((p) => p.last).join(',')}}`
     const xids = `{${this.pending.map((p) => p.xid.toString()).join(',')}}`
     return sql`sample as materialized (
@@ -173,7 +170,7 @@ export class PgEventStore implements EventStore {
   }
 
   /** Every pending sample whose transaction id the oldest running transaction has passed is final. */
-  private confirm(xmin: bigint): void {
+  confirm(xmin: bigint): void {
     this.pending = this.pending.filter((p) => {
       if (p.xid >= xmin) return true
       this.confirmed = Math.max(this.confirmed, p.last)
@@ -182,7 +179,7 @@ export class PgEventStore implements EventStore {
   }
 
   /** Confirms what the statement's xmin confirms and keeps its sample for a later statement to confirm. */
-  private observe(row: SampleRow): void {
+  observe(row: SampleRow): void {
     this.confirm(BigInt(row.sample_xmin))
     // Concurrent statements come back in any order: the samples stay in transaction id order. At most
     // 64: past that, the newest takes the place of the one before it. The oldest are kept, since they
@@ -194,217 +191,213 @@ export class PgEventStore implements EventStore {
     this.pending.splice(at === -1 ? this.pending.length : at, 0, sample)
     if (this.pending.length > 64) this.pending.splice(this.pending.length - 2, 1)
   }
+}
 
-  /** The sample's columns a statement with boundCtes() returns on every row. */
-  private static readonly SAMPLE_COLUMNS = sql`sample.last::text as sample_last, sample.xid::text as sample_xid,
-    sample.xmin::text as sample_xmin, bound.id::text as bound`
+/** The PostgreSQL/PGlite EventStore's statements; PgEventStore below is it with driver errors translated. */
+class PgEventRows implements EventStore {
+  private readonly bound = new VisibilityBound()
 
-  listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangePage> {
-    return this.run(async () => {
-      const team = scope.teamId === undefined ? sql`` : sql`and e.team_id = ${scope.teamId}`
-      const rows = rowsOf<SampleRow & Partial<EventRow>>(
+  constructor(private readonly db: Executor) {}
+
+  async listChanges(scope: { teamId?: string | undefined }, after: number, limit: number): Promise<ChangePage> {
+    const team = scope.teamId === undefined ? sql`` : sql`and e.team_id = ${scope.teamId}`
+    const rows = rowsOf<SampleRow & Partial<EventRow>>(
+      await this.db.execute(sql`
+        with ${this.bound.ctes()}
+        select ${SAMPLE_COLUMNS}, e.*
+        from sample cross join bound
+        left join lateral (
+          select e.team_id, e.id, e.at, e.kind, e.account_id, e.resource_type, e.resource_id, e.changes
+          from ${changeEvents} e
+          where e.id > ${after} and e.id <= bound.id ${team}
+          order by e.id
+          limit ${limit}
+        ) e on true
+        order by e.id`),
+    )
+    const sample = rows[0]!
+    this.bound.observe(sample)
+    const events = rows.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow))
+    let bound = Math.max(after, Number(sample.bound))
+    // Ids past the bound that this statement's sample saw (a commit just before it, on a quiet
+    // server): a second statement confirms the sample if every transaction running at it has ended
+    // since, and reads that stretch. Without it a lone commit would wait for the next read.
+    if (events.length < limit && Number(sample.sample_last) > bound) {
+      const more = rowsOf<{ xmin: string } & Partial<EventRow>>(
         await this.db.execute(sql`
-          with ${this.boundCtes()}
-          select ${PgEventStore.SAMPLE_COLUMNS}, e.*
-          from sample cross join bound
+          with x as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
+          select x.xmin::text as xmin, e.* from x
           left join lateral (
             select e.team_id, e.id, e.at, e.kind, e.account_id, e.resource_type, e.resource_id, e.changes
             from ${changeEvents} e
-            where e.id > ${after} and e.id <= bound.id ${team}
+            where x.xmin > ${sample.sample_xid}::xid8 and e.id > ${bound} and e.id <= ${sample.sample_last}::bigint ${team}
             order by e.id
-            limit ${limit}
+            limit ${limit - events.length}
           ) e on true
           order by e.id`),
       )
-      const sample = rows[0]!
-      this.observe(sample)
-      const events = rows.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow))
-      let bound = Math.max(after, Number(sample.bound))
-      // Ids past the bound that this statement's sample saw (a commit just before it, on a quiet
-      // server): a second statement confirms the sample if every transaction running at it has ended
-      // since, and reads that stretch. Without it a lone commit would wait for the next read.
-      if (events.length < limit && Number(sample.sample_last) > bound) {
-        const more = rowsOf<{ xmin: string } & Partial<EventRow>>(
-          await this.db.execute(sql`
-            with x as (select pg_snapshot_xmin(pg_current_snapshot()) as xmin)
-            select x.xmin::text as xmin, e.* from x
-            left join lateral (
-              select e.team_id, e.id, e.at, e.kind, e.account_id, e.resource_type, e.resource_id, e.changes
-              from ${changeEvents} e
-              where x.xmin > ${sample.sample_xid}::xid8 and e.id > ${bound} and e.id <= ${sample.sample_last}::bigint ${team}
-              order by e.id
-              limit ${limit - events.length}
-            ) e on true
-            order by e.id`),
-        )
-        const xmin = BigInt(more[0]!.xmin)
-        this.confirm(xmin)
-        if (xmin > BigInt(sample.sample_xid)) {
-          events.push(...more.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow)))
-          bound = Number(sample.sample_last)
-        }
+      const xmin = BigInt(more[0]!.xmin)
+      this.bound.confirm(xmin)
+      if (xmin > BigInt(sample.sample_xid)) {
+        events.push(...more.filter((row) => row.id !== null && row.id !== undefined).map((row) => toEvent(row as EventRow)))
+        bound = Number(sample.sample_last)
       }
-      // A full page ends at its last event; a shorter one holds every event up to the bound, which nothing can still fill.
-      return { events, through: events.length === limit ? events.at(-1)!.id : bound }
-    })
+    }
+    // A full page ends at its last event; a shorter one holds every event up to the bound, which nothing can still fill.
+    return { events, through: events.length === limit ? events.at(-1)!.id : bound }
   }
 
   pruneChanges(olderThan: Date, batchSize: number, signal?: AbortSignal): Promise<number> {
-    return this.run(() => pruneTeamLog(this.db, CHANGE_LOG, olderThan, batchSize, signal))
+    return pruneTeamLog(this.db, CHANGE_LOG, olderThan, batchSize, signal)
   }
 
-  setTeamWebhook(teamId: string, url: string, secret: { newSecret: string; rotateSecret: boolean }): Promise<{ secretIssued: boolean }> {
-    return this.run(async () => {
-      // A new endpoint starts at the feed's beginning: the receiver gets the team's retained history.
-      // The secret is replaced only when asked (or when there is none): a URL change keeps the receiver's.
-      const [row] = rowsOf<{ issued: boolean }>(
-        await this.db.execute(sql`
-          insert into ${webhookEndpoints} (team_id, channel, url, secret) values (${teamId}, 'team', ${url}, ${secret.newSecret})
-          on conflict (team_id, channel) do update set url = excluded.url, attempts = 0, next_attempt_at = now(),
-            secret = case when ${secret.rotateSecret} or ${webhookEndpoints.secret} is null then excluded.secret else ${webhookEndpoints.secret} end
-          returning secret = ${secret.newSecret} as issued`),
-      )
-      return { secretIssued: row!.issued }
-    })
-  }
-
-  removeTeamWebhook(teamId: string): Promise<boolean> {
-    return this.run(async () => {
-      const result = await this.db.execute(sql`
-        delete from ${webhookEndpoints} where team_id = ${teamId} and channel = 'team' returning 1 as ok`)
-      return rowsOf(result).length > 0
-    })
-  }
-
-  webhookStates(teamId: string): Promise<WebhookEndpointState[]> {
-    return this.run(async () => {
-      const result = await this.db.execute(sql`
-        with ${this.boundCtes()}
-        select ${PgEventStore.SAMPLE_COLUMNS}, w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.next_attempt_at,
-          w.delivered, w.last_delivered_at, w.last_failure_at, w.last_error, p.pending, p.oldest
-        from sample cross join bound
-        join ${webhookEndpoints} w on w.team_id = ${teamId}
-        cross join lateral (
-          select count(*)::int as pending, min(e.at) as oldest from (
-            select e.at from ${changeEvents} e
-            where e.team_id = w.team_id and e.id > w.cursor_id and e.id <= bound.id
-            limit 100000
-          ) e
-        ) p
-        order by w.channel`)
-      const rows = rowsOf<
-        SampleRow &
-          EndpointRow & {
-            next_attempt_at: Date | string
-            delivered: string | number
-            last_delivered_at: Date | string | null
-            last_failure_at: Date | string | null
-            last_error: string | null
-            pending: number
-            oldest: Date | string | null
-          }
-      >(result)
-      if (rows[0]) this.observe(rows[0])
-      return rows.map((row) => ({
-        ...toClaimed(row),
-        nextAttemptAt: new Date(row.next_attempt_at),
-        delivered: Number(row.delivered),
-        lastDeliveredAt: row.last_delivered_at === null ? null : new Date(row.last_delivered_at),
-        lastFailureAt: row.last_failure_at === null ? null : new Date(row.last_failure_at),
-        lastError: row.last_error,
-        pending: Number(row.pending),
-        oldestPendingAt: row.oldest === null ? null : new Date(row.oldest),
-      }))
-    })
-  }
-
-  ensureServiceEndpoints(createdSince?: Date): Promise<void> {
-    return this.run(async () => {
-      const recent = createdSince ? sql`t.created_at >= ${createdSince.toISOString()}::timestamptz and` : sql``
+  async setTeamWebhook(
+    teamId: string,
+    url: string,
+    secret: { newSecret: string; rotateSecret: boolean },
+  ): Promise<{ secretIssued: boolean }> {
+    // A new endpoint starts at the feed's beginning: the receiver gets the team's retained history.
+    // The secret is replaced only when asked (or when there is none): a URL change keeps the receiver's.
+    const [row] = rowsOf<{ issued: boolean }>(
       await this.db.execute(sql`
-        insert into ${webhookEndpoints} (team_id, channel)
-        select t.id, 'service' from ${teams} t
-        where ${recent} not exists (select 1 from ${webhookEndpoints} w where w.team_id = t.id and w.channel = 'service')
-        on conflict do nothing`)
-    })
+        insert into ${webhookEndpoints} (team_id, channel, url, secret) values (${teamId}, 'team', ${url}, ${secret.newSecret})
+        on conflict (team_id, channel) do update set url = excluded.url, attempts = 0, next_attempt_at = now(),
+          secret = case when ${secret.rotateSecret} or ${webhookEndpoints.secret} is null then excluded.secret else ${webhookEndpoints.secret} end
+        returning secret = ${secret.newSecret} as issued`),
+    )
+    return { secretIssued: row!.issued }
   }
 
-  claimWebhookEndpoints(owner: string, leaseMs: number, limit: number, channels: readonly WebhookChannel[]): Promise<ClaimedEndpoint[]> {
-    return this.run(async () => {
-      const rows = rowsOf<SampleRow & Partial<EndpointRow>>(
-        await this.db.execute(sql`
-          with ${this.boundCtes()}, due as (
-            select ${webhookEndpoints.teamId} as team_id, ${webhookEndpoints.channel} as channel from ${webhookEndpoints}
-            where ${webhookEndpoints.nextAttemptAt} <= now()
-              and (${webhookEndpoints.leasedUntil} is null or ${webhookEndpoints.leasedUntil} < now())
-              and ${deliverable(channels)}
-              and exists (
-                select 1 from ${changeEvents} e
-                where e.team_id = ${webhookEndpoints.teamId}
-                  and e.id > ${webhookEndpoints.cursorId} and e.id <= (select id from bound)
-              )
-            order by ${webhookEndpoints.nextAttemptAt}
-            limit ${limit}
-            for update skip locked
-          ), claimed as (
-            update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond',
-              lease_owner = ${owner} || ':' || gen_random_uuid()::text
-            from due where w.team_id = due.team_id and w.channel = due.channel
-            returning w.team_id, w.channel, w.url, w.secret, w.cursor_id, w.attempts, w.lease_owner
-          )
-          select ${PgEventStore.SAMPLE_COLUMNS}, claimed.* from sample cross join bound left join claimed on true`),
-      )
-      this.observe(rows[0]!)
-      return rows.filter((row) => row.team_id !== null && row.team_id !== undefined).map((row) => toClaimed(row as EndpointRow))
-    })
+  async removeTeamWebhook(teamId: string): Promise<boolean> {
+    const result = await this.db.execute(sql`
+      delete from ${webhookEndpoints} where team_id = ${teamId} and channel = 'team' returning 1 as ok`)
+    return rowsOf(result).length > 0
   }
 
-  recordDelivery(endpoint: ClaimedEndpoint, position: number, count: number, leaseMs: number): Promise<boolean> {
-    return this.run(async () => {
-      const result = await this.db.execute(sql`
-        update ${webhookEndpoints} set cursor_id = ${position}, attempts = 0,
-          delivered = delivered + ${count}, last_delivered_at = now(), next_attempt_at = now(),
-          leased_until = now() + ${leaseMs} * interval '1 millisecond'
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}
-          and cursor_id < ${position}
-        returning 1 as ok`)
-      return rowsOf<{ ok: number }>(result).length > 0
-    })
+  async webhookStates(teamId: string): Promise<WebhookEndpointState[]> {
+    const result = await this.db.execute(sql`
+      with ${this.bound.ctes()}
+      select ${SAMPLE_COLUMNS}, w.team_id, w.channel, w.url, w.cursor_id, w.attempts, w.next_attempt_at,
+        w.delivered, w.last_delivered_at, w.last_failure_at, w.last_error, p.pending, p.oldest
+      from sample cross join bound
+      join ${webhookEndpoints} w on w.team_id = ${teamId}
+      cross join lateral (
+        select count(*)::int as pending, min(e.at) as oldest from (
+          select e.at from ${changeEvents} e
+          where e.team_id = w.team_id and e.id > w.cursor_id and e.id <= bound.id
+          limit 100000
+        ) e
+      ) p
+      order by w.channel`)
+    const rows = rowsOf<
+      SampleRow &
+        EndpointRow & {
+          next_attempt_at: Date | string
+          delivered: string | number
+          last_delivered_at: Date | string | null
+          last_failure_at: Date | string | null
+          last_error: string | null
+          pending: number
+          oldest: Date | string | null
+        }
+    >(result)
+    if (rows[0]) this.bound.observe(rows[0])
+    return rows.map((row) => ({
+      ...toClaimed(row),
+      nextAttemptAt: new Date(row.next_attempt_at),
+      delivered: Number(row.delivered),
+      lastDeliveredAt: row.last_delivered_at === null ? null : new Date(row.last_delivered_at),
+      lastFailureAt: row.last_failure_at === null ? null : new Date(row.last_failure_at),
+      lastError: row.last_error,
+      pending: Number(row.pending),
+      oldestPendingAt: row.oldest === null ? null : new Date(row.oldest),
+    }))
   }
 
-  recordFailure(endpoint: ClaimedEndpoint, retryAt: Date, error: string): Promise<void> {
-    return this.run(async () => {
+  async ensureServiceEndpoints(createdSince?: Date): Promise<void> {
+    const recent = createdSince ? sql`t.created_at >= ${createdSince.toISOString()}::timestamptz and` : sql``
+    await this.db.execute(sql`
+      insert into ${webhookEndpoints} (team_id, channel)
+      select t.id, 'service' from ${teams} t
+      where ${recent} not exists (select 1 from ${webhookEndpoints} w where w.team_id = t.id and w.channel = 'service')
+      on conflict do nothing`)
+  }
+
+  async claimWebhookEndpoints(
+    owner: string,
+    leaseMs: number,
+    limit: number,
+    channels: readonly WebhookChannel[],
+  ): Promise<ClaimedEndpoint[]> {
+    const rows = rowsOf<SampleRow & Partial<EndpointRow>>(
       await this.db.execute(sql`
-        update ${webhookEndpoints} set attempts = attempts + 1, next_attempt_at = ${retryAt.toISOString()}::timestamptz,
-          last_failure_at = now(), last_error = ${error.slice(0, 500)}, leased_until = null, lease_owner = null
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
-    })
+        with ${this.bound.ctes()}, due as (
+          select ${webhookEndpoints.teamId} as team_id, ${webhookEndpoints.channel} as channel from ${webhookEndpoints}
+          where ${webhookEndpoints.nextAttemptAt} <= now()
+            and (${webhookEndpoints.leasedUntil} is null or ${webhookEndpoints.leasedUntil} < now())
+            and ${deliverable(channels)}
+            and exists (
+              select 1 from ${changeEvents} e
+              where e.team_id = ${webhookEndpoints.teamId}
+                and e.id > ${webhookEndpoints.cursorId} and e.id <= (select id from bound)
+            )
+          order by ${webhookEndpoints.nextAttemptAt}
+          limit ${limit}
+          for update skip locked
+        ), claimed as (
+          update ${webhookEndpoints} w set leased_until = now() + ${leaseMs} * interval '1 millisecond',
+            lease_owner = ${owner} || ':' || gen_random_uuid()::text
+          from due where w.team_id = due.team_id and w.channel = due.channel
+          returning w.team_id, w.channel, w.url, w.secret, w.cursor_id, w.attempts, w.lease_owner
+        )
+        select ${SAMPLE_COLUMNS}, claimed.* from sample cross join bound left join claimed on true`),
+    )
+    this.bound.observe(rows[0]!)
+    return rows.filter((row) => row.team_id !== null && row.team_id !== undefined).map((row) => toClaimed(row as EndpointRow))
   }
 
-  releaseWebhookEndpoint(endpoint: ClaimedEndpoint): Promise<void> {
-    return this.run(async () => {
-      await this.db.execute(sql`
-        update ${webhookEndpoints} set leased_until = null, lease_owner = null
-        where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
-    })
+  async recordDelivery(endpoint: ClaimedEndpoint, position: number, count: number, leaseMs: number): Promise<boolean> {
+    const result = await this.db.execute(sql`
+      update ${webhookEndpoints} set cursor_id = ${position}, attempts = 0,
+        delivered = delivered + ${count}, last_delivered_at = now(), next_attempt_at = now(),
+        leased_until = now() + ${leaseMs} * interval '1 millisecond'
+      where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}
+        and cursor_id < ${position}
+      returning 1 as ok`)
+    return rowsOf<{ ok: number }>(result).length > 0
   }
 
-  oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number> {
+  async recordFailure(endpoint: ClaimedEndpoint, retryAt: Date, error: string): Promise<void> {
+    await this.db.execute(sql`
+      update ${webhookEndpoints} set attempts = attempts + 1, next_attempt_at = ${retryAt.toISOString()}::timestamptz,
+        last_failure_at = now(), last_error = ${error.slice(0, 500)}, leased_until = null, lease_owner = null
+      where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
+  }
+
+  async releaseWebhookEndpoint(endpoint: ClaimedEndpoint): Promise<void> {
+    await this.db.execute(sql`
+      update ${webhookEndpoints} set leased_until = null, lease_owner = null
+      where team_id = ${endpoint.teamId} and channel = ${endpoint.channel} and lease_owner = ${endpoint.lease}`)
+  }
+
+  async oldestUndeliveredAgeSeconds(channels: readonly WebhookChannel[]): Promise<number> {
     // Every committed event past the cursor, not only those below the feed's bound: a bound held
     // back (a transaction left open anywhere on the server) shows as a growing age, not as zero.
-    return this.run(async () => {
-      const [row] = rowsOf<{ age: number | string | null }>(
-        await this.db.execute(sql`
-          select extract(epoch from now() - min(p.at))::float8 as age from ${webhookEndpoints}
-          cross join lateral (
-            select e.at from ${changeEvents} e
-            where e.team_id = ${webhookEndpoints.teamId}
-              and e.id > ${webhookEndpoints.cursorId}
-            order by e.id limit 1
-          ) p
-          where ${deliverable(channels)}`),
-      )
-      return Math.max(0, Number(row?.age ?? 0))
-    })
+    const [row] = rowsOf<{ age: number | string | null }>(
+      await this.db.execute(sql`
+        select extract(epoch from now() - min(p.at))::float8 as age from ${webhookEndpoints}
+        cross join lateral (
+          select e.at from ${changeEvents} e
+          where e.team_id = ${webhookEndpoints.teamId}
+            and e.id > ${webhookEndpoints.cursorId}
+          order by e.id limit 1
+        ) p
+        where ${deliverable(channels)}`),
+    )
+    return Math.max(0, Number(row?.age ?? 0))
   }
 }
+
+/** The PostgreSQL/PGlite EventStore, each method's driver errors translated (errors.ts translatingErrors). */
+export const PgEventStore = translatingErrors(PgEventRows)
+export type PgEventStore = PgEventRows

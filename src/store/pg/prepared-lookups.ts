@@ -134,7 +134,7 @@ export function preparedLookups(db: Db, named: boolean) {
 
 type UserColumn = 'id' | 'userName' | 'externalId' | 'active' | 'accountId' | 'doc' | 'version' | 'createdAt' | 'lastModified'
 
-/** The columns a ScimUserRecord is made of (pg-team-store.ts toRecord), of the table or of a subquery over it. */
+/** The columns a ScimUserRecord is made of (pg-user-store.ts toUserRecord), of the table or of a subquery over it. */
 function userColumns<T extends Record<UserColumn, unknown>>(from: T): Pick<T, UserColumn> {
   const { id, userName, externalId, active, accountId, doc, version, createdAt, lastModified } = from
   return { id, userName, externalId, active, accountId, doc, version, createdAt, lastModified }

@@ -18,7 +18,7 @@ import {
 
 /*
  * Every table holding team data leads its primary key and its indexes with team_id, and no query
- * joins across teams (DESIGN.md §2, scale-out): the data can be distributed by team later.
+ * joins across teams: the data can be distributed by team later.
  * Constraint names are part of the contract with store/pg/errors.ts, which maps them to domain errors.
  */
 
@@ -51,7 +51,7 @@ export const teams = pgTable(
   (t) => [index('teams_created_idx').on(t.createdAt)],
 )
 
-/** One team per account (DESIGN.md §1): account_id is unique across all teams. */
+/** One team per account: account_id is unique across all teams. */
 export const teamMemberships = pgTable(
   'team_memberships',
   {
@@ -146,7 +146,7 @@ export const scimUsers = pgTable(
     primaryKey({ name: 'scim_users_pkey', columns: [t.teamId, t.id] }),
     uniqueIndex('scim_users_user_name_key').on(t.teamId, sql`lower(${t.userName} collate "C")`),
     // Not unique: IdPs may send two users with one email (Entra does not enforce unique mail), and
-    // both then stand for the same Compound account (DESIGN.md §1: accounts are found by email).
+    // both then stand for the same Compound account (accounts are found by email).
     index('scim_users_account_idx').on(t.teamId, t.accountId),
     index('scim_users_external_id_idx').on(t.teamId, t.externalId),
     // The default list order: a first page (Okta's connection test) reads two index entries, not a sort of the team.
@@ -283,7 +283,7 @@ export const serviceSettings = pgTable('service_settings', {
 })
 
 /**
- * The transactional outbox (issue #17): one row per provisioning change, written by the last statement
+ * The transactional outbox: one row per provisioning change, written by the last statement
  * of the transaction that makes the change. `id` is the feed's order (store/pg/pg-event-store.ts).
  */
 export const changeEvents = pgTable(

@@ -46,7 +46,7 @@ function renderState(state: WebhookEndpointState, serviceUrl: string | undefined
 }
 
 /**
- * The change feed (issue #17), behind the admin credential like the rest of /internal/v1: every
+ * The change feed, behind the admin credential like the rest of /internal/v1: every
  * team's events, or one team's, oldest first, after an opaque cursor, with long polling (`wait`).
  */
 export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): Promise<void> {
