@@ -59,6 +59,22 @@ for (const db of await testDatabases(t)) {
       t.equal((await list('sortBy=userName&sortOrder=sideways')).status, 400)
     })
 
+    t.test('sortOrder=descending without sortBy reverses the default order, on an eq lookup as on the whole list', async (t) => {
+      const other = await scimTeam(app, 'sorting-eq')
+      const created: string[] = []
+      for (const userName of ['first@x.io', 'second@x.io', 'third@x.io']) {
+        created.push(
+          (await scim(app, other, 'POST', '/Users', { schemas: [URN.user], userName, externalId: 'shared' })).json<{ id: string }>().id,
+        )
+      }
+      const ids = async (query: string) =>
+        (await scim(app, other, 'GET', `/Users?${query}`)).json<{ Resources: { id: string }[] }>().Resources.map((u) => u.id)
+      const eq = `filter=${encodeURIComponent('externalId eq "shared"')}`
+      t.same(await ids(eq), created, 'the eq lookup in creation order')
+      t.same(await ids(`${eq}&sortOrder=descending`), [...created].reverse(), 'reversed, as the whole list is')
+      t.same(await ids('sortOrder=descending'), [...created].reverse())
+    })
+
     t.test('cursor paging (RFC 9865) walks every user once, even with inserts on the way', async (t) => {
       const seen: string[] = []
       let page = (await list('cursor=&count=2')).body

@@ -175,17 +175,23 @@ function eqLookup(filter: Filter | undefined): { lookup: EqLookup; value: string
   return { lookup, value: (named.sub ?? named.attribute).caseExact ? compared.value : foldCase(compared.value) }
 }
 
-/** A list request an eq lookup answers whole: its first page, in the lookup's own order. */
+/** A first page in the default order (creation, ascending): what the prepared lookups read. */
+function plainFirstPage({ afterId, sortBy, descending, startIndex, count }: ListQuery): boolean {
+  return afterId === undefined && sortBy === undefined && !descending && startIndex === 1 && count > 0
+}
+
+/**
+ * A list request an eq lookup answers whole: its first page in the default order. `sortOrder=descending`
+ * without sortBy reverses the default order on the general path, so it is not one (several users may share
+ * an email or an externalId).
+ */
 export function eqLookupPage(query: ListQuery): { lookup: EqLookup; value: string } | undefined {
-  return query.afterId === undefined && query.sortBy === undefined && query.startIndex === 1 && query.count > 0
-    ? bindableEqLookup(query.filter)
-    : undefined
+  return plainFirstPage(query) ? bindableEqLookup(query.filter) : undefined
 }
 
 /** The first page of the unfiltered list in its default order, which `tokenAndFirstPage` reads with the token. */
 export function firstPageQuery(query: ListQuery): boolean {
-  const { afterId, sortBy, descending, filter, startIndex, count } = query
-  return afterId === undefined && sortBy === undefined && !descending && filter === undefined && startIndex === 1 && count > 0
+  return plainFirstPage(query) && query.filter === undefined
 }
 
 export type PreparedLookups = ReturnType<typeof preparedLookups>
