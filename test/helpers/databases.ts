@@ -78,9 +78,10 @@ async function pgliteTarget(t: Test, options: Pick<DatabaseOptions, 'onQuery'>):
 
 /**
  * A new in-memory PGlite holding the migrated, empty schema. Booting PGlite runs initdb's setup
- * (2-4 s on two busy cores), and each test file is its own process, so every file paid it: the
- * first file to run migrates a fresh PGlite and dumps its data directory to a temporary file named
- * after the migrations and the PGlite version; the others load that dump (about 0.4 s). Same engine,
+ * (5-6 s on PGlite 0.6, before any migration), and each test file is its own process, so every file
+ * paid it: the first file to run migrates a fresh PGlite and dumps its data directory to a temporary
+ * file named after the migrations and the PGlite version; the others load that dump (about 2 s: it is
+ * still the largest fixed cost of a test file). Same engine,
  * same migrations: only the setup is shared. Written beside and renamed into place, so a file that
  * reads it never sees half of one; an unreadable dump is replaced.
  */
