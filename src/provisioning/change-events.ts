@@ -22,8 +22,9 @@ export interface WriteNotes {
   groupAfter?: ScimGroupRecord
   groupCreated?: ScimGroupRecord
   groupDeleted?: string
-  membersAdded: number
-  membersRemoved: number
+  /** The User ids added to and removed from the group (in the order the store reported them). */
+  readonly membersAdded: string[]
+  readonly membersRemoved: string[]
   /**
    * Accounts that joined or left the team in this write. Member events follow these, not the
    * write's outcome: a deactivated user whose account another active user still stands for (one
@@ -34,7 +35,7 @@ export interface WriteNotes {
 }
 
 export function newNotes(): WriteNotes {
-  return { profiles: [], membersAdded: 0, membersRemoved: 0, joined: new Set(), left: new Set() }
+  return { profiles: [], membersAdded: [], membersRemoved: [], joined: new Set(), left: new Set() }
 }
 
 /** The ports whose calls make events (a write has some of them). */
@@ -104,7 +105,7 @@ function watchGroups(groups: GroupStore, notes: WriteNotes): GroupStore {
   }
   view.addGroupMembers = async (teamId, groupId, members) => {
     const added = await groups.addGroupMembers(teamId, groupId, members)
-    notes.membersAdded += added
+    notes.membersAdded.push(...added)
     return added
   }
   view.addGroupMembersAndBump = async (teamId, groupId, members, lastModified) => {
@@ -113,13 +114,13 @@ function watchGroups(groups: GroupStore, notes: WriteNotes): GroupStore {
     if (saved) {
       notes.groupBefore ??= saved.group
       notes.groupAfter = saved.group
-      notes.membersAdded += saved.added
+      notes.membersAdded.push(...saved.added)
     }
     return saved
   }
   view.removeGroupMembers = async (teamId, groupId, which) => {
     const removed = await groups.removeGroupMembers(teamId, groupId, which)
-    notes.membersRemoved += removed
+    notes.membersRemoved.push(...removed)
     return removed
   }
   return view
@@ -172,10 +173,27 @@ export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: W
   return events
 }
 
-/** A Group write's events: created, changed (displayName, externalId), deleted, and its membership counts. */
+/** User ids an event lists at most per side; a group replaced whole (10,000 members) is counted, not listed. */
+export const MAX_MEMBER_IDS = 1_000
+
+/**
+ * A membership change as an event shows it: how many Users were added and removed, and which (their SCIM
+ * ids), up to MAX_MEMBER_IDS a side; past that the app reads the group's members instead.
+ */
+function memberChanges(notes: WriteNotes) {
+  const listed = (ids: readonly string[]) => (ids.length <= MAX_MEMBER_IDS ? [...ids] : null)
+  return {
+    added: notes.membersAdded.length,
+    removed: notes.membersRemoved.length,
+    addedIds: listed(notes.membersAdded),
+    removedIds: listed(notes.membersRemoved),
+  }
+}
+
+/** A Group write's events: created, changed (displayName, externalId), deleted, and its membership changes. */
 export function groupChanges(notes: WriteNotes): ChangeEventInput[] {
   const events: ChangeEventInput[] = []
-  const members = { added: notes.membersAdded, removed: notes.membersRemoved }
+  const members = memberChanges(notes)
   if (notes.groupCreated) {
     const { id, displayName, externalId } = notes.groupCreated
     events.push({ kind: 'group.created', resource: { type: 'Group', id }, changes: { displayName, externalId, members } })

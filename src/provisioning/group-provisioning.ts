@@ -139,7 +139,7 @@ export class GroupProvisioning {
         const saved = await tx.groups.addGroupMembersAndBump(ctx.teamId, id, only.members, this.clock())
         if (saved) {
           if (saved.unknown.length > 0) throw unknownMembers(saved.unknown)
-          return { group: saved.group, detail: `${saved.group.displayName}: +${saved.added} -0` }
+          return { group: saved.group, detail: `${saved.group.displayName}: +${saved.added.length} -0` }
         }
       }
       const current = await this.lockForWrite(tx, ctx, id, ifMatch)
@@ -197,17 +197,17 @@ export class GroupProvisioning {
         )
       switch (change.kind) {
         case 'add':
-          added += await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)
+          added += (await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)).length
           break
         case 'remove':
-          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })
+          removed += (await tx.groups.removeGroupMembers(ctx.teamId, groupId, { only: change.userIds })).length
           break
         case 'removeAll':
-          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })
+          removed += (await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: [] })).length
           break
         case 'set':
-          removed += await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: change.members.map((m) => m.userId) })
-          added += await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)
+          removed += (await tx.groups.removeGroupMembers(ctx.teamId, groupId, { allBut: change.members.map((m) => m.userId) })).length
+          added += (await tx.groups.addGroupMembers(ctx.teamId, groupId, change.members)).length
           break
       }
     }

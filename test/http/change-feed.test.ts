@@ -175,6 +175,43 @@ for (const db of await testDatabases(t)) {
       t.equal((await admin(app, 'PUT', '/teams/nope/webhook', { body: { url: 'https://x.test/' } })).statusCode, 404)
     })
 
+    t.test('group.members_changed names the Users added and removed, through the one-statement add too', async (t) => {
+      const a = await scimTeam(app, 'team-a')
+      const user = async (userName: string) =>
+        (await scim(app, a, 'POST', '/Users', { schemas: [USER], userName })).json<{ id: string }>().id
+      const [ana, bo] = [await user('ana@example.com'), await user('bo@example.com')]
+      const created = await scim(app, a, 'POST', '/Groups', {
+        schemas: ['urn:ietf:params:scim:schemas:core:2.0:Group'],
+        displayName: 'Eng',
+        members: [{ value: ana }],
+      })
+      const group = created.json<{ id: string }>().id
+      const patch = (operations: unknown[], headers: Record<string, string> = {}) =>
+        scim(
+          app,
+          a,
+          'PATCH',
+          `/Groups/${group}`,
+          { schemas: ['urn:ietf:params:scim:api:messages:2.0:PatchOp'], Operations: operations },
+          headers,
+        )
+      // An add alone (Okta's and Entra's way) takes the one-statement path.
+      t.equal((await patch([{ op: 'add', path: 'members', value: [{ value: bo }] }])).statusCode, 204)
+      const stale = await patch([{ op: 'add', path: 'members', value: [{ value: ana }] }], { 'if-match': 'W/"1"' })
+      t.equal(stale.statusCode, 412, 'a stale If-Match changes nothing')
+      t.equal((await patch([{ op: 'remove', path: `members[value eq "${ana}"]` }])).statusCode, 204)
+      const page = await feed('/teams/team-a/events', 6)
+      t.same(
+        page.events.filter((e) => e.kind.startsWith('group.')).map((e) => [e.kind, e.changes]),
+        [
+          ['group.created', { displayName: 'Eng', externalId: null, members: { added: 1, removed: 0, addedIds: [ana], removedIds: [] } }],
+          ['group.members_changed', { added: 1, removed: 0, addedIds: [bo], removedIds: [] }],
+          ['group.members_changed', { added: 0, removed: 1, addedIds: [], removedIds: [ana] }],
+        ],
+        'each with the SCIM ids of the Users, and none for the refused PATCH',
+      )
+    })
+
     t.test('a team URL gets its own signing secret, shown once, kept across URL changes and rotated on request', async (t) => {
       await scimTeam(app, 'team-a')
       const put = (body: Record<string, unknown>) => admin(app, 'PUT', '/teams/team-a/webhook', { body })

@@ -510,16 +510,16 @@ for (const db of await testDatabases(t)) {
       await store.groups.insertGroup('t1', g)
       await store.groups.insertGroup('t1', h)
 
-      t.equal(await store.groups.addGroupMembers('t1', g.id, [{ userId: u1.id, display: null }]), 1)
-      t.equal(
+      t.same(await store.groups.addGroupMembers('t1', g.id, [{ userId: u1.id, display: null }]), [u1.id])
+      t.same(
         await store.groups.addGroupMembers('t1', g.id, [
           { userId: u1.id, display: 'ignored' },
           { userId: u2.id, display: 'Second' },
         ]),
-        1,
+        [u2.id],
         'an existing member is not added again',
       )
-      t.equal(await store.groups.addGroupMembers('t1', g.id, []), 0)
+      t.same(await store.groups.addGroupMembers('t1', g.id, []), [])
       t.same(
         await store.groups.listGroupMembers('t1', [g.id, h.id]),
         new Map([
@@ -537,11 +537,11 @@ for (const db of await testDatabases(t)) {
       t.same(await store.groups.listGroupMembers('t2', [g.id]), new Map(), 'not through another team')
 
       const bumped = await store.groups.addGroupMembersAndBump('t1', h.id, [{ userId: u1.id, display: null }], T1)
-      t.same(bumped, { group: { ...h, version: 2, lastModified: T1 }, added: 1, unknown: [] })
+      t.same(bumped, { group: { ...h, version: 2, lastModified: T1 }, added: [u1.id], unknown: [] })
       t.same(await store.groups.getGroup('t1', h.id), { ...h, version: 2, lastModified: T1 })
       const refused = await store.groups.addGroupMembersAndBump('t1', h.id, [{ userId: stranger.id, display: null }], T1)
       t.same(refused?.unknown, [stranger.id], "another team's user is unknown here")
-      t.equal(refused?.added, 0, 'and nothing is added')
+      t.same(refused?.added, [], 'and nothing is added')
       t.equal(
         await store.groups.addGroupMembersAndBump('t2', h.id, [{ userId: stranger.id, display: null }], T1),
         null,
@@ -565,14 +565,14 @@ for (const db of await testDatabases(t)) {
       t.equal(await store.groups.groupsOfUsers('t1', [u1.id, u2.id], 2), undefined, 'more than the limit')
       t.same(await store.groups.groupsOfUsers('t2', [u1.id]), new Map())
 
-      t.equal(await store.groups.removeGroupMembers('t2', g.id, { allBut: [] }), 0, 'not through another team')
-      t.equal(await store.groups.removeGroupMembers('t1', g.id, { only: [] }), 0)
-      t.equal(await store.groups.removeGroupMembers('t1', g.id, { only: [u1.id] }), 1)
+      t.same(await store.groups.removeGroupMembers('t2', g.id, { allBut: [] }), [], 'not through another team')
+      t.same(await store.groups.removeGroupMembers('t1', g.id, { only: [] }), [])
+      t.same(await store.groups.removeGroupMembers('t1', g.id, { only: [u1.id] }), [u1.id])
       t.same(await store.groups.listGroupMembers('t1', [g.id]), new Map([[g.id, [{ value: u2.id, display: 'Second' }]]]))
       await store.groups.addGroupMembers('t1', g.id, [{ userId: u1.id, display: null }])
-      t.equal(await store.groups.removeGroupMembers('t1', g.id, { allBut: [u1.id] }), 1)
+      t.same(await store.groups.removeGroupMembers('t1', g.id, { allBut: [u1.id] }), [u2.id])
       t.same(await store.groups.listGroupMembers('t1', [g.id]), new Map([[g.id, [{ value: u1.id, display: 'u1' }]]]))
-      t.equal(await store.groups.removeGroupMembers('t1', g.id, { allBut: [] }), 1, 'allBut nothing: every member')
+      t.same(await store.groups.removeGroupMembers('t1', g.id, { allBut: [] }), [u1.id], 'allBut nothing: every member')
       t.same(await store.groups.listGroupMembers('t1', [g.id]), new Map())
     })
 

@@ -2,7 +2,6 @@ import { and, eq, sql, type SQL } from 'drizzle-orm'
 import type { PgExecutor } from './executor.js'
 import { groupListQuery, groupMembersQuery, groupsOfUsersQuery } from './group-queries.js'
 import { resourceRows } from './resource-rows.js'
-import { readRows } from './row-lock.js'
 import { scimGroupMembers, scimGroups, scimUsers } from './schema.js'
 import type { GroupStore } from '../group-store.js'
 import type { GroupMemberRow, ListQuery, ListResult, ScimGroupRecord } from '../records.js'
@@ -21,13 +20,7 @@ export class PgGroupStore implements GroupStore {
   constructor(private readonly executor: PgExecutor) {}
 
   async getGroup(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimGroupRecord | null> {
-    const [row] = await readRows(
-      this.executor.db
-        .select()
-        .from(scimGroups)
-        .where(and(eq(scimGroups.teamId, teamId), eq(scimGroups.id, id))),
-      options,
-    )
+    const row = await groupRows.get(this.executor.db, teamId, id, options)
     return row ? toGroupRecord(row) : null
   }
 
@@ -56,15 +49,20 @@ export class PgGroupStore implements GroupStore {
     return groupsOfUsersQuery(this.executor.db, teamId, userIds, limit)
   }
 
-  async addGroupMembers(teamId: string, groupId: string, members: readonly { userId: string; display: string | null }[]): Promise<number> {
-    if (members.length === 0) return 0
+  async addGroupMembers(
+    teamId: string,
+    groupId: string,
+    members: readonly { userId: string; display: string | null }[],
+  ): Promise<string[]> {
+    if (members.length === 0) return []
     // One statement for the whole list: ten thousand members is one round trip, not ten thousand.
     const result = await this.executor.db.execute(sql`
       insert into ${scimGroupMembers} (team_id, group_id, user_id, display)
       select ${teamId}, ${groupId}::uuid, m.user_id, m.display
       from unnest(${sql.param(members.map((m) => m.userId))}::uuid[], ${sql.param(members.map((m) => m.display))}::text[]) as m(user_id, display)
-      on conflict do nothing`)
-    return affected(result)
+      on conflict do nothing
+      returning user_id::text as user_id`)
+    return (result as unknown as { rows: { user_id: string }[] }).rows.map((row) => row.user_id)
   }
 
   async addGroupMembersAndBump(
@@ -72,9 +70,9 @@ export class PgGroupStore implements GroupStore {
     groupId: string,
     members: readonly { userId: string; display: string | null }[],
     lastModified: Date,
-  ): Promise<{ group: ScimGroupRecord; added: number; unknown: string[] } | null> {
+  ): Promise<{ group: ScimGroupRecord; added: string[]; unknown: string[] } | null> {
     const result = await this.executor.db.execute(groupMemberAddQuery(teamId, groupId, members, lastModified))
-    const [row] = (result as { rows: (Record<string, unknown> & { added: number; unknown: string[] | null })[] }).rows
+    const [row] = (result as { rows: (Record<string, unknown> & { added: string[] | null; unknown: string[] | null })[] }).rows
     if (!row) return null
     const group = toGroupRecord({
       teamId,
@@ -86,15 +84,15 @@ export class PgGroupStore implements GroupStore {
       createdAt: new Date(row.created_at as string | Date),
       lastModified: new Date(row.last_modified as string | Date),
     })
-    return { group, added: Number(row.added), unknown: row.unknown ?? [] }
+    return { group, added: row.added ?? [], unknown: row.unknown ?? [] }
   }
 
   async removeGroupMembers(
     teamId: string,
     groupId: string,
     which: { only: readonly string[] } | { allBut: readonly string[] },
-  ): Promise<number> {
-    if ('only' in which && which.only.length === 0) return 0
+  ): Promise<string[]> {
+    if ('only' in which && which.only.length === 0) return []
     const selection =
       'only' in which
         ? sql`${scimGroupMembers.userId} = any(${sql.param(which.only)}::uuid[])`
@@ -105,7 +103,7 @@ export class PgGroupStore implements GroupStore {
       .delete(scimGroupMembers)
       .where(and(eq(scimGroupMembers.teamId, teamId), eq(scimGroupMembers.groupId, groupId), selection))
       .returning({ userId: scimGroupMembers.userId })
-    return rows.length
+    return rows.map((row) => row.userId)
   }
 }
 
@@ -140,15 +138,9 @@ export function groupMemberAddQuery(
       from unnest(${ids}::uuid[], ${sql.param(members.map((m) => m.display))}::text[]) as m(user_id, display)
       where exists (select 1 from grp) and not exists (select 1 from unknown)
       on conflict do nothing
-      returning 1
+      returning user_id
     )
-    select grp.*, (select count(*) from added)::int as added, array(select id::text from unknown) as unknown from grp`
-}
-
-/** Rows written by a statement: node-postgres says rowCount, PGlite affectedRows. */
-function affected(result: unknown): number {
-  const r = result as { rowCount?: number | null; affectedRows?: number }
-  return r.rowCount ?? r.affectedRows ?? 0
+    select grp.*, array(select user_id::text from added) as added, array(select id::text from unknown) as unknown from grp`
 }
 
 function toGroupRecord(row: typeof scimGroups.$inferSelect): ScimGroupRecord {

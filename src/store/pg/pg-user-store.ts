@@ -26,13 +26,7 @@ export class PgUserStore implements UserStore {
   constructor(private readonly executor: PgExecutor) {}
 
   async getUser(teamId: string, id: string, options?: { lock?: boolean }): Promise<ScimUserRecord | null> {
-    const [row] = await readRows(
-      this.executor.db
-        .select()
-        .from(scimUsers)
-        .where(and(eq(scimUsers.teamId, teamId), eq(scimUsers.id, id))),
-      options,
-    )
+    const row = await userRows.get(this.executor.db, teamId, id, options)
     return row ? toUserRecord(row) : null
   }
 

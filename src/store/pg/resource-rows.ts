@@ -1,5 +1,6 @@
 import { and, eq } from 'drizzle-orm'
 import type { Executor } from './executor.js'
+import { readRows } from './row-lock.js'
 import { scimGroups, scimUsers } from './schema.js'
 
 /** A SCIM resource's table: rows keyed by (team_id, id), written under optimistic versions. */
@@ -13,8 +14,8 @@ interface ResourceRecord {
 }
 
 /**
- * A resource table's writes: insert, update under the expected version (false when another write
- * moved it on, RFC 7644 §3.14), delete; always within the team. `columns` maps a record to its
+ * A resource table's row by id (locked when asked) and its writes: insert, update under the expected
+ * version (false when another write moved it on, RFC 7644 §3.14), delete; always within the team. `columns` maps a record to its
  * row's columns, without team_id and created_at.
  */
 export function resourceRows<Table extends ResourceTable, Rec extends ResourceRecord>(
@@ -25,6 +26,16 @@ export function resourceRows<Table extends ResourceTable, Rec extends ResourceRe
   // the table where `columns` is written (its return type), and passed on unchecked here.
   const key = (teamId: string, id: string) => and(eq(table.teamId, teamId), eq(table.id, id))
   return {
+    async get(db: Executor, teamId: string, id: string, options?: { lock?: boolean }): Promise<Table['$inferSelect'] | undefined> {
+      const rows = (await readRows(
+        db
+          .select()
+          .from(table as typeof scimUsers)
+          .where(key(teamId, id)),
+        options,
+      )) as Table['$inferSelect'][]
+      return rows[0]
+    },
     async insert(db: Executor, teamId: string, record: Rec): Promise<void> {
       await db.insert(table).values({ teamId, ...columns(record), createdAt: record.created } as never)
     },
