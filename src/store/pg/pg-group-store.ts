@@ -62,7 +62,7 @@ export class PgGroupStore implements GroupStore {
       from unnest(${sql.param(members.map((m) => m.userId))}::uuid[], ${sql.param(members.map((m) => m.display))}::text[]) as m(user_id, display)
       on conflict do nothing
       returning user_id::text as user_id`)
-    return (result as unknown as { rows: { user_id: string }[] }).rows.map((row) => row.user_id)
+    return (result as { rows: { user_id: string }[] }).rows.map((row) => row.user_id)
   }
 
   async addGroupMembersAndBump(
