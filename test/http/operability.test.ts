@@ -89,8 +89,7 @@ t.test('a statement timeout: a list is 400 tooMany with advice, a write is 503, 
               ? async () => Promise.reject(new StoreTimeout())
               : (Reflect.get(port, method, self) as unknown),
         })
-      if (name === 'transaction')
-        return (work: (tx: Stores) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
+      if (name === 'transaction') return (work: (tx: Stores) => Promise<unknown>) => target.transaction((tx) => work(new Proxy(tx, this)))
       return Reflect.get(target, name, receiver)
     },
   })
