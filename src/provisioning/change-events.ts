@@ -32,10 +32,15 @@ export interface WriteNotes {
    */
   readonly joined: Set<string>
   readonly left: Set<string>
+  /**
+   * The groups a deleted User was a member of: its membership rows go with it (a cascade), and each
+   * group's followers hear it (up to MAX_MEMBER_IDS groups; a User in more is not listed group by group).
+   */
+  readonly leftGroups: string[]
 }
 
 export function newNotes(): WriteNotes {
-  return { profiles: [], membersAdded: [], membersRemoved: [], joined: new Set(), left: new Set() }
+  return { profiles: [], membersAdded: [], membersRemoved: [], joined: new Set(), left: new Set(), leftGroups: [] }
 }
 
 /** The ports whose calls make events (a write has some of them). */
@@ -49,7 +54,7 @@ export function watchWrites<Tx extends Watched>(tx: Tx, notes: WriteNotes): Tx {
   return {
     ...tx,
     ...(tx.accounts && { accounts: watchAccounts(tx.accounts, notes) }),
-    ...(tx.users && { users: watchUsers(tx.users, notes) }),
+    ...(tx.users && { users: watchUsers(tx.users, notes, tx.groups) }),
     ...(tx.groups && { groups: watchGroups(tx.groups, notes) }),
   }
 }
@@ -72,8 +77,16 @@ function watchAccounts(accounts: AccountStore, notes: WriteNotes): AccountStore 
   return view
 }
 
-function watchUsers(users: UserStore, notes: WriteNotes): UserStore {
+function watchUsers(users: UserStore, notes: WriteNotes, groups: GroupStore | undefined): UserStore {
   const view = Object.create(users) as UserStore
+  if (groups) {
+    view.deleteUser = async (teamId, id) => {
+      const memberOf = await groups.groupsOfUsers(teamId, [id], MAX_MEMBER_IDS)
+      const deleted = await users.deleteUser(teamId, id)
+      if (deleted) notes.leftGroups.push(...(memberOf?.get(id) ?? []).map((group) => group.value))
+      return deleted
+    }
+  }
   view.insertUserWithNewAccount = async (teamId, user, account) => {
     const accountId = await users.insertUserWithNewAccount(teamId, user, account)
     if (accountId !== null) notes.joined.add(accountId)
@@ -163,6 +176,13 @@ export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: W
       break
     case 'deleted':
       if (left) events.push({ kind: 'member.removed', ...base, changes: { reason: 'deleted' } })
+      for (const id of notes.leftGroups) {
+        events.push({
+          kind: 'group.members_changed',
+          resource: { type: 'Group', id },
+          changes: { added: 0, removed: 1, addedIds: [], removedIds: [user.id], reason: 'user_deleted' },
+        })
+      }
       break
     case 'updated':
       break

@@ -210,6 +210,16 @@ for (const db of await testDatabases(t)) {
         ],
         'each with the SCIM ids of the Users, and none for the refused PATCH',
       )
+      // Deleting a User takes its memberships with it: each of its groups' followers hears it.
+      t.equal((await scim(app, a, 'DELETE', `/Users/${bo}`)).statusCode, 204)
+      const after = await feed(`/teams/team-a/events?after=${page.nextCursor}`, 2)
+      t.same(
+        after.events.map((e) => [e.kind, (e.resource as { id: string } | null)?.id, e.changes]),
+        [
+          ['member.removed', bo, { reason: 'deleted' }],
+          ['group.members_changed', group, { added: 0, removed: 1, addedIds: [], removedIds: [bo], reason: 'user_deleted' }],
+        ],
+      )
     })
 
     t.test('a team URL gets its own signing secret, shown once, kept across URL changes and rotated on request', async (t) => {
