@@ -16,6 +16,7 @@ export const CHANGE_KINDS = [
   'scim.rotated',
   'scim.disabled',
   'scim.suspended',
+  'scim.resumed',
 ] as const
 
 export type ChangeKind = (typeof CHANGE_KINDS)[number]

@@ -59,9 +59,17 @@ export class TeamDirectory {
 
   async setSso(teamId: string, protocol: SsoProtocol): Promise<void> {
     await this.store.transaction(async (tx) => {
-      await this.requireTeam(tx.accounts, teamId)
+      // The team's lock: two SSO changes of one team take turns, so "was it inactive" is the truth.
+      if (!(await tx.accounts.lockTeam(teamId))) throw new AdminError('team_not_found', `Team ${teamId} does not exist`)
+      const before = await tx.accounts.getSso(teamId)
       await tx.accounts.setSso(teamId, protocol)
-      await tx.audit.appendEvent(teamId, { source: 'admin', action: 'sso.enable', outcome: 'ok', detail: protocol })
+      // An enabled connection suspended for want of SSO serves again: the app hears it resumed.
+      const connection = before?.active ? null : await tx.connections.getEnabledConnection(teamId)
+      await tx.audit.recordChanges(
+        teamId,
+        { source: 'admin', action: 'sso.enable', outcome: 'ok', detail: protocol },
+        connection ? [{ kind: 'scim.resumed', changes: { endpointId: connection.endpointId } }] : [],
+      )
     })
   }
 

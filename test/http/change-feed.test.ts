@@ -116,7 +116,12 @@ for (const db of await testDatabases(t)) {
       t.equal(rotated.statusCode, 200, rotated.body)
       t.equal((await admin(app, 'DELETE', '/teams/team-a/scim', { actor: a.ownerAccountId })).statusCode, 204)
       t.equal((await admin(app, 'DELETE', '/teams/team-b/sso')).statusCode, 204)
-      const page = await feed('/events', 5)
+      // SSO back under the suspended connection: it serves again, and the app hears it once.
+      for (let i = 0; i < 2; i++) t.equal((await admin(app, 'PUT', '/teams/team-b/sso', { body: { protocol: 'oidc' } })).statusCode, 200)
+      // SSO set on a team whose SCIM was disabled (team-a): nothing resumes.
+      t.equal((await admin(app, 'DELETE', '/teams/team-a/sso')).statusCode, 204)
+      t.equal((await admin(app, 'PUT', '/teams/team-a/sso', { body: { protocol: 'saml' } })).statusCode, 200)
+      const page = await feed('/events', 6)
       t.same(
         page.events.map((e) => [e.teamId, e.kind, e.changes]),
         [
@@ -125,6 +130,7 @@ for (const db of await testDatabases(t)) {
           ['team-a', 'scim.rotated', { endpointId: a.endpointId }],
           ['team-a', 'scim.disabled', { endpointId: a.endpointId }],
           ['team-b', 'scim.suspended', { endpointId: b.endpointId, reason: 'sso_inactive' }],
+          ['team-b', 'scim.resumed', { endpointId: b.endpointId }],
         ],
       )
       t.notMatch(JSON.stringify(page), rotated.json<{ token: string }>().token, 'the new token is in no event')
