@@ -2,31 +2,20 @@ import type { FastifyInstance } from 'fastify'
 import { MAX_OBJECT_KEYS } from '../scim/limits.js'
 import { ScimError } from '../scim/protocol/scim-error.js'
 import { UNSTORABLE } from '../scim/core/unstorable.js'
+import { holdsObjectLargerThan } from './object-members.js'
 
 /**
- * What makes a parsed body unusable before any route looks at it: text PostgreSQL cannot store, or an
- * object with more members than any SCIM resource has attributes. Checked in one pass that stops at
- * the first problem, so a 1 MiB body of 90,000 keys costs its parse and a thousand steps, not a walk
- * of every key (the cap is the same one resource-input.ts applies to each object it reads).
+ * Whether a parsed body holds text PostgreSQL cannot store, in a name or a value. Its objects are
+ * already known to be small (holdsObjectLargerThan ran on the text), so the walk is bounded by the body.
  */
-function bodyProblem(value: unknown, depth = 0): 'unstorable' | 'tooManyKeys' | undefined {
-  if (typeof value === 'string') return UNSTORABLE.test(value) ? 'unstorable' : undefined
-  if (depth > 64 || typeof value !== 'object' || value === null) return undefined
-  if (Array.isArray(value)) {
-    for (const item of value) {
-      const problem = bodyProblem(item, depth + 1)
-      if (problem) return problem
-    }
-    return undefined
-  }
-  let keys = 0
+function holdsUnstorable(value: unknown, depth = 0): boolean {
+  if (typeof value === 'string') return UNSTORABLE.test(value)
+  if (depth > 64 || typeof value !== 'object' || value === null) return false
+  if (Array.isArray(value)) return value.some((item) => holdsUnstorable(item, depth + 1))
   for (const key in value) {
-    if (++keys > MAX_OBJECT_KEYS) return 'tooManyKeys'
-    if (UNSTORABLE.test(key)) return 'unstorable'
-    const problem = bodyProblem((value as Record<string, unknown>)[key], depth + 1)
-    if (problem) return problem
+    if (UNSTORABLE.test(key) || holdsUnstorable((value as Record<string, unknown>)[key], depth + 1)) return true
   }
-  return undefined
+  return false
 }
 
 /** A body that did not parse: kept until a handler that reads bodies is reached (see below). */
@@ -34,7 +23,10 @@ export class UnparsableBody {
   constructor(readonly message: string) {}
 }
 
-/** A body holding an object of more than MAX_OBJECT_KEYS members: 400 invalidValue, like resource-input.ts says it. */
+/**
+ * A body holding an object of more than MAX_OBJECT_KEYS members (the cap resource-input.ts applies to
+ * each object it reads): 400 invalidValue, refused before it is parsed.
+ */
 class OversizedObject {}
 
 declare module 'fastify' {
@@ -58,6 +50,10 @@ export function registerJsonParsers(app: FastifyInstance): void {
       done(null, undefined)
       return
     }
+    if (holdsObjectLargerThan(body as string, MAX_OBJECT_KEYS)) {
+      done(null, new OversizedObject())
+      return
+    }
     // The default parser answers through the callback and returns nothing: there is no promise to await.
     void parseJson(request, body as string, (error, value) => {
       if (error) {
@@ -66,12 +62,11 @@ export function registerJsonParsers(app: FastifyInstance): void {
       }
       // PostgreSQL text cannot hold U+0000, and a lone surrogate cannot be encoded as UTF-8: refuse
       // them here, once for every route, instead of failing (or silently mangling) in the database.
-      const problem = bodyProblem(value)
-      if (problem === 'unstorable') {
+      if (holdsUnstorable(value)) {
         done(null, new UnparsableBody('it contains U+0000 or an unpaired UTF-16 surrogate, which cannot be stored'))
         return
       }
-      done(null, problem === 'tooManyKeys' ? new OversizedObject() : value)
+      done(null, value)
     })
   })
   // The method is checked before the body (Okta's SPEC test POSTs "test" to /Schemas and expects 405).
