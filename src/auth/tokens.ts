@@ -14,6 +14,14 @@ export function generateToken(prefix: string, random: RandomSource = randomBytes
   return prefix + random(32).toString('base64url')
 }
 
+/**
+ * A webhook endpoint's signing secret in the Standard Webhooks form: `whsec_` and 32 random bytes in
+ * base64. Unlike a token it is kept as issued, since signing needs it (README, "Change events").
+ */
+export function generateWebhookSecret(random: RandomSource = randomBytes): string {
+  return `whsec_${random(32).toString('base64')}`
+}
+
 /** Endpoint ids are path segments: lower-case so that case-insensitive routing cannot alter them. */
 export function generateEndpointId(random: RandomSource = randomBytes): string {
   return random(16).toString('hex')

@@ -67,11 +67,8 @@ export class WebhookDeliverer {
   private readonly owner = randomUUID()
   /** Signers by secret: WEBHOOK_SECRET's and each team URL's own. */
   private readonly signers = new Map<string, Webhook>()
-  /** Kept-alive connections to the receivers, at most one per endpoint in delivery. */
-  private readonly agents = {
-    http: new HttpAgent({ keepAlive: true, maxSockets: 4 * DEFAULT_CONCURRENCY }),
-    https: new HttpsAgent({ keepAlive: true, maxSockets: 4 * DEFAULT_CONCURRENCY }),
-  }
+  /** Kept-alive connections to the receivers: one per endpoint in delivery, with room for those closing. */
+  private readonly agents: { http: HttpAgent; https: HttpsAgent }
   /** Deliveries in progress, one per endpoint held. */
   private readonly active = new Set<Promise<void>>()
   private readonly stopping = new AbortController()
@@ -82,8 +79,13 @@ export class WebhookDeliverer {
   private readonly feed: ChangeFeed
 
   constructor(private readonly options: DelivererOptions) {
+    const slots = options.concurrency ?? DEFAULT_CONCURRENCY
+    this.agents = {
+      http: new HttpAgent({ keepAlive: true, maxSockets: 4 * slots }),
+      https: new HttpsAgent({ keepAlive: true, maxSockets: 4 * slots }),
+    }
     // Each delivery in progress listens on it (its feed wait, its post): up to one per slot, and more is no leak.
-    setMaxListeners(4 * (options.concurrency ?? DEFAULT_CONCURRENCY), this.stopping.signal)
+    setMaxListeners(4 * slots, this.stopping.signal)
     this.feed = options.feed ?? new ChangeFeed(options.events, options.signal, { pollMs: options.pollMs ?? 1_000 })
   }
 

@@ -180,7 +180,7 @@ export function userChanges(outcome: UserOutcome, user: ScimUserRecord, notes: W
         events.push({
           kind: 'group.members_changed',
           resource: { type: 'Group', id },
-          changes: { added: 0, removed: 1, addedIds: [], removedIds: [user.id], reason: 'user_deleted' },
+          changes: { ...memberChanges([], [user.id]), reason: 'user_deleted' },
         })
       }
       break
@@ -200,20 +200,15 @@ export const MAX_MEMBER_IDS = 1_000
  * A membership change as an event shows it: how many Users were added and removed, and which (their SCIM
  * ids), up to MAX_MEMBER_IDS a side; past that the app reads the group's members instead.
  */
-function memberChanges(notes: WriteNotes) {
+function memberChanges(added: readonly string[], removed: readonly string[]) {
   const listed = (ids: readonly string[]) => (ids.length <= MAX_MEMBER_IDS ? [...ids] : null)
-  return {
-    added: notes.membersAdded.length,
-    removed: notes.membersRemoved.length,
-    addedIds: listed(notes.membersAdded),
-    removedIds: listed(notes.membersRemoved),
-  }
+  return { added: added.length, removed: removed.length, addedIds: listed(added), removedIds: listed(removed) }
 }
 
 /** A Group write's events: created, changed (displayName, externalId), deleted, and its membership changes. */
 export function groupChanges(notes: WriteNotes): ChangeEventInput[] {
   const events: ChangeEventInput[] = []
-  const members = memberChanges(notes)
+  const members = memberChanges(notes.membersAdded, notes.membersRemoved)
   if (notes.groupCreated) {
     const { id, displayName, externalId } = notes.groupCreated
     events.push({ kind: 'group.created', resource: { type: 'Group', id }, changes: { displayName, externalId, members } })

@@ -65,4 +65,58 @@ for (const db of await testDatabases(t)) {
     const [state] = await events.webhookStates('slow')
     t.match(state, { pending: 0 }, 'and the endpoint has nothing left to deliver')
   })
+
+  // Redirects are not followed (a receiver moved is a configuration to fix, and following one would
+  // send a signed body somewhere not configured), and a post without an answer is given up at the
+  // timeout; both are failures like a 5xx: recorded, backed off, posted again with the same webhook-id.
+  // The 3xx case's timeout is long, so that a loaded machine cannot turn its failure into a timeout.
+  for (const [name, first, timeoutMs, lastError] of [
+    ['a 3xx', 302, 10_000, /^HTTP 302$/],
+    ['no answer within the timeout', 'hang', 300, /no answer within 300 ms/],
+  ] as const) {
+    t.test(`${db.name}: ${name} is a failure, backed off and retried`, async (t) => {
+      await db.reset()
+      await db.rows(sql`insert into teams (id, name) values ('moved', 'moved')`)
+      await db.store.audit.recordChanges('moved', { source: 'admin', action: 'test', outcome: 'ok' }, [
+        { kind: 'member.added', changes: {} },
+      ])
+      const answers: (number | 'hang')[] = [first]
+      const at: number[] = []
+      const receiver = await webhookReceiver(t, SECRET, {
+        respond: () => {
+          at.push(Date.now())
+          return answers.shift() ?? 204
+        },
+      })
+      const events = new PgEventStore(db.database.db)
+      await events.setTeamWebhook('moved', receiver.url, { newSecret: SECRET, rotateSecret: false })
+      const backoffs: number[] = []
+      const deliverer = new WebhookDeliverer({
+        events,
+        signal: new ChangeSignal(),
+        secret: SECRET,
+        timeoutMs,
+        log: quiet,
+        pollMs: 50,
+        backoffMs: (attempts) => {
+          backoffs.push(attempts)
+          return 400
+        },
+      })
+      deliverer.start()
+      t.teardown(() => deliverer.stop())
+
+      await until(() => receiver.delivered().length === 1, { timeoutMs: 30_000, everyMs: 50 })
+      t.same(
+        receiver.requests.map((r) => r.status),
+        [first === 'hang' ? 0 : first, 204],
+        'posted twice: the failure, then the retry',
+      )
+      t.equal(receiver.requests[1]!.id, receiver.requests[0]!.id, 'with the same webhook-id')
+      t.same(backoffs, [1], 'one failure, one backoff')
+      t.ok(at[1]! - at[0]! >= 300, `the retry waited out the backoff (${at[1]! - at[0]!} ms after the first post)`)
+      const [state] = await events.webhookStates('moved')
+      t.match(state, { pending: 0, delivered: 1, attempts: 0, lastError }, 'the endpoint shows the failure it recovered from')
+    })
+  }
 }

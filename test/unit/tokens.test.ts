@@ -1,6 +1,16 @@
 import t from 'tap'
 import { resolveAdminToken } from '../../src/auth/admin-token.js'
-import { ADMIN_TOKEN_PREFIX, generateEndpointId, generateToken, hashesEqual, hashToken, SCIM_TOKEN_PREFIX } from '../../src/auth/tokens.js'
+import { Webhook } from 'standardwebhooks'
+import {
+  ADMIN_TOKEN_PREFIX,
+  generateEndpointId,
+  generateToken,
+  generateWebhookSecret,
+  hashesEqual,
+  hashToken,
+  SCIM_TOKEN_PREFIX,
+} from '../../src/auth/tokens.js'
+import { loadConfig } from '../../src/config.js'
 import { testDatabases } from '../helpers/databases.js'
 
 t.test('tokens: prefixed, 32 random bytes, hashed with SHA-256', async (t) => {
@@ -14,6 +24,26 @@ t.test('tokens: prefixed, 32 random bytes, hashed with SHA-256', async (t) => {
   t.match(generateEndpointId(), /^[0-9a-f]{32}$/)
   const fixed = generateToken(ADMIN_TOKEN_PREFIX, (size) => Buffer.alloc(size, 1))
   t.equal(fixed, `cpadmin_${Buffer.alloc(32, 1).toString('base64url')}`, 'randomness is injectable')
+})
+
+t.test('webhook secrets: the Standard Webhooks form, accepted as WEBHOOK_SECRET and by a verifier', async (t) => {
+  const secret = generateWebhookSecret()
+  t.match(secret, /^whsec_[A-Za-z0-9+/]{43}=$/)
+  t.not(generateWebhookSecret(), secret)
+  t.equal(
+    generateWebhookSecret((size) => Buffer.alloc(size, 7)),
+    `whsec_${Buffer.alloc(32, 7).toString('base64')}`,
+    'randomness is injectable',
+  )
+  t.equal(loadConfig({ WEBHOOK_URL: 'https://hooks.example/scim', WEBHOOK_SECRET: secret }).webhookSecret, secret)
+  const signed = new Webhook(secret).sign('msg_1', new Date(), '{}')
+  t.ok(
+    new Webhook(secret).verify('{}', {
+      'webhook-id': 'msg_1',
+      'webhook-timestamp': String(Math.floor(Date.now() / 1000)),
+      'webhook-signature': signed,
+    }),
+  )
 })
 
 t.test('the admin token: configured, else generated once and stored as a hash', async (t) => {

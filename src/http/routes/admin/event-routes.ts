@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto'
 import type { FastifyInstance, FastifyReply } from 'fastify'
 import { z } from 'zod'
+import { generateWebhookSecret } from '../../../auth/tokens.js'
 import { parseInput, teamIdParam } from './admin-input.js'
 import { decodeCursor, encodeCursor, FEED_START, renderChangeEvent } from '../../../events/change-event.js'
 import { FeedBusy, type ChangeFeed } from '../../../events/change-feed.js'
@@ -93,7 +93,7 @@ export async function eventRoutes(app: FastifyInstance, deps: EventRouteDeps): P
   app.put('/teams/:teamId/webhook', async (request) => {
     const teamId = await team(request.params)
     const { url, rotateSecret } = parseInput(WebhookBody, request.body, 'body')
-    const newSecret = `whsec_${randomBytes(32).toString('base64')}`
+    const newSecret = generateWebhookSecret()
     const { secretIssued } = await deps.events.setTeamWebhook(teamId, url, { newSecret, rotateSecret })
     return { ...(await states(teamId)), ...(secretIssued ? { secret: newSecret } : {}) }
   })
