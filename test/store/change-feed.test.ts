@@ -10,6 +10,8 @@ import { sql } from 'drizzle-orm'
 import pg from 'pg'
 import t from 'tap'
 import { decodeCursor, encodeCursor, FEED_START, type ChangeEvent } from '../../src/events/change-event.js'
+import { ChangeFeed } from '../../src/events/change-feed.js'
+import { ChangeSignal } from '../../src/events/change-signal.js'
 import { GroupProvisioning } from '../../src/provisioning/group-provisioning.js'
 import { UserProvisioning } from '../../src/provisioning/user-provisioning.js'
 import { ScimError } from '../../src/scim/protocol/scim-error.js'
@@ -185,6 +187,42 @@ for (const db of await testDatabases(t)) {
         ],
         'added once; removed only when the last user standing for the account is deactivated; deleting it after changes no membership',
       )
+    })
+
+    t.test("a commit while the feed's shared read is out is not missed: the next read follows at once", async (t) => {
+      await team(db, 'gen')
+      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      // The real store; its second read (the tail's, after the long poll's own) answers only when let go.
+      let reads = 0
+      let tailRead!: () => void
+      let letGo!: () => void
+      const tailHasRead = new Promise<void>((resolve) => (tailRead = resolve))
+      const answer = new Promise<void>((resolve) => (letGo = resolve))
+      const held = Object.create(events) as PgEventStore
+      held.listChanges = async (...args) => {
+        const page = await events.listChanges(...args)
+        if (++reads === 2) {
+          tailRead()
+          await answer
+        }
+        return page
+      }
+      const signal = new ChangeSignal()
+      // No polling within the test: only a wake-up can bring the event before the long poll's 5 s run out.
+      const feed = new ChangeFeed(held, signal, { pollMs: 60_000 })
+      const poll = feed.read({ after: head, limit: 10, waitMs: 5_000 })
+      await tailHasRead
+      // The commit and its wake-up come after the tail read (it saw nothing) and before it answered.
+      await record(store, 'gen', 1)
+      signal.notify()
+      letGo()
+      const page = await poll
+      t.same(
+        page.events.map((event) => event.changes),
+        [{ n: 1 }],
+        'the long poll gets the event (a lost wake-up would leave it waiting for the poll interval)',
+      )
+      t.ok(reads >= 3, 'read again after the held read')
     })
 
     if (db.name !== 'postgres') return

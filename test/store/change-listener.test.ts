@@ -53,3 +53,34 @@ t.test(
     )
   },
 )
+
+t.test(
+  "a replica's own NOTIFY does not wake it again (its commit woke it already); another's does",
+  { skip: !postgres && 'PostgreSQL only' },
+  async (t) => {
+    const url = postgres!.url!
+    let heard = 0
+    const listener = listenForChanges(url, () => heard++, { warn: () => undefined })
+    t.teardown(() => listener.close())
+    // A second session listening too: it tells when the listener's own NOTIFY has been committed.
+    const other = new pg.Client({ connectionString: url })
+    await other.connect()
+    t.teardown(() => other.end())
+    let heardByOther = 0
+    other.on('notification', () => heardByOther++)
+    await other.query(`listen ${CHANGES_CHANNEL}`)
+    // Connecting counts one wake-up (commits made while it was away): wait for it before counting.
+    t.ok(await until(() => heard === 1), 'listening, with the wake-up on connecting')
+
+    listener.announce()
+    // Nothing else notifies on this file's database: what the other session hears first is the listener's.
+    t.ok(await until(() => heardByOther === 1), "the listener's NOTIFY was committed (the other session heard it)")
+    // Notifications reach a session in commit order: once it hears the next one, it has had its own.
+    await other.query(`select pg_notify('${CHANGES_CHANNEL}', '')`)
+    t.ok(await until(() => heard > 1), "it hears the other session's NOTIFY")
+    // Had its own counted, the count would reach 2 on it and 3 on the other's a moment later: a
+    // correct listener never gets there: the pause cannot fail it, only let a wrong one show itself.
+    await new Promise((resolve) => setTimeout(resolve, 200))
+    t.equal(heard, 2, 'and only that one: its own came back first and did not count')
+  },
+)
