@@ -106,7 +106,9 @@ for (const db of await testDatabases(t)) {
       deliverer.start()
       t.teardown(() => deliverer.stop())
 
-      await until(() => receiver.delivered().length === 1, { timeoutMs: 30_000, everyMs: 50 })
+      // Done once the endpoint has recorded the delivery (the receiver's 2xx comes a moment before that).
+      const recorded = async () => (await events.webhookStates('moved'))[0]?.delivered === 1
+      await until(recorded, { timeoutMs: 30_000, everyMs: 50 })
       t.same(
         receiver.requests.map((r) => r.status),
         [first === 'hang' ? 0 : first, 204],
