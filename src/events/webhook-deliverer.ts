@@ -6,6 +6,7 @@ import { Webhook } from 'standardwebhooks'
 import { renderChangeEvent, type ChangeEvent } from './change-event.js'
 import { ChangeFeed } from './change-feed.js'
 import type { ChangeSignal } from './change-signal.js'
+import { systemClock, type Clock } from '../clock.js'
 import type { ClaimedEndpoint, EventStore, WebhookChannel } from '../store/event-store.js'
 
 export interface WebhookObserver {
@@ -32,6 +33,8 @@ export interface DelivererOptions {
   readonly pollMs?: number
   /** The wait before attempt `attempts + 1` after `attempts` failures (ms). */
   readonly backoffMs?: (attempts: number) => number
+  /** When to look for new teams' WEBHOOK_URL rows, and sweep for every team's (tests pin it). */
+  readonly clock?: Clock
 }
 
 /** Endpoints one replica delivers at once by default. */
@@ -42,6 +45,14 @@ export function exponentialBackoff(attempts: number): number {
   const base = Math.min(300_000, 1_000 * 2 ** Math.min(attempts - 1, 20))
   return Math.round(base * (1 + Math.random() * 0.2))
 }
+
+/**
+ * WEBHOOK_URL's endpoint rows are made by each replica: every second for the teams created in the last
+ * two minutes (an index range), and every ten minutes for every team (teams made while it could not look).
+ */
+const ENSURE_EVERY_MS = 1_000
+const RECENT_TEAMS_MS = 120_000
+const SWEEP_EVERY_MS = 600_000
 
 /** Events delivered to one endpoint before its lease is given back, so that other endpoints get their turn. */
 const EVENTS_PER_LEASE = 500
@@ -129,13 +140,13 @@ export class WebhookDeliverer {
     while (!this.stopping.signal.aborted && !signal.isClosed) {
       let claimed = 0
       try {
-        // WEBHOOK_URL's endpoint rows: each second for teams created in the last two minutes (an index
-        // range), every team at start and every ten minutes (teams made while this replica could not look).
-        if (this.options.serviceUrl && Date.now() - this.lastEnsured > 1_000) {
-          const sweep = Date.now() - this.lastSwept > 600_000
-          await events.ensureServiceEndpoints(sweep ? undefined : new Date(Date.now() - 120_000))
-          this.lastEnsured = Date.now()
-          if (sweep) this.lastSwept = this.lastEnsured
+        // WEBHOOK_URL's endpoint rows: recent teams' each second, every team's at start and on each sweep.
+        const now = (this.options.clock ?? systemClock)().getTime()
+        if (this.options.serviceUrl && now - this.lastEnsured > ENSURE_EVERY_MS) {
+          const sweep = now - this.lastSwept > SWEEP_EVERY_MS
+          await events.ensureServiceEndpoints(sweep ? undefined : new Date(now - RECENT_TEAMS_MS))
+          this.lastEnsured = now
+          if (sweep) this.lastSwept = now
         }
         const free = concurrency - active.size
         const endpoints = free > 0 ? await events.claimWebhookEndpoints(this.owner, this.leaseMs, free, this.channels) : []

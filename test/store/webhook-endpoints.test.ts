@@ -91,6 +91,48 @@ for (const db of await testDatabases(t)) {
       t.same(await rows(), ['new', 'old'], 'and is idempotent')
     })
 
+    t.test('a deliverer looks for new teams each second and sweeps every team at start and each ten minutes', async (t) => {
+      const real = new PgEventStore(db.database.db)
+      const looks: (Date | undefined)[] = []
+      const events = Object.create(real) as PgEventStore
+      events.ensureServiceEndpoints = (createdSince) => {
+        looks.push(createdSince)
+        return real.ensureServiceEndpoints(createdSince)
+      }
+      let now = Date.parse('2026-06-01T00:00:00Z')
+      const deliverer = new WebhookDeliverer({
+        events,
+        signal: new ChangeSignal(),
+        serviceUrl: 'https://hooks.example.test/all',
+        secret: SECRET,
+        timeoutMs: 1_000,
+        log: quiet,
+        pollMs: 10,
+        clock: () => new Date(now),
+      })
+      deliverer.start()
+      t.teardown(() => deliverer.stop())
+      const looked = (count: number) =>
+        eventually(
+          async () => looks.length,
+          (n) => n >= count,
+        )
+      await looked(1)
+      t.same(looks, [undefined], 'a sweep at start')
+      // The loop runs every 10 ms on the test's clock, which stands still: no second look until it moves.
+      await new Promise((resolve) => setTimeout(resolve, 100))
+      t.equal(looks.length, 1, 'not again within the second')
+      now += 1_001
+      await looked(2)
+      t.same(looks[1], new Date(now - 120_000), 'a second on: the teams of the last two minutes')
+      now += 598_000
+      await looked(3)
+      t.same(looks[2], new Date(now - 120_000), 'still the recent look, short of ten minutes')
+      now += 2_000
+      await looked(4)
+      t.equal(looks[3], undefined, 'ten minutes after the last sweep: every team again')
+    })
+
     t.test('a deliverer that stops gives its leases back: the next replica carries on at once', async (t) => {
       await teamWithEvents(db, 'a', 5)
       const receiver = await webhookReceiver(t, TEAM_SECRET, { respond: () => 'hang' })
