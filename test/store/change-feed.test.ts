@@ -19,6 +19,7 @@ import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
 import type { Stores } from '../../src/store/stores.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
+import { eventually } from '../helpers/eventually.js'
 
 const clock = () => new Date('2026-06-01T00:00:00.000Z')
 const USER = 'urn:ietf:params:scim:schemas:core:2.0:User'
@@ -189,27 +190,35 @@ for (const db of await testDatabases(t)) {
       )
     })
 
-    t.test("a commit while the feed's shared read is out is not missed: the next read follows at once", async (t) => {
-      await team(db, 'gen')
-      const head = (await events.listChanges({}, FEED_START, 1_000)).through
-      // The real store; its second read (the tail's, after the long poll's own) answers only when let go.
+    /**
+     * The real store, whose second read (the feed tail's first, after the long poll's own) is held
+     * until `letGo()`: its query runs at once and its answer waits ('answer'), or its query waits too
+     * ('query'). What happens while the tail's read is out can then be arranged.
+     */
+    const tailReadHeld = (held: 'answer' | 'query' = 'answer') => {
       let reads = 0
       let tailRead!: () => void
       let letGo!: () => void
       const tailHasRead = new Promise<void>((resolve) => (tailRead = resolve))
-      const answer = new Promise<void>((resolve) => (letGo = resolve))
-      const held = Object.create(events) as PgEventStore
-      held.listChanges = async (...args) => {
+      const gate = new Promise<void>((resolve) => (letGo = resolve))
+      const store = Object.create(events) as PgEventStore
+      store.listChanges = async (...args) => {
+        if (++reads !== 2) return events.listChanges(...args)
+        tailRead()
+        if (held === 'query') await gate
         const page = await events.listChanges(...args)
-        if (++reads === 2) {
-          tailRead()
-          await answer
-        }
+        await gate
         return page
       }
       const signal = new ChangeSignal()
-      // No polling within the test: only a wake-up can bring the event before the long poll's 5 s run out.
-      const feed = new ChangeFeed(held, signal, { pollMs: 60_000 })
+      // No polling within the tests: only a wake-up can bring an event before a long poll's 5 s run out.
+      return { feed: new ChangeFeed(store, signal, { pollMs: 60_000 }), signal, tailHasRead, letGo, reads: () => reads }
+    }
+
+    t.test("a commit while the feed's shared read is out is not missed: the next read follows at once", async (t) => {
+      await team(db, 'gen')
+      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const { feed, signal, tailHasRead, letGo, reads } = tailReadHeld()
       const poll = feed.read({ after: head, limit: 10, waitMs: 5_000 })
       await tailHasRead
       // The commit and its wake-up come after the tail read (it saw nothing) and before it answered.
@@ -222,7 +231,63 @@ for (const db of await testDatabases(t)) {
         [{ n: 1 }],
         'the long poll gets the event (a lost wake-up would leave it waiting for the poll interval)',
       )
-      t.ok(reads >= 3, 'read again after the held read')
+      t.ok(reads() >= 3, 'read again after the held read')
+    })
+
+    t.test('a long poll that starts waiting while the tail reads, below where that read began, gets what follows its cursor', async (t) => {
+      await team(db, 'ahead')
+      await team(db, 'late')
+      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const { feed, signal, tailHasRead, letGo } = tailReadHeld()
+      // A cursor well past the head (a client may hold one): the tail's read begins there.
+      const done = new AbortController()
+      const ahead = feed.read({ teamId: 'ahead', after: head + 1_000, limit: 10, waitMs: 5_000, abort: done.signal })
+      await tailHasRead
+      // While that read is out, another long poll starts waiting at the head, below where it began.
+      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 5_000 })
+      await eventually(
+        async () => feed.waitingCount,
+        (waiting) => waiting === 2,
+      )
+      await record(store, 'late', 1)
+      signal.notify()
+      letGo()
+      t.same(
+        (await late).events.map((event) => event.changes),
+        [{ n: 1 }],
+        "the late poll gets its team's event, which the read that began past its cursor could not have held",
+      )
+      done.abort()
+      t.same((await ahead).events, [], 'the other, ended by its client, had nothing past its cursor')
+    })
+
+    t.test('events a late long poll has not had are not handed to it from a read that began past its cursor', async (t) => {
+      await team(db, 'ahead')
+      await team(db, 'late')
+      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const { feed, signal, tailHasRead, letGo } = tailReadHeld('query')
+      // The tail's read will begin past the next two events' ids; its query waits until let go.
+      const done = new AbortController()
+      const ahead = feed.read({ teamId: 'ahead', after: head + 2, limit: 10, waitMs: 5_000, abort: done.signal })
+      await tailHasRead
+      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 5_000 })
+      await eventually(
+        async () => feed.waitingCount,
+        (waiting) => waiting === 2,
+      )
+      // head+1 (late), head+2 (ahead), head+3 (late): the held read, from head+2, will see the third only.
+      await record(store, 'late', 1)
+      await record(store, 'ahead', 2)
+      await record(store, 'late', 3)
+      signal.notify()
+      letGo()
+      t.same(
+        (await late).events.map((event) => event.changes),
+        [{ n: 1 }, { n: 3 }],
+        'the late poll gets both of its events in order, not the later one alone',
+      )
+      done.abort()
+      t.same((await ahead).events, [], 'the other, ended by its client, had nothing past its cursor')
     })
 
     if (db.name !== 'postgres') return
