@@ -4,7 +4,7 @@
 #   scripts/pg-cluster.sh stop DIR          (stops and removes the cluster)
 #   scripts/pg-cluster.sh pause DIR         (stops it, keeping the data: outage tests)
 #   scripts/pg-cluster.sh resume DIR PORT   (starts it again on the same port)
-# initdb refuses to run as root, so as root the cluster runs as the postgres user (STACK.md).
+# initdb refuses to run as root, so as root the cluster runs as the postgres user.
 set -euo pipefail
 cmd=$1 dir=$2
 bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)

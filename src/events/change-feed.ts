@@ -50,8 +50,9 @@ interface Waiter {
  * reads every team's new events once per wake-up (a commit's ChangeSignal) and hands each waiter the
  * events of its scope after its cursor. So a commit costs one query per replica however many long
  * polls and webhook endpoints wait, instead of one per waiter. Without a wake-up the tail reads every
- * `pollMs`; a wake-up that finds nothing yet (the bound still waits for an older transaction) reads
- * again after `settleMs`.
+ * `pollMs`; a wake-up that finds nothing yet (the bound still waits for an older transaction, which
+ * may be any transaction on the database server, another database's included) reads again after
+ * `settleMs`, then after twice as long each time it still finds nothing, up to `pollMs`.
  */
 export class ChangeFeed {
   /** Waiters by team ('' for every team's feed). */
@@ -137,6 +138,8 @@ export class ChangeFeed {
   private async follow(): Promise<void> {
     const { pollMs, settleMs = 20 } = this.options
     let woken = false
+    // The pause before the next read while a wake-up's events are held back (0: not settling).
+    let settle = 0
     while (this.count > 0) {
       if (this.signal.isClosed) return this.finishAll(() => undefined)
       const from = this.from!
@@ -157,7 +160,11 @@ export class ChangeFeed {
       this.late = undefined
       this.tailThrough = page.events.length === TAIL_PAGE ? undefined : page.through
       if (page.events.length === TAIL_PAGE) continue
-      const pause: number = woken && page.events.length === 0 ? settleMs : pollMs
+      if (page.events.length > 0) settle = 0
+      else if (woken) settle = settleMs
+      else if (settle > 0) settle = settle * 2
+      if (settle >= pollMs) settle = 0
+      const pause = settle || pollMs
       const started = Date.now()
       await this.signal.wait(pause, undefined, generation)
       woken = Date.now() - started < pause - 1

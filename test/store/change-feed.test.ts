@@ -211,7 +211,7 @@ for (const db of await testDatabases(t)) {
         return page
       }
       const signal = new ChangeSignal()
-      // No polling within the tests: only a wake-up can bring an event before a long poll's 5 s run out.
+      // No polling within the tests: only a wake-up can bring an event before a long poll's 20 s run out.
       return { feed: new ChangeFeed(store, signal, { pollMs: 60_000 }), signal, tailHasRead, letGo, reads: () => reads }
     }
 
@@ -219,7 +219,7 @@ for (const db of await testDatabases(t)) {
       await team(db, 'gen')
       const head = (await events.listChanges({}, FEED_START, 1_000)).through
       const { feed, signal, tailHasRead, letGo, reads } = tailReadHeld()
-      const poll = feed.read({ after: head, limit: 10, waitMs: 5_000 })
+      const poll = feed.read({ after: head, limit: 10, waitMs: 20_000 })
       await tailHasRead
       // The commit and its wake-up come after the tail read (it saw nothing) and before it answered.
       await record(store, 'gen', 1)
@@ -241,10 +241,10 @@ for (const db of await testDatabases(t)) {
       const { feed, signal, tailHasRead, letGo } = tailReadHeld()
       // A cursor well past the head (a client may hold one): the tail's read begins there.
       const done = new AbortController()
-      const ahead = feed.read({ teamId: 'ahead', after: head + 1_000, limit: 10, waitMs: 5_000, abort: done.signal })
+      const ahead = feed.read({ teamId: 'ahead', after: head + 1_000, limit: 10, waitMs: 20_000, abort: done.signal })
       await tailHasRead
       // While that read is out, another long poll starts waiting at the head, below where it began.
-      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 5_000 })
+      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 20_000 })
       await eventually(
         async () => feed.waitingCount,
         (waiting) => waiting === 2,
@@ -268,9 +268,9 @@ for (const db of await testDatabases(t)) {
       const { feed, signal, tailHasRead, letGo } = tailReadHeld('query')
       // The tail's read will begin past the next two events' ids; its query waits until let go.
       const done = new AbortController()
-      const ahead = feed.read({ teamId: 'ahead', after: head + 2, limit: 10, waitMs: 5_000, abort: done.signal })
+      const ahead = feed.read({ teamId: 'ahead', after: head + 2, limit: 10, waitMs: 20_000, abort: done.signal })
       await tailHasRead
-      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 5_000 })
+      const late = feed.read({ teamId: 'late', after: head, limit: 10, waitMs: 20_000 })
       await eventually(
         async () => feed.waitingCount,
         (waiting) => waiting === 2,
@@ -319,6 +319,45 @@ for (const db of await testDatabases(t)) {
         older.release()
         rolledBack.release()
       }
+    })
+
+    t.test("a wake-up whose event an older transaction holds back is answered once it ends, without the poll's interval", async (t) => {
+      await team(db, 'a')
+      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const pool = new pg.Pool({ connectionString: db.url, max: 2 })
+      t.teardown(() => pool.end())
+      const older = await pool.connect()
+      t.teardown(() => older.release())
+      await older.query('begin')
+      await older.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'older', 'ok')`)
+      let reads = 0
+      const counted = Object.create(events) as PgEventStore
+      counted.listChanges = (...args) => {
+        reads++
+        return events.listChanges(...args)
+      }
+      const signal = new ChangeSignal()
+      // No polling within the test: only the wake-up and the reads that follow it can bring the event.
+      const feed = new ChangeFeed(counted, signal, { pollMs: 60_000 })
+      const poll = feed.read({ after: head, limit: 10, waitMs: 20_000 })
+      await eventually(
+        async () => feed.waitingCount,
+        (waiting) => waiting === 1,
+      )
+      await record(store, 'a', 1)
+      const before = reads
+      signal.notify()
+      // The wake-up's read and the settling read after it both find the event held back.
+      await eventually(
+        async () => reads,
+        (n) => n >= before + 2,
+      )
+      await older.query('commit')
+      t.same(
+        (await poll).events.map((event) => event.changes),
+        [{ n: 1 }],
+        'the tail keeps reading, further apart each time, until the bound passes the event (no further wake-up comes)',
+      )
     })
 
     t.test('overlapping long transactions and frequent reads do not stall the feed', async (t) => {

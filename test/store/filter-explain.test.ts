@@ -162,7 +162,7 @@ for (const db of await testDatabases(t)) {
       }
     }
 
-    // Issue #16: an `active eq true|false` page reads its own users, whatever share is deactivated (one in
+    // An `active eq true|false` page reads its own users, whatever share is deactivated (one in
     // ten here). `active eq false` along scim_users_active_created_idx: along scim_users_created_idx it read
     // a thousand users for its hundred. `active eq true` along either: the planner may step over the few
     // deactivated in creation order. Counted with EXPLAIN ANALYZE.
