@@ -28,7 +28,7 @@ export default tseslint.config(
     },
   },
   {
-    // DESIGN.md §4 rule 2: the domain never imports the framework or the ORM.
+    // The domain (SCIM rules, provisioning) never imports the framework or the ORM: it is tested and read without them.
     files: ['src/scim/**/*.ts', 'src/provisioning/**/*.ts'],
     rules: {
       'no-restricted-imports': [
