@@ -2,8 +2,10 @@
 /**
  * `npm test`: every test file, in two runs of tap.
  *
- * 1. Every file but the two that time the event loop, as many at once as there are CPUs. (tap's own
- *    default leaves one CPU free, which on a two-CPU machine runs one file at a time.)
+ * 1. Every file .taprc includes but the two that time the event loop, as many at once as there are
+ *    CPUs: the groups of test/groups (the unit tests; the files that need a database, several to a
+ *    process) and the process tests. (tap's own default leaves one CPU free, which on a two-CPU machine
+ *    runs one file at a time.)
  * 2. Those two, alone and one after the other: they hold each request to a 100 ms event-loop budget,
  *    which a test file running beside them on the same cores breaks for reasons not the service's.
  *

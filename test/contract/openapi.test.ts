@@ -1,6 +1,7 @@
 import diagnostics from 'node:diagnostics_channel'
 import type { FastifyInstance, LightMyRequestResponse, RouteOptions } from 'fastify'
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { t } from '../helpers/file-test.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createMetrics } from '../../src/http/metrics.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'

@@ -7,7 +7,7 @@ import { dirname, join, relative } from 'node:path'
 import { PGlite } from '@electric-sql/pglite'
 import { sql, type SQL } from 'drizzle-orm'
 import pg from 'pg'
-import type { Test } from 'tap'
+import tap, { type Test } from 'tap'
 import { MIGRATIONS_FOLDER, openDatabase, PGLITE_EXTENSIONS, type Database, type DatabaseOptions } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
 
@@ -24,6 +24,8 @@ export interface TestDatabase {
 }
 
 const TABLES = [
+  'webhook_endpoints',
+  'change_events',
   'scim_page_keys',
   'scim_user_counts',
   'audit_events',
@@ -41,14 +43,35 @@ const TABLES = [
 /**
  * The databases store tests run on: PGlite always; PostgreSQL when TEST_DATABASE_URL is set, or
  * through testcontainers when a Docker engine answers (skipped quietly otherwise, except in CI: see
- * `requiredInCI`). Each test file gets its own PostgreSQL database, created here and dropped at teardown.
+ * `requiredInCI`). Each test process opens them once, on a PostgreSQL database of its own (created here,
+ * dropped when the process's tests end): a group of files run in one process (`runFiles`) shares them,
+ * and every file after the first gets them emptied, ids starting again at 1, as new ones would be.
+ * `onQuery` watches the statements until `t` ends.
  */
 export async function testDatabases(t: Test, options: Pick<DatabaseOptions, 'onQuery'> = {}): Promise<TestDatabase[]> {
+  const first = !opened
+  opened ??= openTestDatabases()
+  const databases = await opened
+  if (!first) await Promise.all(databases.map(({ database }) => empty(database, { keepEventIds: false })))
+  watcher = options.onQuery
+  t.teardown(() => {
+    watcher = undefined
+  })
+  // A store of the file's own over the shared connections: nothing a file did to one reaches the next.
+  return databases.map((db) => ({ ...db, store: new PgStores(db.database.db) }))
+}
+
+let opened: Promise<TestDatabase[]> | undefined
+/** The statement watcher of the file running now (see `testDatabases`). */
+let watcher: ((text: string) => void) | undefined
+
+async function openTestDatabases(): Promise<TestDatabase[]> {
+  const options: Pick<DatabaseOptions, 'onQuery'> = { onQuery: (text) => watcher?.(text) }
   // Both at once: loading PGlite keeps this process busy while the PostgreSQL server copies the database.
-  const pglite = pgliteTarget(t, options)
-  const url = process.env.TEST_DATABASE_URL ?? (await containerUrl(t))
+  const pglite = pgliteTarget(tap, options)
+  const url = process.env.TEST_DATABASE_URL ?? (await containerUrl(tap))
   requiredInCI(url ? false : 'no PostgreSQL: TEST_DATABASE_URL is unset and no Docker engine answers')
-  const postgres = url ? postgresTarget(t, url, options) : undefined
+  const postgres = url ? postgresTarget(tap, url, options) : undefined
   return [await pglite, ...(postgres ? [await postgres] : [])]
 }
 
@@ -219,16 +242,24 @@ function target(name: 'pglite' | 'postgres', database: Database, url?: string): 
       }
       return result.rows
     },
-    reset: async () => {
-      // The change events' ids go on from where they were, as in a running service: a feed's bound (the id
-      // below which nothing can still commit) stays true across tests that share one app.
-      await database.db.execute(
-        sql.raw(`do $$ declare last bigint := (select last_value from change_events_id_seq where is_called);
-          begin truncate ${TABLES.join(', ')} restart identity cascade;
-          if last is not null then perform setval('change_events_id_seq', last); end if; end $$`),
-      )
-    },
+    // The change events' ids go on from where they were, as in a running service: a feed's bound (the id
+    // below which nothing can still commit) stays true across tests that share one app.
+    reset: () => empty(database, { keepEventIds: true }),
   }
+}
+
+/** Empties every table; with `keepEventIds: false` the database is as a new one (ids start again at 1). */
+async function empty(database: Database, { keepEventIds }: { keepEventIds: boolean }): Promise<void> {
+  const truncate = `truncate ${TABLES.join(', ')} restart identity cascade`
+  await database.db.execute(
+    sql.raw(
+      keepEventIds
+        ? `do $$ declare last bigint := (select last_value from change_events_id_seq where is_called);
+          begin ${truncate};
+          if last is not null then perform setval('change_events_id_seq', last); end if; end $$`
+        : truncate,
+    ),
+  )
 }
 
 export function withDatabase(url: string, database: string): string {

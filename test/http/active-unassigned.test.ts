@@ -3,7 +3,7 @@
  * beside it: only an explicit `active: false` (or DELETE) deprovisions anyone, so an unassigned user
  * stays on the team, and a deprovisioned one stays deprovisioned until an explicit `true`.
  */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'

@@ -1,5 +1,5 @@
 import { Writable } from 'node:stream'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { sql } from 'drizzle-orm'
 import { hashToken, SCIM_TOKEN_PREFIX } from '../../src/auth/tokens.js'
 import { createLogger } from '../../src/http/logger.js'

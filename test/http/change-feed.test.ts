@@ -5,7 +5,7 @@
  * set, shown with its delivery state, and removed. On PostgreSQL, a long poll on one replica is
  * woken by a commit on another through LISTEN/NOTIFY (its own polling is set far beyond the wait).
  */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { decodeCursor } from '../../src/events/change-event.js'
 import { ChangeFeed } from '../../src/events/change-feed.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'

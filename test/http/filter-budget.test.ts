@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import type { Db } from '../../src/store/pg/database.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
 import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { sql } from 'drizzle-orm'
 import { URN } from '../../src/scim/core/schemas.js'
 import { StoreTimeout } from '../../src/store/store-errors.js'

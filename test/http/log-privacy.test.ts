@@ -1,4 +1,5 @@
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { t } from '../helpers/file-test.js'
 import { Writable } from 'node:stream'
 import type { Level } from 'pino'
 import { createLogger } from '../../src/http/logger.js'

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs'
 import { Writable } from 'node:stream'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { hashToken } from '../../src/auth/tokens.js'
 import { createLogger } from '../../src/http/logger.js'
 import { createMetrics } from '../../src/http/metrics.js'

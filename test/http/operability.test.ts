@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { Writable } from 'node:stream'
 import { createLogger } from '../../src/http/logger.js'
 import { openDatabase } from '../../src/store/pg/database.js'

@@ -6,7 +6,7 @@
  * byte-for-byte as they were. test/unit/patch-property.test.ts holds the same line for the pure engine.
  */
 import fc from 'fast-check'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { Redis } from 'ioredis'
 import type { RateLimitOptions } from '../../src/http/rate-limit.js'
 import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'

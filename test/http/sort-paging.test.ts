@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import type { LightMyRequestResponse } from 'fastify'
 import { URN } from '../../src/scim/core/schemas.js'
 import { scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'

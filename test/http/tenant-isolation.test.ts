@@ -4,7 +4,7 @@
  * the Owner's sign-in email; and no answer tells a team whether an email has an account outside it
  * beyond the one rule Compound states (POST of another team's member is 409).
  */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { admin, scim, scimTeam, testApp, type ScimTeam } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'

@@ -1,4 +1,5 @@
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { t } from '../helpers/file-test.js'
 import { connect, type Socket } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { MAX_DRAINING } from '../../src/http/connection-close.js'

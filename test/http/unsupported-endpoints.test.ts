@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { scim, scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases } from '../helpers/databases.js'
 

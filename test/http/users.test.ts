@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { admin, BASE_URL, scim, scimTeam, type ScimTeam } from '../helpers/app.js'
 import { testApp } from '../helpers/app.js'

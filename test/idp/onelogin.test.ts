@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { scimTeam, testApp } from '../helpers/app.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'

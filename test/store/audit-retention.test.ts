@@ -6,7 +6,7 @@
  */
 import { sql, type SQLWrapper } from 'drizzle-orm'
 import pg from 'pg'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { AUDIT_PRUNE_BATCH_SIZE, pruneAuditLog } from '../../src/audit-retention.js'
 import { AUDIT_LOG } from '../../src/store/pg/pg-audit-log.js'
 import { pruneBatchQuery, teamsToPruneQuery } from '../../src/store/pg/team-log-prune.js'

@@ -4,7 +4,7 @@
  * cluster's locale. And both lookups every create makes are one probe of their unique index.
  */
 import { sql, type SQLWrapper } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { accountByEmailQuery } from '../../src/store/pg/pg-account-store.js'
 import { userByUserNameQuery } from '../../src/store/pg/pg-user-store.js'

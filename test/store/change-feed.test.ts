@@ -8,7 +8,7 @@
  */
 import { sql } from 'drizzle-orm'
 import pg from 'pg'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { decodeCursor, encodeCursor, FEED_START, type ChangeEvent } from '../../src/events/change-event.js'
 import { ChangeFeed } from '../../src/events/change-feed.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
@@ -41,6 +41,15 @@ async function caughtUp(events: PgEventStore, count: number): Promise<void> {
     if ((await events.listChanges({}, FEED_START, count + 1)).events.length >= count) return
     await new Promise((resolve) => setTimeout(resolve, 20))
   }
+}
+
+/**
+ * The id the last event was given, whether or not the feed hands it out yet: the next event's is one
+ * more. (A page's `through` may be lower while a transaction elsewhere on the server holds the bound back.)
+ */
+async function lastEventId(db: TestDatabase): Promise<number> {
+  const [row] = await db.rows<{ id: string }>(sql`select case when is_called then last_value else 0 end as id from change_events_id_seq`)
+  return Number(row!.id)
 }
 
 /** Every event after `after`, page by page. */
@@ -237,7 +246,7 @@ for (const db of await testDatabases(t)) {
     t.test('a long poll that starts waiting while the tail reads, below where that read began, gets what follows its cursor', async (t) => {
       await team(db, 'ahead')
       await team(db, 'late')
-      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const head = await lastEventId(db)
       const { feed, signal, tailHasRead, letGo } = tailReadHeld()
       // A cursor well past the head (a client may hold one): the tail's read begins there.
       const done = new AbortController()
@@ -264,7 +273,7 @@ for (const db of await testDatabases(t)) {
     t.test('events a late long poll has not had are not handed to it from a read that began past its cursor', async (t) => {
       await team(db, 'ahead')
       await team(db, 'late')
-      const head = (await events.listChanges({}, FEED_START, 1_000)).through
+      const head = await lastEventId(db)
       const { feed, signal, tailHasRead, letGo } = tailReadHeld('query')
       // The tail's read will begin past the next two events' ids; its query waits until let go.
       const done = new AbortController()

@@ -4,7 +4,8 @@
  * (a restart, a failover, pg_terminate_backend): it reconnects and listens again.
  */
 import pg from 'pg'
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { t } from '../helpers/file-test.js'
 import { CHANGES_CHANNEL, LISTENER_NAME, listenForChanges } from '../../src/store/pg/pg-change-listener.js'
 import { testDatabases } from '../helpers/databases.js'
 import { until } from '../helpers/eventually.js'

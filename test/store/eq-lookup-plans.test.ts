@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { lookupStatement } from '../../src/store/pg/prepared-lookups.js'
 import { testDatabases } from '../helpers/databases.js'
 

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto'
 import { and, asc, count, desc, eq, sql, type SQL, type SQLWrapper } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
 import { filterToSql, sortToSql } from '../../src/store/pg/filter-sql.js'
 import { pageKeys } from '../../src/store/pg/page-keys.js'

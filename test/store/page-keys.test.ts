@@ -5,7 +5,7 @@
  * expired key falls back to OFFSET; a user deleted before the page makes no other user slip past an
  * import; and the table stays within PAGE_KEY_SLOTS rows a team. On PGlite and PostgreSQL.
  */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { parseFilter, parsePatchPath } from '../../src/scim/filter/parser.js'
 import { PAGE_KEY_FROM, PAGE_KEY_SLOTS, PAGE_KEY_TTL_SECONDS } from '../../src/store/pg/page-keys.js'
 import type { ListQuery } from '../../src/store/records.js'

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { methodNames } from '../../src/store/pg/errors.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'

@@ -1,5 +1,5 @@
 import pg from 'pg'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { sql } from 'drizzle-orm'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { openDatabase } from '../../src/store/pg/database.js'

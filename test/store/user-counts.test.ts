@@ -1,4 +1,5 @@
-import t, { type Test } from 'tap'
+import type { Test } from 'tap'
+import { t } from '../helpers/file-test.js'
 import fc from 'fast-check'
 import { randomUUID } from 'node:crypto'
 import { parseFilter } from '../../src/scim/filter/parser.js'

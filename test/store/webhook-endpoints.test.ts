@@ -5,7 +5,7 @@
  * service channel's rows are made for new teams each second and for every team on a sweep.
  */
 import { sql } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { WebhookDeliverer } from '../../src/events/webhook-deliverer.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'

@@ -6,7 +6,7 @@
  * the endpoint once the first one's lease ran out and posted the same events again beside it.)
  */
 import { sql } from 'drizzle-orm'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { ChangeSignal } from '../../src/events/change-signal.js'
 import { WebhookDeliverer } from '../../src/events/webhook-deliverer.js'
 import { PgEventStore } from '../../src/store/pg/pg-event-store.js'

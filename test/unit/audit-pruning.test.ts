@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { until } from '../helpers/eventually.js'
 import { AUDIT_PRUNE_BATCH_SIZE, scheduleAuditPruning } from '../../src/audit-retention.js'
 import type { EventStore } from '../../src/store/event-store.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { ConfigError, loadConfig } from '../../src/config.js'
 
 t.test('defaults: PGlite in ./data on 0.0.0.0:8080', async (t) => {

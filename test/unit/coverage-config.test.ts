@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from 'node:fs'
 import { join, relative } from 'node:path'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import ts from 'typescript'
 
 /**

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { resolveCursorKey } from '../../src/auth/cursor-key.js'
 import { decodeCursor, encodeCursor } from '../../src/scim/protocol/cursor.js'
 import { testDatabases } from '../helpers/databases.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { attribute } from '../../src/scim/core/attribute.js'
 import { URN, commonAttributes, enterpriseUserSchema, userSchema } from '../../src/scim/core/schemas.js'
 import { matchesFilter, matchesValueFilter, type ResourceSchemaView } from '../../src/scim/filter/evaluate.js'

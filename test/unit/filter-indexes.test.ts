@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { parseFilter } from '../../src/scim/filter/parser.js'
 import { formatFilter } from '../../src/scim/filter/format.js'
 import { indexedPart } from '../../src/store/pg/filter-indexes.js'

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict'
 import fc from 'fast-check'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import type { AttrPath, CompValue, CompareOp, Filter } from '../../src/scim/filter/ast.js'
 import { formatFilter, formatPatchPath } from '../../src/scim/filter/format.js'

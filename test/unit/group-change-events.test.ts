@@ -3,7 +3,7 @@
  * larger change (a group replaced whole) is counted, with the ids left out, so that no event grows with
  * the group.
  */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { groupChanges, MAX_MEMBER_IDS, newNotes } from '../../src/provisioning/change-events.js'
 import type { ScimGroupRecord } from '../../src/store/records.js'
 

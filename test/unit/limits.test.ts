@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { serviceProviderConfig } from '../../src/scim/core/discovery.js'
 import * as limits from '../../src/scim/limits.js'
 

@@ -1,5 +1,5 @@
 import fc from 'fast-check'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { holdsObjectLargerThan } from '../../src/http/object-members.js'
 
 /** The most members any object in a parsed JSON value has: what the text scan must agree with. */

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { pageWithTotal } from '../../src/store/pg/paging.js'
 
 /** A result set of `size` rows, counting how often the total was asked for. */

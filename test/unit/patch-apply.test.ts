@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { normalizeResource } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'

@@ -1,5 +1,5 @@
 /** Requests as real provisioning clients send them (src/scim/patch/dialects.ts names each quirk's test here). */
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { attribute } from '../../src/scim/core/attribute.js'
 import { normalizeResource, type ResourceSchemaView } from '../../src/scim/core/resource-input.js'
 import { URN, commonAttributes } from '../../src/scim/core/schemas.js'

@@ -5,7 +5,7 @@
  * would refuse (so the error names the operation) is held here on every generated body.
  */
 import fc from 'fast-check'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { normalizeResource } from '../../src/scim/core/resource-input.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { renderUser, userView } from '../../src/scim/core/user-resource.js'

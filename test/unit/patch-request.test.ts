@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { URN } from '../../src/scim/core/schemas.js'
 import { parsePatchRequest } from '../../src/scim/patch/index.js'
 import { MAX_OBJECT_KEYS, MAX_PATH_COMPARISONS } from '../../src/scim/limits.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { groupView } from '../../src/scim/core/group-resource.js'
 import { compileProjection, projectionFor, projectionNames, type ProjectionRequest } from '../../src/scim/core/projection.js'
 import { MAX_PROJECTION_FILTER_COMPARISONS, MAX_PROJECTION_NAME_LENGTH, MAX_PROJECTION_NAMES } from '../../src/scim/limits.js'

@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { LocalCounters } from '../../src/http/rate-limit.js'
 
 const WINDOW = 60_000

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { RESOURCE_TYPES, resourceTypeDocument, SCHEMAS, schemaDocument, serviceProviderConfig } from '../../src/scim/core/discovery.js'
 import { attribute } from '../../src/scim/core/attribute.js'
 import { commonAttributes } from '../../src/scim/core/schemas.js'

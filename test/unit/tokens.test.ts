@@ -1,4 +1,4 @@
-import t from 'tap'
+import { t } from '../helpers/file-test.js'
 import { resolveAdminToken } from '../../src/auth/admin-token.js'
 import { Webhook } from 'standardwebhooks'
 import {
