@@ -19,6 +19,7 @@ import { PgEventStore } from '../../src/store/pg/pg-event-store.js'
 import { PgStores } from '../../src/store/pg/pg-stores.js'
 import type { Stores } from '../../src/store/stores.js'
 import { testDatabases, type TestDatabase } from '../helpers/databases.js'
+import { countedReads } from '../helpers/counted-reads.js'
 import { eventually } from '../helpers/eventually.js'
 
 const clock = () => new Date('2026-06-01T00:00:00.000Z')
@@ -339,12 +340,7 @@ for (const db of await testDatabases(t)) {
       t.teardown(() => older.release())
       await older.query('begin')
       await older.query(`insert into audit_events (team_id, source, action, outcome) values ('a', 'admin', 'older', 'ok')`)
-      let reads = 0
-      const counted = Object.create(events) as PgEventStore
-      counted.listChanges = (...args) => {
-        reads++
-        return events.listChanges(...args)
-      }
+      const { store: counted, reads } = countedReads(events)
       const signal = new ChangeSignal()
       // No polling within the test: only the wake-up and the reads that follow it can bring the event.
       const feed = new ChangeFeed(counted, signal, { pollMs: 60_000 })
@@ -354,11 +350,11 @@ for (const db of await testDatabases(t)) {
         (waiting) => waiting === 1,
       )
       await record(store, 'a', 1)
-      const before = reads
+      const before = reads()
       signal.notify()
       // The wake-up's read and the settling read after it both find the event held back.
       await eventually(
-        async () => reads,
+        async () => reads(),
         (n) => n >= before + 2,
       )
       await older.query('commit')
