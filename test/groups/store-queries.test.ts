@@ -10,4 +10,5 @@ await runFiles(import.meta.url, [
   '../store/filter-explain.test.ts',
   '../store/case-folding.test.ts',
   '../store/user-counts.test.ts',
+  '../store/test-databases.test.ts',
 ])

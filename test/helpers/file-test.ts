@@ -12,8 +12,8 @@ import tap, { type Test } from 'tap'
  */
 export let t: Test = tap
 
-/** How long one file of a group may take, as .taprc's `timeout` gives a file run on its own. */
-const FILE_TIMEOUT_MS = 120_000
+/** How long one file of a group may take: .taprc's `timeout`, which tap hands its test processes as TAP_TIMEOUT (s). */
+const FILE_TIMEOUT_MS = Number(process.env.TAP_TIMEOUT ?? 30) * 1000
 
 /**
  * Runs test files one after another in this process, each in a subtest named after it. What a test

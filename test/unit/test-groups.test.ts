@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process'
 import { readdirSync, readFileSync } from 'node:fs'
-import { dirname, join, relative } from 'node:path'
+import { join, relative } from 'node:path'
 import { t } from '../helpers/file-test.js'
 
 /**
@@ -10,24 +10,23 @@ import { t } from '../helpers/file-test.js'
  */
 const root = new URL('../..', import.meta.url).pathname
 
-function testFiles(dir: string): string[] {
-  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
-    const path = join(dir, entry.name)
-    return entry.isDirectory() ? testFiles(path) : path.endsWith('.test.ts') ? [relative(root, path)] : []
-  })
-}
+/** The test files below `dir`, as paths from the repository's root. */
+const testFiles = (dir: string) =>
+  readdirSync(join(root, dir), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.test.ts'))
+    .map((name) => join(dir, name))
 
 const groupsDir = join(root, 'test/groups')
 const grouped = readdirSync(groupsDir).flatMap((name) =>
   [...readFileSync(join(groupsDir, name), 'utf8').matchAll(/'(\.\.\/[^']+\.test\.ts)'/g)].map((match) => ({
     group: name,
-    file: relative(root, join(dirname(join(groupsDir, name)), match[1]!)),
+    file: relative(root, join(groupsDir, match[1]!)),
   })),
 )
 // .taprc's own list: without the TAP* settings this run of tap passes down (npm test's --exclude among them).
 const ownEnv = Object.fromEntries(Object.entries(process.env).filter(([name]) => !/^_?TAP/i.test(name)))
 const runAlone = execFileSync('npx', ['tap', 'list'], { cwd: root, encoding: 'utf8', env: ownEnv }).split('\n').filter(Boolean)
-const all = [...testFiles(join(root, 'test')), ...testFiles(join(root, 'scripts'))]
+const all = [...testFiles('test'), ...testFiles('scripts')]
 
 t.test('every test file runs once: on its own or in one group', async (t) => {
   t.ok(grouped.length > 0, 'the groups name files')
